@@ -1,0 +1,29 @@
+using System.CommandLine;
+using ClaudeHooks.Containers;
+
+namespace ClaudeHooks.Cli;
+
+/// <summary><c>claude-hooks audit</c>: checks the credential-isolation invariants live, per agent.</summary>
+internal static class AuditCommand
+{
+    public static Command Create()
+    {
+        var agent = GlobalOptions.OptionalAgent();
+        var standIn = new Option<string?>("--stand-in-token")
+        {
+            Description = "Value planted in each agent's token file while the audit runs (default: a random one); the original file is restored",
+        };
+        var command = new Command("audit", "Check hardening and that no secret leaks into the agent containers; exits non-zero on any failure") { agent, standIn };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var agents = context.Config.Select(parse.GetValue(agent));
+            var docker = await context.ConnectAsync(cancellationToken);
+            var findings = await new ContainerAuditor(docker, context.Config, context.Paths).AuditAsync(agents, parse.GetValue(standIn), cancellationToken);
+            Table.Print(["AGENT", "RESULT", "CHECK", "DETAIL"], findings.Select(f => new[] { f.Agent, f.Passed ? "pass" : "FAIL", f.Check, f.Detail }).ToList());
+            var failed = findings.Count(f => !f.Passed);
+            Console.WriteLine(failed == 0 ? $"audit passed: {findings.Count} checks" : $"audit FAILED: {failed} of {findings.Count} checks");
+            return failed == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace ClaudeHooks.Cli;
+
+internal static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("claude-hooks: runs Claude Code agents in hardened per-agent containers");
+        root.Options.Add(GlobalOptions.Config);
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ContainersCommand.Create());
+        root.Subcommands.Add(ImagesCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
+        return root;
+    }
+}

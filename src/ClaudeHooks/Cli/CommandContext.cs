@@ -1,0 +1,91 @@
+using ClaudeHooks.Config;
+using ClaudeHooks.Containers;
+using Docker.DotNet;
+
+namespace ClaudeHooks.Cli;
+
+/// <summary>What a verb needs, built only when that verb runs: paths, config, engine client, loggers.</summary>
+internal sealed class CommandContext : IDisposable
+{
+    private readonly Lazy<AgentsConfig> _config;
+    private readonly Lazy<DockerClient> _docker = new(DockerConnection.Create);
+
+    public CommandContext(string? configPath)
+    {
+        Paths = ClaudeHooksPaths.FromEnvironment();
+        ConfigPath = ClaudeHooksPaths.DefaultConfigFile(configPath);
+        _config = new Lazy<AgentsConfig>(() => ConfigLoader.Load(ConfigPath, Paths));
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder => builder.AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss ";
+        }).AddFilter("Microsoft", LogLevel.Warning));
+    }
+
+    public ClaudeHooksPaths Paths { get; }
+
+    public string ConfigPath { get; }
+
+    public AgentsConfig Config => _config.Value;
+
+    public DockerClient Docker => _docker.Value;
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public async Task<DockerClient> ConnectAsync(CancellationToken cancellationToken)
+    {
+        await DockerConnection.EnsureReachableAsync(Docker, cancellationToken);
+        return Docker;
+    }
+
+    public ContainerReconciler Reconciler() => new(Docker, Config, LoggerFactory.CreateLogger<ContainerReconciler>());
+
+    public void Dispose()
+    {
+        if (_docker.IsValueCreated)
+        {
+            _docker.Value.Dispose();
+        }
+
+        LoggerFactory.Dispose();
+    }
+
+    /// <summary>Runs a verb, turning each known failure into one clear message and its exit code.</summary>
+    public static async Task<int> RunAsync(string? configPath, Func<CommandContext, Task<int>> action)
+    {
+        using var context = new CommandContext(configPath);
+        try
+        {
+            return await action(context);
+        }
+        catch (ConfigException e)
+        {
+            foreach (var error in e.Errors)
+            {
+                await Console.Error.WriteLineAsync($"config error: {error}");
+            }
+
+            return ExitCodes.InvalidConfig;
+        }
+        catch (EngineUnavailableException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.EngineUnavailable;
+        }
+        catch (CredentialException e)
+        {
+            await Console.Error.WriteLineAsync($"credential error: {e.Message}");
+            return ExitCodes.CredentialProblem;
+        }
+        catch (ContainerOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.OperationFailed;
+        }
+        catch (DockerApiException e)
+        {
+            await Console.Error.WriteLineAsync($"error: the Docker engine refused the request ({(int)e.StatusCode}): {e.ResponseBody.Trim()}");
+            return ExitCodes.OperationFailed;
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ClaudeHooks.Containers;
+using Docker.DotNet.Models;
+
+namespace ClaudeHooks.Cli;
+
+/// <summary><c>claude-hooks containers up|down|rebuild|logs|shell|status</c>.</summary>
+internal static class ContainersCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("containers", "Manage the long-lived agent containers");
+        command.Subcommands.Add(Up());
+        command.Subcommands.Add(Down());
+        command.Subcommands.Add(Rebuild());
+        command.Subcommands.Add(Logs());
+        command.Subcommands.Add(Shell());
+        command.Subcommands.Add(Status());
+        return command;
+    }
+
+    private static Command Up()
+    {
+        var agent = GlobalOptions.OptionalAgent();
+        var command = new Command("up", "Create missing agent containers, start stopped ones, adopt running ones") { agent };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var agents = context.Config.Select(parse.GetValue(agent));
+            await context.ConnectAsync(cancellationToken);
+            foreach (var line in await context.Reconciler().UpAsync(agents, cancellationToken))
+            {
+                Console.WriteLine(line);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Down()
+    {
+        var agent = GlobalOptions.OptionalAgent();
+        var volumes = new Option<bool>("--volumes") { Description = "Also delete the agents' state and home volumes (transcripts, caches, worktrees)" };
+        var command = new Command("down", "Stop and remove agent containers (volumes are kept unless --volumes)") { agent, volumes };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var agents = context.Config.Select(parse.GetValue(agent));
+            await context.ConnectAsync(cancellationToken);
+            foreach (var line in await context.Reconciler().DownAsync(agents, parse.GetValue(volumes), cancellationToken))
+            {
+                Console.WriteLine(line);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Rebuild()
+    {
+        var agent = GlobalOptions.OptionalAgent();
+        var command = new Command("rebuild", "Recreate agent containers from the current image and config, keeping their volumes") { agent };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var agents = context.Config.Select(parse.GetValue(agent));
+            await context.ConnectAsync(cancellationToken);
+            foreach (var line in await context.Reconciler().RebuildAsync(agents, cancellationToken))
+            {
+                Console.WriteLine(line);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Logs()
+    {
+        var agent = GlobalOptions.RequiredAgent();
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output" };
+        var tail = new Option<string>("--tail") { Description = "Lines from the end to show (or \"all\")", DefaultValueFactory = _ => "200" };
+        var command = new Command("logs", "Print an agent container's output") { agent, follow, tail };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var name = context.Config.Select(parse.GetValue(agent))[0].Name;
+            var docker = await context.ConnectAsync(cancellationToken);
+            var container = await context.Reconciler().FindOneAsync(name, cancellationToken)
+                ?? throw new ContainerOperationException($"agent {name} has no container; run 'claude-hooks containers up {name}'");
+            using var stream = await docker.Containers.GetContainerLogsAsync(container.ID, tty: false, new ContainerLogsParameters
+            {
+                ShowStdout = true,
+                ShowStderr = true,
+                Follow = parse.GetValue(follow),
+                Tail = parse.GetValue(tail),
+            }, cancellationToken);
+            try
+            {
+                await stream.CopyOutputToAsync(Stream.Null, Console.OpenStandardOutput(), Console.OpenStandardError(), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Shell()
+    {
+        var agent = GlobalOptions.RequiredAgent();
+        var command = new Command("shell", "Open an interactive shell in an agent container as its user (no secrets in its environment)") { agent };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var config = context.Config.Select(parse.GetValue(agent))[0];
+            await context.ConnectAsync(cancellationToken);
+            var container = await context.Reconciler().FindOneAsync(config.Name, cancellationToken);
+            if (container?.State != "running")
+            {
+                throw new ContainerOperationException($"agent {config.Name} is not running; run 'claude-hooks containers up {config.Name}'");
+            }
+
+            // An interactive TTY is the docker CLI's strength; the engine API is used for everything else.
+            var start = new ProcessStartInfo("docker") { UseShellExecute = false };
+            foreach (var argument in new[] { "exec", "-it", "-u", config.Container.User, "-w", "/state", container.ID, "bash" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            try
+            {
+                using var process = Process.Start(start)!;
+                await process.WaitForExitAsync(cancellationToken);
+                return process.ExitCode;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                throw new ContainerOperationException("the docker command-line client is not installed; install it ('apt-get install docker.io') to open a shell");
+            }
+        }));
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var command = new Command("status", "Show each agent's container, state, health, image and uptime");
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var docker = await context.ConnectAsync(cancellationToken);
+            var status = await new EngineHealth(docker, context.Config).CheckAsync(cancellationToken);
+            var rows = status.Agents.Select(a => new[]
+            {
+                a.Name, a.Container, a.State, a.Health, a.Image,
+                a.StartedAt is { } started ? FormatUptime(DateTime.UtcNow - started.ToUniversalTime()) : "-",
+            }).ToList();
+            Table.Print(["AGENT", "CONTAINER", "STATE", "HEALTH", "IMAGE", "UPTIME"], rows);
+            return status.Agents.All(a => a.State == "running") ? ExitCodes.Success : ExitCodes.CheckFailed;
+        }));
+        return command;
+    }
+
+    internal static string FormatUptime(TimeSpan uptime) => uptime.TotalDays >= 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{(int)uptime.TotalDays}d{uptime.Hours}h")
+        : uptime.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)uptime.TotalHours}h{uptime.Minutes}m")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)uptime.TotalMinutes}m{uptime.Seconds}s");
+}

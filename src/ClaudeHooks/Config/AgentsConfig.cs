@@ -1,0 +1,57 @@
+namespace ClaudeHooks.Config;
+
+/// <summary>The validated contents of <c>config/agents.json</c>.</summary>
+internal sealed record AgentsConfig(
+    string FilePath,
+    string ContainerPrefix,
+    ImageSettings Images,
+    ModelSettings Model,
+    IReadOnlyList<AgentConfig> Agents)
+{
+    public const string DefaultPrefix = "claude-hooks";
+
+    public AgentConfig? Find(string name) => Agents.FirstOrDefault(a => a.Name == name);
+
+    /// <summary>The named agents, or all of them; an unknown name is an error naming the configured ones.</summary>
+    public IReadOnlyList<AgentConfig> Select(string? name)
+    {
+        if (name is null)
+        {
+            return Agents;
+        }
+
+        return Find(name) is { } agent
+            ? [agent]
+            : throw new ConfigException([$"{FilePath}: no agent named \"{name}\"; configured agents: {string.Join(", ", Agents.Select(a => a.Name))}"]);
+    }
+}
+
+internal sealed record ImageSettings(string Default, string? ExtraCaBundle);
+
+internal sealed record ModelSettings(Uri? BaseUrl);
+
+internal sealed record AgentConfig(
+    string Name,
+    AgentRole Role,
+    string ForgeUser,
+    string Image,
+    ClaudeAuth ClaudeAuth,
+    ContainerSettings Container,
+    IReadOnlyList<string> HardeningOverrides);
+
+internal enum AgentRole
+{
+    Lead,
+    Dev,
+    Reviewer,
+}
+
+internal enum ClaudeAuthKind
+{
+    OAuthTokenFile,
+    ApiKeyFile,
+    CredentialsDirectory,
+}
+
+/// <summary>How an agent authenticates to the model. Paths are absolute (resolved against the claude-hooks home).</summary>
+internal sealed record ClaudeAuth(ClaudeAuthKind Kind, string Path, string ConfigKey);

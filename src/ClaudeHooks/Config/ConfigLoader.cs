@@ -1,0 +1,326 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ClaudeHooks.Config;
+
+/// <summary>Loads and validates <c>config/agents.json</c>, reporting every problem with file, key and fix.</summary>
+internal static partial class ConfigLoader
+{
+    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "agents"];
+    private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
+    private static readonly string[] ModelKeys = ["base_url"];
+    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container"];
+    private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
+    private static readonly string[] ContainerKeys =
+    [
+        "memory", "memory_swap", "cpus", "pids", "runtime", "network", "user", "cap_drop_all", "cap_add",
+        "no_new_privileges", "seccomp", "read_only_rootfs", "tmp_size",
+    ];
+
+    private static readonly HashSet<string> ReservedNetworks = new(StringComparer.Ordinal) { "host", "bridge", "default" };
+
+    public static AgentsConfig Load(string path, ClaudeHooksPaths paths)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConfigException([$"{path}: file not found; pass --config PATH, set ${ClaudeHooksPaths.ConfigVariable}, or copy config/agents.json from the repository"]);
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException([$"{path}: cannot be read ({e.Message}); check its permissions"]);
+        }
+
+        return Parse(path, text, paths);
+    }
+
+    public static AgentsConfig Parse(string file, string text, ClaudeHooksPaths paths)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException e)
+        {
+            var where = e.LineNumber is { } line ? $"line {line + 1}, column {e.BytePositionInLine + 1}: " : "";
+            throw new ConfigException([$"{file}: {where}not valid JSON ({FirstSentence(e.Message)}); fix the syntax"]);
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ConfigException([$"{file}: the top level must be an object {{ \"agents\": {{ ... }} }}"]);
+            }
+
+            var errors = new List<string>();
+            var root = new JsonObjectReader(file, "", document.RootElement, errors);
+            var config = Read(root, paths, errors);
+            root.Finish(TopKeys);
+            return errors.Count == 0 ? config : throw new ConfigException(errors);
+        }
+    }
+
+    private static AgentsConfig Read(JsonObjectReader root, ClaudeHooksPaths paths, List<string> errors)
+    {
+        var prefix = root.String("container_prefix", AgentsConfig.DefaultPrefix)!;
+        if (!PrefixPattern().IsMatch(prefix))
+        {
+            root.Error("container_prefix", $"\"{prefix}\" is not usable in container names; use lowercase letters, digits, '-', '_' or '.', starting with a letter or digit, at most 40 characters");
+        }
+
+        var images = root.Object("images");
+        var defaultImage = images?.String("default") ?? "claude-hooks/agent-base:latest";
+        CheckImage(images ?? root, images is null ? "images.default" : "default", defaultImage);
+        var caBundle = images?.String("extra_ca_bundle");
+        images?.Finish(ImageKeys);
+
+        var model = root.Object("model");
+        Uri? baseUrl = null;
+        if (model?.String("base_url") is { } rawUrl)
+        {
+            if (Uri.TryCreate(rawUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && parsed.Host.Length > 0)
+            {
+                baseUrl = parsed;
+            }
+            else
+            {
+                model.Error("base_url", $"\"{rawUrl}\" is not an http(s) URL; use a form such as \"https://api.example.com\"");
+            }
+        }
+
+        model?.Finish(ModelKeys);
+
+        var agents = new List<AgentConfig>();
+        var agentsObject = root.Object("agents", required: true);
+        if (agentsObject is not null)
+        {
+            foreach (var (name, reader) in agentsObject.Entries())
+            {
+                if (!AgentNamePattern().IsMatch(name))
+                {
+                    agentsObject.Error(name, "is not a valid agent name; use lowercase letters, digits and '-', starting with a letter, at most 24 characters");
+                }
+
+                if (reader is not null && ReadAgent(name, reader, defaultImage, paths) is { } agent)
+                {
+                    agents.Add(agent);
+                }
+            }
+
+            if (agents.Count == 0 && errors.Count == 0)
+            {
+                agentsObject.Error("", "defines no agent; add at least one, for example \"dev\": { \"role\": \"dev\", \"forge_user\": \"dev-bot\" }");
+            }
+
+            foreach (var duplicate in agents.GroupBy(a => a.ForgeUser, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            {
+                agentsObject.Error(duplicate.Last().Name + ".forge_user", $"\"{duplicate.Key}\" is also used by {string.Join(", ", duplicate.Select(a => a.Name))}; give each agent its own forge account");
+            }
+        }
+
+        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), agents);
+    }
+
+    private static AgentConfig? ReadAgent(string name, JsonObjectReader agent, string defaultImage, ClaudeHooksPaths paths)
+    {
+        var roleText = agent.String("role", required: true);
+        AgentRole? role = roleText switch
+        {
+            null => null,
+            "lead" => AgentRole.Lead,
+            "dev" => AgentRole.Dev,
+            "reviewer" => AgentRole.Reviewer,
+            _ => null,
+        };
+        if (roleText is not null && role is null)
+        {
+            agent.Error("role", $"\"{roleText}\" is not a role; use \"lead\", \"dev\" or \"reviewer\"");
+        }
+
+        var forgeUser = agent.String("forge_user", required: true);
+        if (forgeUser is not null && !ForgeUserPattern().IsMatch(forgeUser))
+        {
+            agent.Error("forge_user", $"\"{forgeUser}\" is not a forge user name; use letters, digits, '-', '_' or '.'");
+        }
+
+        var image = agent.String("image") ?? defaultImage;
+        CheckImage(agent, "image", image);
+
+        var auth = ReadAuth(name, agent.Object("claude_auth"), paths);
+        var overrides = new List<string>();
+        var container = ReadContainer(agent.Object("container"), overrides);
+        agent.Finish(AgentKeys);
+
+        return role is null || forgeUser is null || auth is null || container is null
+            ? null
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, overrides);
+    }
+
+    private static ClaudeAuth? ReadAuth(string agent, JsonObjectReader? auth, ClaudeHooksPaths paths)
+    {
+        if (auth is null)
+        {
+            return new ClaudeAuth(ClaudeAuthKind.OAuthTokenFile, paths.Resolve($"claude-auth/{agent}"), "oauth_token_file");
+        }
+
+        var given = AuthKeys.Where(auth.Has).ToList();
+        foreach (var key in AuthKeys)
+        {
+            auth.String(key);
+        }
+
+        auth.Finish(AuthKeys);
+        if (given.Count != 1)
+        {
+            auth.Error("", given.Count == 0
+                ? "names no credential; set exactly one of oauth_token_file (recommended), api_key_file or credentials_host_dir"
+                : $"sets {string.Join(" and ", given)}; keep exactly one");
+            return null;
+        }
+
+        var key1 = given[0];
+        var value = auth.String(key1)!;
+        var resolved = paths.Resolve(value);
+        return key1 switch
+        {
+            "oauth_token_file" => new ClaudeAuth(ClaudeAuthKind.OAuthTokenFile, resolved, key1),
+            "api_key_file" => new ClaudeAuth(ClaudeAuthKind.ApiKeyFile, resolved, key1),
+            "credentials_host_dir" => new ClaudeAuth(ClaudeAuthKind.CredentialsDirectory, resolved, key1),
+            // The old single-file form: mount the parent directory, because a file mount pins one inode.
+            _ => new ClaudeAuth(ClaudeAuthKind.CredentialsDirectory, Path.GetDirectoryName(resolved)!, key1),
+        };
+    }
+
+    private static ContainerSettings? ReadContainer(JsonObjectReader? reader, List<string> overrides)
+    {
+        var hardened = ContainerSettings.Hardened;
+        if (reader is null)
+        {
+            return hardened;
+        }
+
+        var memory = reader.Size("memory", hardened.MemoryBytes, min: 6L << 20);
+        var settings = new ContainerSettings(
+            MemoryBytes: memory,
+            MemorySwapBytes: reader.Size("memory_swap", memory, min: 6L << 20),
+            Cpus: reader.Number("cpus", hardened.Cpus, min: 0.01, max: 1024),
+            PidsLimit: reader.Integer("pids", hardened.PidsLimit, min: 16, max: 4_194_304),
+            Runtime: reader.String("runtime"),
+            Network: reader.String("network"),
+            User: reader.String("user", hardened.User)!,
+            DropAllCapabilities: reader.Bool("cap_drop_all", hardened.DropAllCapabilities),
+            CapAdd: reader.StringList("cap_add").Select(c => c.ToUpperInvariant().Replace("CAP_", "", StringComparison.Ordinal)).ToList(),
+            NoNewPrivileges: reader.Bool("no_new_privileges", hardened.NoNewPrivileges),
+            Seccomp: reader.String("seccomp", hardened.Seccomp)!,
+            ReadOnlyRootfs: reader.Bool("read_only_rootfs", hardened.ReadOnlyRootfs),
+            TmpSizeBytes: reader.Size("tmp_size", hardened.TmpSizeBytes, min: 1L << 20));
+        reader.Finish(ContainerKeys);
+
+        if (settings.MemorySwapBytes < settings.MemoryBytes)
+        {
+            reader.Error("memory_swap", $"{ByteSize.Format(settings.MemorySwapBytes)} is below memory {ByteSize.Format(settings.MemoryBytes)}; memory_swap counts memory plus swap, so use at least the memory value");
+        }
+
+        if (settings.Runtime is { } runtime && !RuntimePattern().IsMatch(runtime))
+        {
+            reader.Error("runtime", $"\"{runtime}\" is not a runtime name; use one listed by 'docker info' (for example \"runc\", \"runsc\" or \"sysbox-runc\")");
+        }
+
+        if (settings.Network is { } network && (ReservedNetworks.Contains(network) || network.StartsWith("container:", StringComparison.Ordinal) || !NetworkPattern().IsMatch(network)))
+        {
+            reader.Error("network", $"\"{network}\" is not allowed; agents never share the host's or another container's network namespace nor the default bridge. Remove the key for a network of its own, use \"none\", or name a user-defined network");
+        }
+
+        if (settings.User is "root" or "0" || settings.User.StartsWith("0:", StringComparison.Ordinal))
+        {
+            reader.Error("user", "agents never run as root (Claude Code also refuses to skip permissions as root); remove the key to use \"claude\"");
+        }
+
+        if (settings.Seccomp is not ("default" or "unconfined"))
+        {
+            reader.Error("seccomp", $"\"{settings.Seccomp}\" is not supported; use \"default\" (recommended) or \"unconfined\"");
+        }
+
+        foreach (var capability in settings.CapAdd.Where(c => !LinuxCapabilities.Contains(c)))
+        {
+            reader.Error("cap_add", $"\"{capability}\" is not a Linux capability; use names such as \"NET_BIND_SERVICE\"");
+        }
+
+        if (settings.CapAdd.Contains("SYS_ADMIN"))
+        {
+            reader.Error("cap_add", "SYS_ADMIN is never granted to an agent: it amounts to root on the host; remove it");
+        }
+
+        Compare(overrides, reader, "memory", settings.MemoryBytes, hardened.MemoryBytes, ByteSize.Format);
+        Compare(overrides, reader, "memory_swap", settings.MemorySwapBytes, settings.MemoryBytes, ByteSize.Format, "memory");
+        Compare(overrides, reader, "cpus", settings.Cpus, hardened.Cpus, c => c.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Compare(overrides, reader, "pids", settings.PidsLimit, hardened.PidsLimit, p => p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Compare(overrides, reader, "runtime", settings.Runtime, hardened.Runtime, r => r ?? "runc");
+        Compare(overrides, reader, "network", settings.Network, hardened.Network, n => n ?? "its own network");
+        Compare(overrides, reader, "user", settings.User, hardened.User, u => u);
+        Compare(overrides, reader, "cap_drop_all", settings.DropAllCapabilities, hardened.DropAllCapabilities, b => b ? "true" : "false");
+        Compare(overrides, reader, "cap_add", string.Join(",", settings.CapAdd), "", c => c.Length == 0 ? "none" : c);
+        Compare(overrides, reader, "no_new_privileges", settings.NoNewPrivileges, hardened.NoNewPrivileges, b => b ? "true" : "false");
+        Compare(overrides, reader, "seccomp", settings.Seccomp, hardened.Seccomp, s => s);
+        Compare(overrides, reader, "read_only_rootfs", settings.ReadOnlyRootfs, hardened.ReadOnlyRootfs, b => b ? "true" : "false");
+        Compare(overrides, reader, "tmp_size", settings.TmpSizeBytes, hardened.TmpSizeBytes, ByteSize.Format);
+        return settings;
+    }
+
+    private static void Compare<T>(List<string> overrides, JsonObjectReader reader, string key, T actual, T baseline, Func<T, string> format, string? baselineName = null)
+    {
+        if (!EqualityComparer<T>.Default.Equals(actual, baseline))
+        {
+            overrides.Add($"{reader.KeyPath(key)} = {format(actual)} (hardened default: {baselineName ?? format(baseline)})");
+        }
+    }
+
+    private static void CheckImage(JsonObjectReader reader, string key, string image)
+    {
+        if (!ImagePattern().IsMatch(image))
+        {
+            reader.Error(key, $"\"{image}\" is not an image reference; use a form such as \"claude-hooks/agent-base:latest\"");
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(". ", StringComparison.Ordinal);
+        return cut < 0 ? message.TrimEnd('.') : message[..cut];
+    }
+
+    private static readonly HashSet<string> LinuxCapabilities = new(StringComparer.Ordinal)
+    {
+        "AUDIT_CONTROL", "AUDIT_READ", "AUDIT_WRITE", "BLOCK_SUSPEND", "BPF", "CHECKPOINT_RESTORE", "CHOWN",
+        "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "IPC_LOCK", "IPC_OWNER", "KILL", "LEASE",
+        "LINUX_IMMUTABLE", "MAC_ADMIN", "MAC_OVERRIDE", "MKNOD", "NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST",
+        "NET_RAW", "PERFMON", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYSLOG", "SYS_ADMIN", "SYS_BOOT",
+        "SYS_CHROOT", "SYS_MODULE", "SYS_NICE", "SYS_PACCT", "SYS_PTRACE", "SYS_RAWIO", "SYS_RESOURCE",
+        "SYS_TIME", "SYS_TTY_CONFIG", "WAKE_ALARM",
+    };
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,39}$")]
+    private static partial Regex PrefixPattern();
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,23}$")]
+    private static partial Regex AgentNamePattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    private static partial Regex ForgeUserPattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")]
+    private static partial Regex ImagePattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,63}$")]
+    private static partial Regex RuntimePattern();
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$")]
+    private static partial Regex NetworkPattern();
+}

@@ -1,0 +1,92 @@
+using ClaudeHooks.Config;
+
+namespace ClaudeHooks.Containers;
+
+/// <summary>
+/// Reads an agent's secrets on the host at the moment an exec needs them, so rotating a file takes effect at
+/// the next run. The values go only into that exec's environment.
+/// </summary>
+internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths paths)
+{
+    public const string ForgeTokenVariable = "FORGE_TOKEN";
+
+    public string ForgeTokenFile(AgentConfig agent) => paths.TokenFile(agent.Name);
+
+    public string ReadForgeToken(AgentConfig agent) =>
+        ReadSecretFile(ForgeTokenFile(agent), $"the {agent.Name} agent's forge token (user {agent.ForgeUser})");
+
+    /// <summary>The environment of one exec: static settings, model endpoint, Claude auth and, when asked, the forge token.</summary>
+    public IReadOnlyList<string> ExecEnvironment(AgentConfig agent, bool includeForgeToken, bool includeClaudeAuth = true)
+    {
+        var environment = new List<string>
+        {
+            $"HOME={ResourceNames.HomeMount}",
+            $"CLAUDE_CONFIG_DIR={ResourceNames.ClaudeConfigDir}",
+            "DISABLE_AUTOUPDATER=1",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+        };
+        if (config.Model.BaseUrl is { } baseUrl)
+        {
+            environment.Add($"ANTHROPIC_BASE_URL={baseUrl.ToString().TrimEnd('/')}");
+        }
+
+        switch (includeClaudeAuth ? agent.ClaudeAuth.Kind : ClaudeAuthKind.CredentialsDirectory)
+        {
+            case ClaudeAuthKind.OAuthTokenFile:
+                environment.Add($"CLAUDE_CODE_OAUTH_TOKEN={ReadSecretFile(agent.ClaudeAuth.Path, $"agents.{agent.Name}.claude_auth.oauth_token_file")}");
+                break;
+            case ClaudeAuthKind.ApiKeyFile:
+                environment.Add($"ANTHROPIC_API_KEY={ReadSecretFile(agent.ClaudeAuth.Path, $"agents.{agent.Name}.claude_auth.api_key_file")}");
+                break;
+            case ClaudeAuthKind.CredentialsDirectory:
+                // Read by the CLI from the read-only directory mount through $CLAUDE_CONFIG_DIR/.credentials.json.
+                break;
+        }
+
+        if (includeForgeToken)
+        {
+            environment.Add($"{ForgeTokenVariable}={ReadForgeToken(agent)}");
+        }
+
+        return environment;
+    }
+
+    /// <summary>Reads a one-line secret file, refusing a missing, empty or world-readable one with the fix.</summary>
+    public static string ReadSecretFile(string path, string what)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CredentialException($"{path}: not found; write {what} there and run 'chmod 600 {path}'");
+        }
+
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new CredentialException($"{path}: readable or writable by other users (mode {Convert.ToString((int)mode, 8)}); run 'chmod 600 {path}'");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CredentialException($"{path}: cannot be read ({e.Message}); make it readable by the user running claude-hooks and 'chmod 600' it");
+        }
+
+        if (text.Length == 0)
+        {
+            throw new CredentialException($"{path}: empty; write {what} there");
+        }
+
+        if (text.Contains('\n', StringComparison.Ordinal) || text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new CredentialException($"{path}: holds more than one line; keep only {what}");
+        }
+
+        return text;
+    }
+}
+
+internal sealed class CredentialException(string message) : Exception(message);

@@ -1,0 +1,299 @@
+using ClaudeHooks.Config;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace ClaudeHooks.Containers;
+
+/// <summary>
+/// Brings the engine in line with the config, looking resources up by label each time: adopts a running
+/// container, starts a stopped one, creates a missing one, and never leaves two per agent.
+/// </summary>
+internal sealed partial class ContainerReconciler(DockerClient docker, AgentsConfig config, ILogger<ContainerReconciler> logger)
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ReadyInterval = TimeSpan.FromMilliseconds(250);
+
+    public async Task<IReadOnlyList<string>> UpAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
+    {
+        // Everything that can fail for config reasons is checked before anything is created.
+        var specs = agents.Select(a => ContainerSpecFactory.Create(config, a)).ToList();
+        await EnsureImagesAsync(specs, cancellationToken);
+
+        var results = new List<string>();
+        foreach (var (agent, spec) in agents.Zip(specs))
+        {
+            LogOverrides(agent);
+            results.Add(await UpOneAsync(spec, cancellationToken));
+        }
+
+        return results;
+    }
+
+    public async Task<IReadOnlyList<string>> RebuildAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
+    {
+        var specs = agents.Select(a => ContainerSpecFactory.Create(config, a)).ToList();
+        await EnsureImagesAsync(specs, cancellationToken);
+
+        var results = new List<string>();
+        foreach (var (agent, spec) in agents.Zip(specs))
+        {
+            LogOverrides(agent);
+            foreach (var existing in await FindAsync(agent.Name, cancellationToken))
+            {
+                await RemoveContainerAsync(existing.ID, cancellationToken);
+            }
+
+            await CreateAndStartAsync(spec, cancellationToken);
+            results.Add($"{spec.Name}: recreated from {spec.Image}; volumes kept");
+        }
+
+        return results;
+    }
+
+    public async Task<IReadOnlyList<string>> DownAsync(IReadOnlyList<AgentConfig> agents, bool removeVolumes, CancellationToken cancellationToken)
+    {
+        var results = new List<string>();
+        foreach (var agent in agents)
+        {
+            var containers = await FindAsync(agent.Name, cancellationToken);
+            foreach (var container in containers)
+            {
+                await RemoveContainerAsync(container.ID, cancellationToken);
+            }
+
+            results.Add($"{ResourceNames.Container(config.ContainerPrefix, agent.Name)}: {(containers.Count > 0 ? "removed" : "not present")}");
+        }
+
+        await RemoveUnusedNetworksAsync(agents, cancellationToken);
+        if (removeVolumes)
+        {
+            foreach (var agent in agents)
+            {
+                var volumes = await docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(config.ContainerPrefix, agent.Name) }, cancellationToken);
+                foreach (var volume in volumes.Volumes ?? [])
+                {
+                    await docker.Volumes.RemoveAsync(volume.Name, force: true, cancellationToken);
+                    results.Add($"{volume.Name}: volume removed");
+                }
+            }
+        }
+
+        return results;
+    }
+
+    public async Task<IList<ContainerListResponse>> FindAsync(string? agent, CancellationToken cancellationToken) =>
+        await docker.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = ResourceNames.Filter(config.ContainerPrefix, agent) },
+            cancellationToken);
+
+    /// <summary>The single container of an agent, or null. Used by every verb that acts on a running agent.</summary>
+    public async Task<ContainerListResponse?> FindOneAsync(string agent, CancellationToken cancellationToken) =>
+        (await FindAsync(agent, cancellationToken)).OrderByDescending(c => c.State == "running").ThenByDescending(c => c.Created).FirstOrDefault();
+
+    private async Task<string> UpOneAsync(ContainerSpec spec, CancellationToken cancellationToken)
+    {
+        var existing = (await FindAsync(spec.Agent, cancellationToken))
+            .OrderByDescending(c => c.State == "running")
+            .ThenByDescending(c => c.Created)
+            .ToList();
+
+        foreach (var extra in existing.Skip(1))
+        {
+            LogRemovingDuplicate(spec.Agent, extra.ID[..12]);
+            await RemoveContainerAsync(extra.ID, cancellationToken);
+        }
+
+        if (existing.Count == 0)
+        {
+            await CreateAndStartAsync(spec, cancellationToken);
+            return $"{spec.Name}: created and started";
+        }
+
+        var current = existing[0];
+        var staleNote = current.Labels.TryGetValue(ResourceNames.SpecHashLabel, out var hash) && hash != ContainerConfigurationConverter.SpecHash(spec)
+            ? " (its config or image differs from agents.json; run 'claude-hooks containers rebuild " + spec.Agent + "' to apply)"
+            : "";
+        if (current.State == "running")
+        {
+            await WaitReadyAsync(current.ID, spec.Name, cancellationToken);
+            return $"{spec.Name}: already running, adopted{staleNote}";
+        }
+
+        await EnsureNetworkAsync(spec, cancellationToken);
+        await docker.Containers.StartContainerAsync(current.ID, new ContainerStartParameters(), cancellationToken);
+        await WaitReadyAsync(current.ID, spec.Name, cancellationToken);
+        return $"{spec.Name}: started (was {current.State}){staleNote}";
+    }
+
+    private async Task CreateAndStartAsync(ContainerSpec spec, CancellationToken cancellationToken)
+    {
+        await EnsureNetworkAsync(spec, cancellationToken);
+        foreach (var volume in spec.Mounts.Where(m => m.Kind == MountKind.Volume))
+        {
+            await EnsureVolumeAsync(volume.Source, spec.Agent, cancellationToken);
+        }
+
+        CreateContainerResponse created;
+        try
+        {
+            created = await docker.Containers.CreateContainerAsync(ContainerConfigurationConverter.ToCreateParameters(spec), cancellationToken);
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new ContainerOperationException(
+                $"a container named {spec.Name} exists but does not carry claude-hooks' labels; remove or rename it ('docker rm -f {spec.Name}') and run again");
+        }
+
+        try
+        {
+            await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
+            await WaitReadyAsync(created.ID, spec.Name, cancellationToken);
+        }
+        catch
+        {
+            // Nothing half-created: a container that cannot start is removed, its volumes stay.
+            await docker.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the container runs and its own health probe passes (explicit interval and timeout).</summary>
+    private async Task WaitReadyAsync(string id, string name, CancellationToken cancellationToken)
+    {
+        var exec = new AgentExec(docker);
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        string last = "not started";
+        while (DateTime.UtcNow < deadline)
+        {
+            var inspect = await docker.Containers.InspectContainerAsync(id, cancellationToken);
+            if (inspect.State.Running)
+            {
+                var probe = await exec.RunAsync(id, ["/usr/local/bin/agent-health"], cancellationToken: cancellationToken);
+                if (probe.Succeeded)
+                {
+                    return;
+                }
+
+                last = $"health probe failed: {(probe.Stderr + probe.Stdout).Trim()}";
+            }
+            else if (inspect.State.Status is "exited" or "dead")
+            {
+                throw new ContainerOperationException(
+                    $"{name} exited with code {inspect.State.ExitCode} right after starting ({inspect.State.Error}); see 'claude-hooks containers logs {inspect.Config.Labels[ResourceNames.AgentLabel]}'");
+            }
+
+            await Task.Delay(ReadyInterval, cancellationToken);
+        }
+
+        throw new ContainerOperationException($"{name} did not become ready within {ReadyTimeout.TotalSeconds:0} s ({last})");
+    }
+
+    private async Task EnsureImagesAsync(IEnumerable<ContainerSpec> specs, CancellationToken cancellationToken)
+    {
+        foreach (var image in specs.Select(s => s.Image).Distinct(StringComparer.Ordinal))
+        {
+            try
+            {
+                await docker.Images.InspectImageAsync(image, cancellationToken);
+            }
+            catch (DockerImageNotFoundException)
+            {
+                throw new ContainerOperationException($"image {image} is not in the engine; build it with 'claude-hooks images build' (or 'scripts/start')");
+            }
+        }
+    }
+
+    private async Task EnsureNetworkAsync(ContainerSpec spec, CancellationToken cancellationToken)
+    {
+        if (spec.Network == "none")
+        {
+            return;
+        }
+
+        var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters
+        {
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["name"] = new Dictionary<string, bool> { [spec.Network] = true } },
+        }, cancellationToken);
+        if (networks.Any(n => n.Name == spec.Network))
+        {
+            return;
+        }
+
+        if (!spec.OwnNetwork)
+        {
+            throw new ContainerOperationException(
+                $"network {spec.Network} (agents.{spec.Agent}.container.network) does not exist; create it with 'docker network create {spec.Network}' or remove the key");
+        }
+
+        await docker.Networks.CreateNetworkAsync(new NetworksCreateParameters
+        {
+            Name = spec.Network,
+            Driver = "bridge",
+            CheckDuplicate = true,
+            Labels = ResourceNames.Labels(config.ContainerPrefix, spec.Agent),
+        }, cancellationToken);
+    }
+
+    private async Task EnsureVolumeAsync(string name, string agent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var volume = await docker.Volumes.InspectAsync(name, cancellationToken);
+            if (volume.Labels is null || !volume.Labels.TryGetValue(ResourceNames.PrefixLabel, out var prefix) || prefix != config.ContainerPrefix)
+            {
+                throw new ContainerOperationException(
+                    $"volume {name} exists but was not created by claude-hooks for prefix {config.ContainerPrefix}; rename it or remove it ('docker volume rm {name}')");
+            }
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            await docker.Volumes.CreateAsync(new VolumesCreateParameters { Name = name, Labels = ResourceNames.Labels(config.ContainerPrefix, agent) }, cancellationToken);
+        }
+    }
+
+    private async Task RemoveContainerAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return;
+        }
+
+        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, cancellationToken);
+    }
+
+    private async Task RemoveUnusedNetworksAsync(IEnumerable<AgentConfig> agents, CancellationToken cancellationToken)
+    {
+        foreach (var agent in agents)
+        {
+            var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = ResourceNames.Filter(config.ContainerPrefix, agent.Name) }, cancellationToken);
+            foreach (var network in networks)
+            {
+                var detail = await docker.Networks.InspectNetworkAsync(network.ID, cancellationToken);
+                if (detail.Containers is null || detail.Containers.Count == 0)
+                {
+                    await docker.Networks.DeleteNetworkAsync(network.ID, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private void LogOverrides(AgentConfig agent)
+    {
+        foreach (var change in agent.HardeningOverrides)
+        {
+            LogOverride(agent.Name, change);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "agent {Agent}: hardening override {Change}")]
+    private partial void LogOverride(string agent, string change);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "agent {Agent}: removing duplicate container {Id}")]
+    private partial void LogRemovingDuplicate(string agent, string id);
+}
+
+internal sealed class ContainerOperationException(string message) : Exception(message);

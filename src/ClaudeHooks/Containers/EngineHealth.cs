@@ -1,0 +1,98 @@
+using ClaudeHooks.Config;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace ClaudeHooks.Containers;
+
+/// <summary>What the engine has of what the config needs: socket, images, networks, agent containers.</summary>
+internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
+{
+    public async Task<EngineStatus> CheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DockerConnection.EnsureReachableAsync(docker, cancellationToken);
+        }
+        catch (EngineUnavailableException e)
+        {
+            return new EngineStatus(false, false, config.Images.Default, false, [], [e.Message]);
+        }
+
+        var problems = new List<string>();
+        var imageAvailable = true;
+        foreach (var image in config.Agents.Select(a => a.Image).Distinct(StringComparer.Ordinal))
+        {
+            if (!await ImageExistsAsync(image, cancellationToken))
+            {
+                imageAvailable = false;
+                problems.Add($"image {image} is missing; run 'claude-hooks images build'");
+            }
+        }
+
+        var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
+        var networkNames = networks.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var networkExists = true;
+        foreach (var spec in config.Agents.Select(a => a.Container.Network ?? ResourceNames.Network(config.ContainerPrefix, a.Name)).Where(n => n != "none"))
+        {
+            if (!networkNames.Contains(spec))
+            {
+                networkExists = false;
+                problems.Add($"network {spec} is missing; run 'claude-hooks containers up'");
+            }
+        }
+
+        var containers = await docker.Containers.ListContainersAsync(
+            new ContainersListParameters { All = true, Filters = ResourceNames.Filter(config.ContainerPrefix) }, cancellationToken);
+        var agents = new List<AgentStatus>();
+        foreach (var agent in config.Agents)
+        {
+            var container = containers.FirstOrDefault(c => c.Labels.TryGetValue(ResourceNames.AgentLabel, out var name) && name == agent.Name);
+            string? health = null;
+            DateTime? startedAt = null;
+            if (container is not null)
+            {
+                var inspect = await docker.Containers.InspectContainerAsync(container.ID, cancellationToken);
+                health = inspect.State.Health?.Status;
+                startedAt = inspect.State.Running && DateTime.TryParse(inspect.State.StartedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var started) ? started : null;
+            }
+            else
+            {
+                problems.Add($"agent {agent.Name} has no container; run 'claude-hooks containers up'");
+            }
+
+            agents.Add(new AgentStatus(
+                agent.Name,
+                agent.Role.ToString().ToLowerInvariant(),
+                ResourceNames.Container(config.ContainerPrefix, agent.Name),
+                container?.State ?? "missing",
+                health ?? (container is null ? "-" : "none"),
+                container?.Image ?? agent.Image,
+                startedAt));
+        }
+
+        return new EngineStatus(true, imageAvailable, config.Images.Default, networkExists, agents, problems);
+    }
+
+    private async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await docker.Images.InspectImageAsync(image, cancellationToken);
+            return true;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return false;
+        }
+    }
+}
+
+internal sealed record EngineStatus(
+    bool SocketConnected,
+    bool ImageAvailable,
+    string ImageName,
+    bool NetworkExists,
+    IReadOnlyList<AgentStatus> Agents,
+    IReadOnlyList<string> Problems);
+
+internal sealed record AgentStatus(string Name, string Role, string Container, string State, string Health, string Image, DateTime? StartedAt);

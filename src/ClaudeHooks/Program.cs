@@ -1,0 +1,3 @@
+using ClaudeHooks.Cli;
+
+return await CliApp.Build().Parse(args).InvokeAsync();
