@@ -26,7 +26,7 @@ internal sealed class JsonObjectReader
 
     public bool IsObject => _element.ValueKind == JsonValueKind.Object;
 
-    public string KeyPath(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
+    public string KeyPath(string key) => Path.Length == 0 ? key : key.Length == 0 ? Path : $"{Path}.{key}";
 
     public void Error(string key, string problem) => _errors.Add($"{File}: {KeyPath(key)}: {problem}");
 

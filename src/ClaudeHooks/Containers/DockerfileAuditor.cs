@@ -83,7 +83,13 @@ internal static partial class DockerfileAuditor
             {
                 i++;
                 var next = lines[i].Trim();
-                joined = joined[..^1] + " " + (next.StartsWith('#') ? "" : next);
+                if (next.StartsWith('#'))
+                {
+                    // Docker drops comment lines inside a continuation; the instruction goes on.
+                    continue;
+                }
+
+                joined = joined[..^1] + " " + next;
             }
 
             var space = joined.IndexOfAny([' ', '\t']);

@@ -1,0 +1,146 @@
+using System.Text.Json;
+using ClaudeHooks.Config;
+using ClaudeHooks.Containers;
+using Docker.DotNet.Models;
+
+namespace ClaudeHooks.Tests.Containers;
+
+public sealed class ContainerConfigurationConverterTests : IDisposable
+{
+    private readonly TempDirectory _home = new();
+    private readonly ClaudeHooksPaths _paths;
+
+    public ContainerConfigurationConverterTests()
+    {
+        _paths = new ClaudeHooksPaths(_home.Path);
+    }
+
+    public void Dispose() => _home.Dispose();
+
+    [Fact]
+    public void ToCreateParameters_DefaultAgent_AppliesEveryHardeningField()
+    {
+        var config = Parse("""{ "container_prefix": "t1", "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
+
+        var create = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0]));
+        var host = create.HostConfig;
+
+        Assert.Equal("t1-dev", create.Name);
+        Assert.Equal("claude", create.User);
+        Assert.Equal(["ALL"], host.CapDrop);
+        Assert.Empty(host.CapAdd);
+        Assert.Equal(["no-new-privileges:true"], host.SecurityOpt);
+        Assert.False(host.Privileged);
+        Assert.True(host.ReadonlyRootfs);
+        Assert.Equal(512, host.PidsLimit);
+        Assert.Equal(4L << 30, host.Memory);
+        Assert.Equal(host.Memory, host.MemorySwap);
+        Assert.Equal(2_000_000_000, host.NanoCPUs);
+        Assert.Null(host.Runtime);
+        Assert.Equal("t1-dev-net", host.NetworkMode);
+        Assert.Empty(host.PortBindings);
+        Assert.False(host.PublishAllPorts);
+        Assert.Equal(RestartPolicyKind.UnlessStopped, host.RestartPolicy.Name);
+        Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs["/tmp"], StringComparison.Ordinal);
+        Assert.Equal(["volume:t1-dev-state:/state:rw", "volume:t1-dev-home:/home/claude:rw"], host.Mounts.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly ? "ro" : "rw")}"));
+        Assert.DoesNotContain(host.Mounts, m => m.Source.Contains("docker.sock", StringComparison.Ordinal));
+        Assert.Equal("true", create.Labels[ResourceNames.ManagedLabel]);
+        Assert.Equal("t1", create.Labels[ResourceNames.PrefixLabel]);
+        Assert.Equal("dev", create.Labels[ResourceNames.AgentLabel]);
+        Assert.Equal("dev", create.Labels[ResourceNames.RoleLabel]);
+        Assert.Equal(16, create.Labels[ResourceNames.SpecHashLabel].Length);
+    }
+
+    [Fact]
+    public void ToCreateParameters_Overrides_AreApplied()
+    {
+        var config = Parse("""
+            { "agents": { "dev": { "role": "dev", "forge_user": "d", "container": {
+              "memory": "1g", "memory_swap": "2g", "cpus": 0.5, "pids": 64, "runtime": "runsc", "network": "lab",
+              "cap_add": ["NET_BIND_SERVICE"], "no_new_privileges": false, "seccomp": "unconfined", "read_only_rootfs": false, "tmp_size": "64m" } } } }
+            """);
+
+        var host = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig;
+
+        Assert.Equal(1L << 30, host.Memory);
+        Assert.Equal(2L << 30, host.MemorySwap);
+        Assert.Equal(500_000_000, host.NanoCPUs);
+        Assert.Equal(64, host.PidsLimit);
+        Assert.Equal("runsc", host.Runtime);
+        Assert.Equal("lab", host.NetworkMode);
+        Assert.Equal(["NET_BIND_SERVICE"], host.CapAdd);
+        Assert.Equal(["seccomp=unconfined"], host.SecurityOpt);
+        Assert.False(host.ReadonlyRootfs);
+        Assert.EndsWith($"size={64L << 20}", host.Tmpfs["/tmp"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToCreateParameters_CredentialsHostPath_MountsParentDirectoryReadOnly()
+    {
+        var file = _home.Write("creds/dev/.credentials.json", """{"claudeAiOauth":{}}""");
+        var config = Parse($$"""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_path": "{{file}}" } } } }""");
+
+        var mounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig.Mounts;
+
+        var credentials = Assert.Single(mounts, m => m.Type == "bind");
+        Assert.Equal(Path.GetDirectoryName(file), credentials.Source);
+        Assert.Equal(ResourceNames.CredentialsMount, credentials.Target);
+        Assert.True(credentials.ReadOnly);
+    }
+
+    [Fact]
+    public void Create_CredentialsDirectoryWithOtherFiles_IsRefused()
+    {
+        _home.Write("creds/.credentials.json", "{}");
+        _home.Write("creds/id_ed25519", "secret");
+        var config = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "creds" } } } }""");
+
+        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.Create(config, config.Agents[0]));
+
+        Assert.Contains("agents.dev.claude_auth.credentials_host_dir", error.Message, StringComparison.Ordinal);
+        Assert.Contains("holds id_ed25519 besides .credentials.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_MissingCredentialsDirectory_SaysToCreateIt()
+    {
+        var config = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "missing" } } } }""");
+
+        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.Create(config, config.Agents[0]));
+
+        Assert.Contains("does not exist; create it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToCreateParameters_NeverCarriesSecrets()
+    {
+        const string forgeCanary = "forge-canary-7f3a9";
+        const string oauthCanary = "sk-ant-oat01-canary-1c2d";
+        _home.Write("tokens/dev", forgeCanary);
+        _home.Write("claude-auth/dev", oauthCanary);
+        var config = Parse("""{ "model": { "base_url": "http://model.local:9000" }, "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
+
+        var create = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0]));
+        var json = JsonSerializer.Serialize(create);
+
+        Assert.DoesNotContain(forgeCanary, json, StringComparison.Ordinal);
+        Assert.DoesNotContain(oauthCanary, json, StringComparison.Ordinal);
+        Assert.DoesNotContain(create.Env, e => e.StartsWith("FORGE_TOKEN=", StringComparison.Ordinal) || e.Contains("TOKEN", StringComparison.Ordinal) || e.Contains("API_KEY", StringComparison.Ordinal));
+        Assert.DoesNotContain(create.HostConfig.Mounts, m => m.Source.StartsWith(_paths.TokensDirectory, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SpecHash_ChangesWithConfig_NotBetweenIdenticalSpecs()
+    {
+        var a = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
+        var b = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
+        var c = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "container": { "pids": 100 } } } }""");
+
+        string Hash(AgentsConfig config) => ContainerConfigurationConverter.SpecHash(ContainerSpecFactory.Create(config, config.Agents[0]));
+
+        Assert.Equal(Hash(a), Hash(b));
+        Assert.NotEqual(Hash(a), Hash(c));
+    }
+
+    private AgentsConfig Parse(string json) => ConfigLoader.Parse("agents.json", json, _paths);
+}
