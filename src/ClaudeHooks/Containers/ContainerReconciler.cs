@@ -88,12 +88,17 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
 
     /// <summary>The single container of an agent, or null. Used by every verb that acts on a running agent.</summary>
     public async Task<ContainerListResponse?> FindOneAsync(string agent, CancellationToken cancellationToken) =>
-        (await FindAsync(agent, cancellationToken)).OrderByDescending(c => c.State == "running").ThenByDescending(c => c.Created).FirstOrDefault();
+        (await FindAsync(agent, cancellationToken))
+            .OrderByDescending(c => c.Names.Contains("/" + ResourceNames.Container(config.ContainerPrefix, agent)))
+            .ThenByDescending(c => c.State == "running")
+            .FirstOrDefault();
 
     private async Task<string> UpOneAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {
+        // Keep the container with the canonical name (then a running one, then the newest); remove the rest.
         var existing = (await FindAsync(spec.Agent, cancellationToken))
-            .OrderByDescending(c => c.State == "running")
+            .OrderByDescending(c => c.Names.Contains("/" + spec.Name))
+            .ThenByDescending(c => c.State == "running")
             .ThenByDescending(c => c.Created)
             .ToList();
 
