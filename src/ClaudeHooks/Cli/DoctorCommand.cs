@@ -80,7 +80,7 @@ internal static class DoctorCommand
             }
             else
             {
-                Check(() => AgentCredentials.ReadSecretFile(agent.ClaudeAuth.Path, agent.ClaudeAuth.ConfigKey), $"agent {agent.Name}: Claude auth {agent.ClaudeAuth.ConfigKey} {agent.ClaudeAuth.Path}", report);
+                Check(() => AgentCredentials.ReadClaudeAuth(agent), $"agent {agent.Name}: Claude auth {agent.ClaudeAuth.ConfigKey} {agent.ClaudeAuth.Path}", report);
             }
         }
     }

@@ -30,17 +30,9 @@ internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths pat
             environment.Add($"ANTHROPIC_BASE_URL={baseUrl.ToString().TrimEnd('/')}");
         }
 
-        switch (includeClaudeAuth ? agent.ClaudeAuth.Kind : ClaudeAuthKind.CredentialsDirectory)
+        if (includeClaudeAuth && ClaudeAuthVariable(agent) is { } variable)
         {
-            case ClaudeAuthKind.OAuthTokenFile:
-                environment.Add($"CLAUDE_CODE_OAUTH_TOKEN={ReadSecretFile(agent.ClaudeAuth.Path, $"agents.{agent.Name}.claude_auth.oauth_token_file")}");
-                break;
-            case ClaudeAuthKind.ApiKeyFile:
-                environment.Add($"ANTHROPIC_API_KEY={ReadSecretFile(agent.ClaudeAuth.Path, $"agents.{agent.Name}.claude_auth.api_key_file")}");
-                break;
-            case ClaudeAuthKind.CredentialsDirectory:
-                // Read by the CLI from the read-only directory mount through $CLAUDE_CONFIG_DIR/.credentials.json.
-                break;
+            environment.Add($"{variable}={ReadClaudeAuth(agent)}");
         }
 
         if (includeForgeToken)
@@ -50,6 +42,21 @@ internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths pat
 
         return environment;
     }
+
+    /// <summary>
+    /// The variable carrying the agent's model credential, or null for a credentials directory, which the CLI
+    /// reads from the read-only mount through <c>$CLAUDE_CONFIG_DIR/.credentials.json</c>.
+    /// </summary>
+    public static string? ClaudeAuthVariable(AgentConfig agent) => agent.ClaudeAuth.Kind switch
+    {
+        ClaudeAuthKind.OAuthTokenFile => "CLAUDE_CODE_OAUTH_TOKEN",
+        ClaudeAuthKind.ApiKeyFile => "ANTHROPIC_API_KEY",
+        _ => null,
+    };
+
+    public static string ReadClaudeAuth(AgentConfig agent) => ReadSecretFile(agent.ClaudeAuth.Path, agent.ClaudeAuth.Kind == ClaudeAuthKind.ApiKeyFile
+        ? $"the {agent.Name} agent's Anthropic API key"
+        : $"the {agent.Name} agent's Claude token (from 'claude setup-token')");
 
     /// <summary>Reads a one-line secret file, refusing a missing, empty or world-readable one with the fix.</summary>
     public static string ReadSecretFile(string path, string what)
