@@ -1,6 +1,10 @@
 using System.Security.Cryptography;
+using ClaudeHooks.Agents;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
+using ClaudeHooks.TestServers;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,7 +13,9 @@ namespace ClaudeHooks.IntegrationTests;
 
 /// <summary>
 /// A real engine, the real agent image and three agent containers under a prefix of this run's own, removed
-/// (with their volumes and networks) afterwards. Without an engine the tests skip loudly, except under CI=true,
+/// (with their volumes and networks) afterwards. The dev agent talks to a scripted model and a real git remote,
+/// both listening on the host side of the dev agent's network (its gateway address), which is how containers
+/// reach a server the test runs on the host. Without an engine the tests skip loudly, except under CI=true,
 /// where they fail.
 /// </summary>
 public sealed class DockerFixture : IAsyncLifetime
@@ -31,6 +37,19 @@ public sealed class DockerFixture : IAsyncLifetime
     public string CredentialsDirectory => Path.Combine(Home, "credentials", "boss");
 
     public long DevPidsLimit => 96;
+
+    public ScriptedModelServer Model { get; private set; } = null!;
+
+    public GitHttpServer Git { get; private set; } = null!;
+
+    internal ITaskStore Store { get; private set; } = null!;
+
+    internal TaskEventBus Events { get; private set; } = null!;
+
+    public string DevToken => File.ReadAllText(Paths.TokenFile("dev")).Trim();
+
+    internal AgentRunner Runner(IReadOnlyList<string>? command = null) =>
+        new(Docker, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
 
     internal ContainerReconciler Reconciler() => new(Docker, Config, NullLogger<ContainerReconciler>.Instance);
 
@@ -62,7 +81,7 @@ public sealed class DockerFixture : IAsyncLifetime
             WriteSecret(Paths.TokenFile(agent), $"forge-token-{agent}-{Prefix}");
         }
 
-        WriteSecret(Path.Combine(Home, "claude-auth", "dev"), "sk-ant-oat01-stand-in-dev");
+        WriteSecret(Path.Combine(Home, "claude-auth", "dev-key"), "sk-ant-api03-stand-in-dev");
         WriteSecret(Path.Combine(Home, "claude-auth", "reviewer"), "sk-ant-oat01-stand-in-reviewer");
 
         var configFile = Path.Combine(Home, "agents.json");
@@ -73,19 +92,38 @@ public sealed class DockerFixture : IAsyncLifetime
               "agents": {
                 "boss": { "role": "lead", "forge_user": "it-lead", "claude_auth": { "credentials_host_dir": "credentials/boss" },
                           "container": { "memory": "512m", "cpus": 0.5, "pids": 128 } },
-                "dev": { "role": "dev", "forge_user": "it-dev", "container": { "memory": "512m", "cpus": 0.5, "pids": {{DevPidsLimit}} } },
+                "dev": { "role": "dev", "forge_user": "it-dev", "claude_auth": { "api_key_file": "claude-auth/dev-key" },
+                         "container": { "memory": "1g", "cpus": 1, "pids": {{DevPidsLimit}} },
+                         "runner": { "timeout": "2m", "idle_timeout": "5s", "max_turns": 10 } },
                 "reviewer": { "role": "reviewer", "forge_user": "it-reviewer", "container": { "memory": "512m", "cpus": 0.5, "pids": 128 } }
               }
             }
             """);
         Config = ConfigLoader.Load(configFile, Paths);
         await Reconciler().UpAsync(Config.Agents, CancellationToken.None);
+
+        var network = await Docker.Networks.InspectNetworkAsync(ResourceNames.Network(Prefix, "dev"));
+        var gateway = network.IPAM.Config.Select(c => c.Gateway).First(g => !string.IsNullOrEmpty(g));
+        Model = await ScriptedModelServer.StartAsync([gateway]);
+        Git = await GitHttpServer.StartAsync(gateway);
+        Config = Config with { Model = new ModelSettings(Model.BaseUrl(gateway)) };
+        Store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(Path.Combine(Home, "data")), TimeProvider.System);
+        Events = new TaskEventBus(Store);
     }
 
     public async Task DisposeAsync()
     {
         if (SkipReason is null)
         {
+            if (Model is not null)
+            {
+                await Model.DisposeAsync();
+            }
+
+            if (Git is not null)
+            {
+                await Git.DisposeAsync();
+            }
             var containers = await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ResourceNames.Filter(Prefix) });
             foreach (var container in containers)
             {

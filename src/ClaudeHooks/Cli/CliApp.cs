@@ -8,7 +8,10 @@ internal static class CliApp
     {
         var root = new RootCommand("claude-hooks: runs Claude Code agents in hardened per-agent containers");
         root.Options.Add(GlobalOptions.Config);
+        root.Options.Add(RunCommand.DataDirectory);
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(WorktreesCommand.Create());
         root.Subcommands.Add(ContainersCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());

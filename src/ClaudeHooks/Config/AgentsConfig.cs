@@ -6,6 +6,7 @@ internal sealed record AgentsConfig(
     string ContainerPrefix,
     ImageSettings Images,
     ModelSettings Model,
+    WorkdirSettings Workdir,
     IReadOnlyList<AgentConfig> Agents)
 {
     public const string DefaultPrefix = "claude-hooks";
@@ -37,6 +38,7 @@ internal sealed record AgentConfig(
     string Image,
     ClaudeAuth ClaudeAuth,
     ContainerSettings Container,
+    RunnerSettings Runner,
     IReadOnlyList<string> HardeningOverrides);
 
 internal enum AgentRole

@@ -6,10 +6,12 @@ namespace ClaudeHooks.Config;
 /// <summary>Loads and validates <c>config/agents.json</c>, reporting every problem with file, key and fix.</summary>
 internal static partial class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "agents"];
+    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "agents"];
+    private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
+    private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
     private static readonly string[] ModelKeys = ["base_url"];
-    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container"];
+    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner"];
     private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
     private static readonly string[] ContainerKeys =
     [
@@ -97,6 +99,12 @@ internal static partial class ConfigLoader
 
         model?.Finish(ModelKeys);
 
+        var workdirReader = root.Object("workdir");
+        var workdir = workdirReader is null ? WorkdirSettings.Default : new WorkdirSettings(
+            workdirReader.Bool("allow_local_repos", WorkdirSettings.Default.AllowLocalRepos),
+            workdirReader.Duration("stale_after", WorkdirSettings.Default.StaleAfter));
+        workdirReader?.Finish(WorkdirKeys);
+
         var agents = new List<AgentConfig>();
         var agentsObject = root.Object("agents", required: true);
         if (agentsObject is not null)
@@ -108,7 +116,7 @@ internal static partial class ConfigLoader
                     agentsObject.Error(name, "is not a valid agent name; use lowercase letters, digits and '-', starting with a letter, at most 24 characters");
                 }
 
-                if (reader is not null && ReadAgent(name, reader, defaultImage, paths) is { } agent)
+                if (reader is not null && ReadAgent(name, reader, defaultImage, paths, Path.GetDirectoryName(Path.GetFullPath(root.File))!) is { } agent)
                 {
                     agents.Add(agent);
                 }
@@ -125,10 +133,10 @@ internal static partial class ConfigLoader
             }
         }
 
-        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), agents);
+        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, agents);
     }
 
-    private static AgentConfig? ReadAgent(string name, JsonObjectReader agent, string defaultImage, ClaudeHooksPaths paths)
+    private static AgentConfig? ReadAgent(string name, JsonObjectReader agent, string defaultImage, ClaudeHooksPaths paths, string configDirectory)
     {
         var roleText = agent.String("role", required: true);
         AgentRole? role = roleText switch
@@ -156,11 +164,56 @@ internal static partial class ConfigLoader
         var auth = ReadAuth(name, agent.Object("claude_auth"), paths);
         var overrides = new List<string>();
         var container = ReadContainer(agent.Object("container"), overrides);
+        var runner = role is null ? null : ReadRunner(agent.Object("runner"), role.Value, configDirectory);
         agent.Finish(AgentKeys);
 
-        return role is null || forgeUser is null || auth is null || container is null
+        return role is null || forgeUser is null || auth is null || container is null || runner is null
             ? null
-            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, overrides);
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, overrides);
+    }
+
+    private static RunnerSettings? ReadRunner(JsonObjectReader? reader, AgentRole role, string configDirectory)
+    {
+        var defaultPrompt = Path.Combine(configDirectory, "prompts", $"{role.ToString().ToLowerInvariant()}.md");
+        if (reader is null)
+        {
+            return new RunnerSettings(TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(10), 100, null, "bypassPermissions", [], [], null, defaultPrompt);
+        }
+
+        var budget = reader.Has("max_budget_usd") ? (decimal?)reader.Number("max_budget_usd", 0, min: 0.01, max: 10_000) : null;
+        var settings = new RunnerSettings(
+            Timeout: reader.Duration("timeout", TimeSpan.FromMinutes(60)),
+            IdleTimeout: reader.Duration("idle_timeout", TimeSpan.FromMinutes(10)),
+            MaxTurns: (int)reader.Integer("max_turns", 100, min: 1, max: 10_000),
+            MaxBudgetUsd: budget,
+            PermissionMode: reader.String("permission_mode", "bypassPermissions")!,
+            AllowedTools: reader.StringList("allowed_tools"),
+            DisallowedTools: reader.StringList("disallowed_tools"),
+            Model: reader.String("model"),
+            PromptFile: reader.String("prompt_file") is { } file ? Path.GetFullPath(file, configDirectory) : defaultPrompt);
+        reader.Finish(RunnerKeys);
+
+        if (!RunnerSettings.PermissionModes.Contains(settings.PermissionMode))
+        {
+            reader.Error("permission_mode", $"\"{settings.PermissionMode}\" is not a permission mode; use one of {string.Join(", ", RunnerSettings.PermissionModes)}");
+        }
+
+        foreach (var tool in settings.AllowedTools.Concat(settings.DisallowedTools).Where(t => t.StartsWith('-') || t.Contains(',', StringComparison.Ordinal)))
+        {
+            reader.Error("allowed_tools", $"\"{tool}\" is not a tool rule; list one rule per entry, such as \"Bash(git log:*)\"");
+        }
+
+        if (settings.Model is { } model && (model.StartsWith('-') || model.Any(char.IsWhiteSpace)))
+        {
+            reader.Error("model", $"\"{model}\" is not a model name");
+        }
+
+        if (settings.IdleTimeout > settings.Timeout)
+        {
+            reader.Error("idle_timeout", $"{Duration.Format(settings.IdleTimeout)} is longer than timeout {Duration.Format(settings.Timeout)}; make it shorter");
+        }
+
+        return settings;
     }
 
     private static ClaudeAuth? ReadAuth(string agent, JsonObjectReader? auth, ClaudeHooksPaths paths)

@@ -150,6 +150,22 @@ internal sealed class JsonObjectReader
         return bytes;
     }
 
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        if (!TryGet(key, out var value))
+        {
+            return fallback;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !Config.Duration.TryParse(value.GetString()!, out var duration))
+        {
+            Error(key, $"{Describe(value)} is not a duration; use a form such as \"90s\", \"10m\", \"1h30m\" or \"7d\"");
+            return fallback;
+        }
+
+        return duration;
+    }
+
     public IReadOnlyList<string> StringList(string key)
     {
         if (!TryGet(key, out var value))

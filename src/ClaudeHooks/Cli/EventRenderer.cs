@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.Json;
+using ClaudeHooks.Tasks;
+
+namespace ClaudeHooks.Cli;
+
+/// <summary>One readable line per stored run event, for live progress in the terminal.</summary>
+internal static class EventRenderer
+{
+    public static string? Render(StoredEvent stored)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(stored.Data);
+            var root = document.RootElement;
+            var time = stored.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+            var text = stored.Type switch
+            {
+                "system/init" => $"session {Get(root, "session_id")} started · model {Get(root, "model")} · {Count(root, "tools")} tools · {Get(root, "cwd")}",
+                "assistant" => Assistant(root),
+                "user/tool_result" => ToolResults(root),
+                "result" => $"result {Get(root, "subtype")}{(root.TryGetProperty("is_error", out var e) && e.ValueKind == JsonValueKind.True ? " (is_error)" : "")} · {Get(root, "num_turns")} turns · ${Get(root, "total_cost_usd")} · {Get(root, "duration_ms")} ms",
+                "system/api_retry" => $"model API retry {Get(root, "attempt")}: {Get(root, "error")} {Get(root, "error_status")}",
+                "rate_limit_event" => "rate limited: " + Shorten(root.TryGetProperty("rate_limit_info", out var info) ? info.GetRawText() : stored.Data, 200),
+                "runner/stderr" => $"stderr: {Get(root, "line")}",
+                "runner/worktree" => $"worktree {Get(root, "path")} on {Get(root, "branch")} ({(Get(root, "created") == "True" ? "new" : "reused")})",
+                "runner/start" => $"starting claude ({(Get(root, "resume") == "True" ? "resuming" : "new")} session {Get(root, "session_id")})",
+                "runner/stopping" => $"stopping: {Get(root, "reason")}",
+                "runner/malformed" => $"bad output line ({Get(root, "reason")}): {Shorten(Get(root, "line"), 120)}",
+                "runner/outcome" => null,
+                _ => $"{stored.Type}: {Shorten(stored.Data, 160)}",
+            };
+            return text is null ? null : $"{time}  {text}";
+        }
+        catch (JsonException)
+        {
+            return $"{stored.Type}: {Shorten(stored.Data, 160)}";
+        }
+    }
+
+    private static string? Assistant(JsonElement root)
+    {
+        if (!root.TryGetProperty("message", out var message) || !message.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var parts = new List<string>();
+        foreach (var block in content.EnumerateArray())
+        {
+            switch (Get(block, "type"))
+            {
+                case "text" when Get(block, "text") is { Length: > 0 } text:
+                    parts.Add($"assistant: {Shorten(text, 400)}");
+                    break;
+                case "tool_use":
+                    parts.Add($"tool {Get(block, "name")}: {Shorten(block.TryGetProperty("input", out var input) ? input.GetRawText() : "", 200)}");
+                    break;
+            }
+        }
+
+        return parts.Count == 0 ? null : string.Join(Environment.NewLine + "          ", parts);
+    }
+
+    private static string? ToolResults(JsonElement root)
+    {
+        if (!root.TryGetProperty("message", out var message) || !message.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        return string.Join(Environment.NewLine + "          ", content.EnumerateArray().Select(block =>
+        {
+            var error = block.TryGetProperty("is_error", out var e) && e.ValueKind == JsonValueKind.True;
+            var body = block.TryGetProperty("content", out var c) ? c.ValueKind == JsonValueKind.String ? c.GetString()! : c.GetRawText() : "";
+            return $"  → {(error ? "error" : "ok")}: {Shorten(body, 200)}";
+        }));
+    }
+
+    private static string Get(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
+            ? value.ValueKind == JsonValueKind.String ? value.GetString()! : value.ValueKind is JsonValueKind.True ? "True" : value.ValueKind is JsonValueKind.False ? "False" : value.GetRawText()
+            : "";
+
+    private static int Count(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array ? value.GetArrayLength() : 0;
+
+    private static string Shorten(string text, int max)
+    {
+        var flat = text.ReplaceLineEndings(" ");
+        return flat.Length <= max ? flat : flat[..max] + "…";
+    }
+}

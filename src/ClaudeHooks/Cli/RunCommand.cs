@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Globalization;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
+using ClaudeHooks.Workdir;
+
+namespace ClaudeHooks.Cli;
+
+/// <summary><c>claude-hooks run</c>: one task in an agent's container without the service, printing live events and the outcome.</summary>
+internal static class RunCommand
+{
+    public static Option<string?> DataDirectory { get; } = new("--data-dir") { Description = "Where the database lives (default: ~/.local/share/claude-hooks)", Recursive = true };
+
+    public static Command Create()
+    {
+        var agent = new Option<string>("--agent") { Description = "The agent to run", Required = true };
+        var repo = new Option<string>("--repo") { Description = "Repository URL (https, http or ssh; local paths when workdir.allow_local_repos)", Required = true };
+        var baseRef = new Option<string?>("--base-ref") { Description = "Branch, tag or commit to start a new worktree from (default: the remote's default branch)" };
+        var thread = new Option<string?>("--thread") { Description = "Conversation thread, e.g. issue-42; a later run on the same thread resumes its session (default: a new one)" };
+        var prompt = new Argument<string>("prompt") { Description = "What to do; \"-\" reads it from standard input" };
+        var command = new Command("run", "Run one task in an agent's container and print its events and outcome") { agent, repo, baseRef, thread, prompt };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var config = context.Config;
+            var agentConfig = config.Select(parse.GetValue(agent))[0];
+            var text = parse.GetValue(prompt)!;
+            if (text == "-")
+            {
+                text = await Console.In.ReadToEndAsync(cancellationToken);
+            }
+
+            if (text.Trim().Length == 0)
+            {
+                await Console.Error.WriteLineAsync("error: the prompt is empty; pass what the agent should do");
+                return ExitCodes.InvalidConfig;
+            }
+
+            var id = NewTaskId();
+            var repository = parse.GetValue(repo)!;
+            try
+            {
+                RepositoryUrl.Parse(repository, config.Workdir.AllowLocalRepos);
+                GitNames.Thread(parse.GetValue(thread) ?? "run");
+                if (parse.GetValue(baseRef) is { } reference)
+                {
+                    GitNames.Ref(reference);
+                }
+            }
+            catch (InvalidRepositoryException e)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.InvalidConfig;
+            }
+
+            var docker = await context.ConnectAsync(cancellationToken);
+            var database = await Database.OpenAndMigrateAsync(parse.GetValue(DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
+            var store = new SqliteTaskStore(database, TimeProvider.System);
+            var bus = new TaskEventBus(store);
+            var now = TimeProvider.System.GetUtcNow();
+            var task = new TaskRecord(id, agentConfig.Name, repository, parse.GetValue(baseRef), parse.GetValue(thread) ?? $"run-{id[^8..]}", text, TaskState.Queued, 1, now, now, null);
+            await store.CreateTaskAsync(task, "submitted with claude-hooks run", cancellationToken);
+            await store.TransitionAsync(id, TaskState.Queued, TaskState.Running, "one-off run started", null, cancellationToken);
+            Console.WriteLine($"task {id}: agent {agentConfig.Name}, thread {task.Thread}");
+
+            using var subscription = bus.Subscribe(id);
+            var printer = Task.Run(async () =>
+            {
+                await foreach (var stored in subscription.Reader.ReadAllAsync(CancellationToken.None))
+                {
+                    if (EventRenderer.Render(stored) is { } line)
+                    {
+                        Console.WriteLine(line);
+                    }
+                }
+            }, CancellationToken.None);
+
+            var runner = new AgentRunner(docker, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
+            RunOutcome outcome;
+            try
+            {
+                outcome = await runner.RunAsync(task with { State = TaskState.Running }, cancellationToken);
+            }
+            catch (Exception e) when (e is WorkdirException or InvalidRepositoryException)
+            {
+                await store.TransitionAsync(id, TaskState.Running, TaskState.Failed, e.Message, null, CancellationToken.None);
+                bus.Complete(id);
+                await printer;
+                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.OperationFailed;
+            }
+
+            var json = System.Text.Json.JsonSerializer.Serialize(outcome);
+            await store.TransitionAsync(id, TaskState.Running, outcome.Status, outcome.Reason, json, CancellationToken.None);
+            bus.Complete(id);
+            await printer;
+            PrintOutcome(id, outcome);
+            return outcome.Status == TaskState.Succeeded ? ExitCodes.Success : ExitCodes.CheckFailed;
+        }));
+        return command;
+    }
+
+    internal static string NewTaskId() => $"t{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..32];
+
+    private static void PrintOutcome(string id, RunOutcome outcome)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"task {id}: {outcome.Status.ToName()} — {outcome.Reason}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  session {outcome.SessionId ?? "-"}{(outcome.Resumed ? " (resumed)" : "")} · {outcome.Turns} turns · {(outcome.CostUsd is { } cost ? $"${cost:0.####}" : "cost unknown")} · {outcome.DurationMs / 1000.0:0.#} s"));
+        Console.WriteLine($"  branch {outcome.Branch} in {outcome.Worktree}");
+        if (outcome.UsageJson is { } usage)
+        {
+            Console.WriteLine($"  usage {usage}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(outcome.FinalText))
+        {
+            Console.WriteLine();
+            Console.WriteLine(outcome.FinalText.Trim());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace ClaudeHooks.Config;
+
+/// <summary>How one agent's Claude Code runs are started and watched.</summary>
+internal sealed record RunnerSettings(
+    TimeSpan Timeout,
+    TimeSpan IdleTimeout,
+    int MaxTurns,
+    decimal? MaxBudgetUsd,
+    string PermissionMode,
+    IReadOnlyList<string> AllowedTools,
+    IReadOnlyList<string> DisallowedTools,
+    string? Model,
+    string PromptFile)
+{
+    public static readonly string[] PermissionModes = ["default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"];
+}
+
+/// <summary>Where agents' repositories come from and how long idle worktrees are kept.</summary>
+internal sealed record WorkdirSettings(bool AllowLocalRepos, TimeSpan StaleAfter)
+{
+    public static WorkdirSettings Default { get; } = new(AllowLocalRepos: false, StaleAfter: TimeSpan.FromDays(7));
+}

@@ -1,0 +1,22 @@
+namespace ClaudeHooks.Tasks;
+
+internal sealed record TaskRecord(
+    string Id,
+    string Agent,
+    string Repo,
+    string? BaseRef,
+    string Thread,
+    string Prompt,
+    TaskState State,
+    int Attempt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? OutcomeJson);
+
+internal sealed record TaskHistoryEntry(DateTimeOffset At, TaskState? From, TaskState To, string Reason);
+
+/// <summary>One stored event of a run: its order, time, type and the JSON as the CLI wrote it (or the runner's own).</summary>
+internal sealed record StoredEvent(string TaskId, long Seq, DateTimeOffset At, string Type, string Data);
+
+/// <summary>The Claude Code session of one conversation thread, resumable only from the same worktree.</summary>
+internal sealed record SessionRecord(string Agent, string Repo, string Thread, string SessionId, string Worktree);

@@ -1,0 +1,116 @@
+using System.Text.RegularExpressions;
+
+namespace ClaudeHooks.Workdir;
+
+/// <summary>
+/// A validated repository location: https/http/ssh (URL or scp-like) forms, and local paths or file:// only when
+/// the operator allows them. Anything that could be read as a git option or escape the cache layout is refused.
+/// </summary>
+internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyList<string> Owner, string Name)
+{
+    /// <summary>Cache key and storage path parts: host/owner.../name.</summary>
+    public string Key => string.Join('/', [Host, .. Owner, Name]);
+
+    public string CachePath => $"/state/cache/{Key}.git";
+
+    public string WorktreePath(string thread) => $"/state/worktrees/{Key}/{thread}";
+
+    public static RepositoryUrl Parse(string text, bool allowLocal)
+    {
+        var url = text.Trim();
+        if (url.Length == 0 || url.Length > 2048)
+        {
+            throw Invalid(text, "give a repository URL such as https://forge.example/owner/repo.git");
+        }
+
+        if (url.StartsWith('-') || url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            throw Invalid(text, "it starts with '-' or holds spaces or control characters; give a plain URL");
+        }
+
+        if (url.StartsWith("file://", StringComparison.Ordinal) || url.StartsWith('/'))
+        {
+            if (!allowLocal)
+            {
+                throw Invalid(text, "local paths and file:// are refused; use an https or ssh URL, or set workdir.allow_local_repos in agents.json");
+            }
+
+            var path = url.StartsWith("file://", StringComparison.Ordinal) ? url["file://".Length..] : url;
+            var segments = Segments(text, path);
+            return new RepositoryUrl(url, "local", segments[..^1], StripGit(segments[^1]));
+        }
+
+        if (ScpLike().Match(url) is { Success: true } scp)
+        {
+            var segments = Segments(text, scp.Groups["path"].Value);
+            return Build(text, url, scp.Groups["host"].Value, segments);
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http" or "ssh") || uri.Host.Length == 0)
+        {
+            throw Invalid(text, "use https://, http://, ssh:// or user@host:owner/repo");
+        }
+
+        if (uri.UserInfo.Contains(':', StringComparison.Ordinal))
+        {
+            throw Invalid(text, "it carries a password; credentials never go in a URL (the agent's token file is used)");
+        }
+
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw Invalid(text, "remove the query or fragment");
+        }
+
+        var host = uri.IsDefaultPort ? uri.Host : $"{uri.Host}_{uri.Port}";
+        return Build(text, url, host, Segments(text, Uri.UnescapeDataString(uri.AbsolutePath)));
+    }
+
+    private static RepositoryUrl Build(string original, string url, string host, string[] segments)
+    {
+        if (!HostPattern().IsMatch(host))
+        {
+            throw Invalid(original, $"\"{host}\" is not a host name");
+        }
+
+        if (segments.Length < 2)
+        {
+            throw Invalid(original, "the path must name an owner and a repository, as in owner/repo");
+        }
+
+        return new RepositoryUrl(url, host.ToLowerInvariant(), segments[..^1], StripGit(segments[^1]));
+    }
+
+    private static string[] Segments(string original, string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var segment in segments)
+        {
+            if (segment is "." or ".." || !SegmentPattern().IsMatch(segment) || segment.StartsWith('-'))
+            {
+                throw Invalid(original, $"path segment \"{segment}\" is not allowed (no '..', leading '-' or special characters)");
+            }
+        }
+
+        if (segments.Length == 0)
+        {
+            throw Invalid(original, "the path is empty");
+        }
+
+        return segments;
+    }
+
+    private static string StripGit(string name) => name.EndsWith(".git", StringComparison.Ordinal) && name.Length > 4 ? name[..^4] : name;
+
+    private static InvalidRepositoryException Invalid(string text, string why) => new($"repository \"{text}\" is not usable: {why}");
+
+    [GeneratedRegex(@"^(?<user>[A-Za-z0-9._-]+)@(?<host>[A-Za-z0-9.-]+):(?<path>[^/].*)$")]
+    private static partial Regex ScpLike();
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(_\d+)?$")]
+    private static partial Regex HostPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._~+-]+$")]
+    private static partial Regex SegmentPattern();
+}
+
+internal sealed class InvalidRepositoryException(string message) : Exception(message);

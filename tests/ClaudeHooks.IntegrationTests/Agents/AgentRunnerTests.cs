@@ -1,0 +1,245 @@
+using System.Text.Json;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Containers;
+using ClaudeHooks.Tasks;
+using ClaudeHooks.TestServers;
+
+namespace ClaudeHooks.IntegrationTests.Agents;
+
+/// <summary>The real Claude Code CLI in the dev agent's container, against the scripted model and a real git remote.</summary>
+[Collection(DockerCollection.Name)]
+public sealed class AgentRunnerTests(DockerFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    private string DevContainer => $"{fixture.Prefix}-dev";
+
+    [SkippableFact]
+    public async Task Run_AgentCommitsInItsWorktree_FromRealRemote_AndEachThreadGetsItsOwn()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = fixture.DevToken;
+        fixture.Model.Enqueue(
+            ScriptedTurn.Bash("echo hello > hello.txt && git add hello.txt && git commit -qm 'add hello' && echo committed"),
+            ScriptedTurn.Text("I added hello.txt and committed it."));
+
+        var (task, outcome) = await RunAsync(repo, "issue-1", "Add a hello file.", cts.Token);
+
+        Assert.Equal(TaskState.Succeeded, outcome.Status);
+        Assert.Equal("I added hello.txt and committed it.", outcome.FinalText);
+        Assert.Equal(2, outcome.Turns);
+        Assert.True(outcome.CostUsd > 0);
+        Assert.True(outcome.DurationMs > 0);
+        Assert.Contains("\"input_tokens\"", outcome.UsageJson, StringComparison.Ordinal);
+        Assert.Contains("inputTokens", outcome.ModelUsageJson, StringComparison.Ordinal);
+        Assert.Equal("dev/issue-1", outcome.Branch);
+        Assert.EndsWith("/it-owner/" + RepoName(repo) + "/issue-1", outcome.Worktree, StringComparison.Ordinal);
+
+        var exec = new AgentExec(fixture.Docker);
+        var log = await exec.RunAsync(DevContainer, ["git", "-C", outcome.Worktree!, "log", "-1", "--format=%s|%an|%D"], cancellationToken: cts.Token);
+        Assert.Equal("add hello|it-dev|HEAD -> dev/issue-1", log.Stdout.Trim());
+        Assert.Contains("it-dev", fixture.Git.AuthenticatedUsers);
+
+        var second = await fixture.Runner().RunAsync(await NewTaskAsync(repo, "issue-2", "Look around.", cts.Token), cts.Token);
+        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.NotEqual(outcome.Worktree, second.Worktree);
+        var both = await exec.RunAsync(DevContainer, ["sh", "-c", "test -f \"$1/hello.txt\" && test ! -e \"$2/hello.txt\" && git -C \"$2\" rev-parse --abbrev-ref HEAD", "t", outcome.Worktree!, second.Worktree!], cancellationToken: cts.Token);
+        Assert.Equal("dev/issue-2", both.Stdout.Trim());
+
+        var leaked = await exec.RunAsync(DevContainer, ["sh", "-c", "grep -rlF -e \"$NEEDLE\" /state /home/claude /tmp 2>/dev/null; true"], [$"NEEDLE={fixture.DevToken}"], cancellationToken: cts.Token);
+        Assert.Equal("", leaked.Stdout);
+
+        var stored = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
+        Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(e => e.Seq));
+        Assert.Equal("runner/worktree", stored[0].Type);
+        Assert.Contains(stored, e => e.Type == "system/init");
+        Assert.Contains(stored, e => e.Type == "assistant" && e.Data.Contains("\"tool_use\"", StringComparison.Ordinal));
+        Assert.Contains(stored, e => e.Type == "user/tool_result" && e.Data.Contains("committed", StringComparison.Ordinal));
+        Assert.Equal("result", stored[^2].Type);
+        Assert.Equal("runner/outcome", stored[^1].Type);
+    }
+
+    [SkippableFact]
+    public async Task Run_SecondPromptOnSameThread_ResumesTheSession()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        var marker = "remember-" + Guid.NewGuid().ToString("N")[..8];
+        fixture.Model.Enqueue(ScriptedTurn.Text("Noted."));
+        var (_, first) = await RunAsync(repo, "pr-7", $"Please remember {marker}.", cts.Token);
+        var before = fixture.Model.ConversationRequests.Count;
+
+        fixture.Model.Enqueue(ScriptedTurn.Text($"You asked me to remember {marker}."));
+        var (task, second) = await RunAsync(repo, "pr-7", "What did I ask you to remember?", cts.Token);
+
+        Assert.Equal(TaskState.Succeeded, first.Status);
+        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.True(second.Resumed);
+        Assert.Equal(first.SessionId, second.SessionId);
+        Assert.Equal(first.Worktree, second.Worktree);
+        var resumed = fixture.Model.ConversationRequests.Skip(before).First();
+        Assert.Contains(marker, resumed.Body, StringComparison.Ordinal);
+        Assert.True(resumed.MessageCount >= 3, $"the resumed request carried {resumed.MessageCount} messages");
+        var history = await fixture.Store.GetHistoryAsync(task.Id, cts.Token);
+        Assert.Contains(history, h => h.Reason.StartsWith($"resuming session {first.SessionId}", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Run_TranscriptGone_StartsFreshAndSaysSo()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        fixture.Model.Enqueue(ScriptedTurn.Text("first"));
+        var (_, first) = await RunAsync(repo, "issue-9", "one", cts.Token);
+        var removed = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["sh", "-c", "find /state/claude/projects -name \"$1.jsonl\" -delete", "rm", first.SessionId!], cancellationToken: cts.Token);
+        Assert.True(removed.Succeeded, removed.Stderr);
+
+        fixture.Model.Enqueue(ScriptedTurn.Text("second"));
+        var (task, second) = await RunAsync(repo, "issue-9", "two", cts.Token);
+
+        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.False(second.Resumed);
+        Assert.NotEqual(first.SessionId, second.SessionId);
+        var history = await fixture.Store.GetHistoryAsync(task.Id, cts.Token);
+        Assert.Contains(history, h => h.Reason.Contains("cannot be resumed (its transcript is gone", StringComparison.Ordinal) && h.Reason.Contains(second.SessionId!, StringComparison.Ordinal));
+        Assert.Equal(second.SessionId, (await fixture.Store.GetSessionAsync("dev", RepositoryKey(repo), "issue-9", cts.Token))!.SessionId);
+    }
+
+    [SkippableFact]
+    public async Task Run_StalledModel_TripsIdleWatchdog_AndLeavesNoProcess()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        var baseline = await ProcessesAsync(cts.Token);
+        fixture.Model.Enqueue(ScriptedTurn.Stall(TimeSpan.FromMinutes(2)));
+
+        var (task, outcome) = await RunAsync(repo, "issue-stall", "Think hard.", cts.Token);
+
+        Assert.Equal(TaskState.TimedOut, outcome.Status);
+        Assert.Contains("no output for 5s (agents.dev.runner.idle_timeout)", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, outcome.LeftoverProcesses);
+        Assert.Equal(baseline, await ProcessesAsync(cts.Token));
+        Assert.Empty(await TaskProcessesAsync(task.Id, cts.Token));
+        Assert.Contains((await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)), e => e.Type == "runner/stopping" && e.Data.Contains("Idle", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public async Task Run_CancelledMidRun_StopsAndLeavesNoProcess()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        var baseline = await ProcessesAsync(cts.Token);
+        fixture.Model.Enqueue(ScriptedTurn.Bash("mkfifo \"$TMPDIR/a\" \"$TMPDIR/b\" && (cat \"$TMPDIR/a\" &) && cat \"$TMPDIR/b\"; echo never"));
+        var task = await NewTaskAsync(repo, "issue-cancel", "Wait a long time.", cts.Token);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+
+        var run = fixture.Runner().RunAsync(task, cancel.Token);
+        while ((await TaskProcessesAsync(task.Id, cts.Token)).Count < 3 || !(await ProcessesAsync(cts.Token)).Any(p => p.Contains("cat /tmp/claude-hooks/", StringComparison.Ordinal) && p.EndsWith("/b", StringComparison.Ordinal)))
+        {
+            if (run.IsCompleted)
+            {
+                var events = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
+                Assert.Fail($"the run ended before it could be cancelled: {(await run).Reason}\n{string.Join("\n", events.Select(e => $"{e.Type} {e.Data[..Math.Min(300, e.Data.Length)]}"))}");
+            }
+
+            await Task.Delay(200, cts.Token);
+        }
+
+        await cancel.CancelAsync();
+        var outcome = await run;
+
+        Assert.Equal(TaskState.Cancelled, outcome.Status);
+        Assert.Equal(0, outcome.LeftoverProcesses);
+        Assert.Equal(baseline, await ProcessesAsync(cts.Token));
+        var temp = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["sh", "-c", "ls -A /tmp/claude-hooks"], cancellationToken: cts.Token);
+        Assert.DoesNotContain(AgentRunner.TaskKey(task.Id), temp.Stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Run_GarbageOrTruncatedOutput_FailsClearly_AndRunnerCarriesOn()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        var garbage = fixture.Runner(["sh", "-c", "echo 'this is not json'; printf '{\"type\":\"result\",\"subtype\":\"succ'"]);
+
+        var task = await NewTaskAsync(repo, "issue-garbage", "anything", cts.Token);
+        var outcome = await garbage.RunAsync(task, cts.Token);
+
+        Assert.Equal(TaskState.Failed, outcome.Status);
+        Assert.Contains("not valid stream-json (2 bad line(s); first: not JSON", outcome.Reason, StringComparison.Ordinal);
+        var stored = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
+        Assert.Contains(stored, e => e.Type == "runner/malformed" && e.Data.Contains("truncated", StringComparison.Ordinal));
+
+        fixture.Model.Enqueue(ScriptedTurn.Text("fine"));
+        var (_, next) = await RunAsync(repo, "issue-garbage-2", "again", cts.Token);
+        Assert.Equal(TaskState.Succeeded, next.Status);
+    }
+
+    [SkippableFact]
+    public async Task Run_Model401_IsAnAuthenticationErrorNamingAgentAndFix()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        fixture.Model.Enqueue(Enumerable.Repeat(ScriptedTurn.Error(401, "authentication_error", "invalid x-api-key"), 5).ToArray());
+
+        var (task, outcome) = await RunAsync(repo, "issue-auth", "Hello?", cts.Token);
+        fixture.Model.Reset();
+
+        Assert.Equal(TaskState.Failed, outcome.Status);
+        Assert.Contains("authentication failed for agent dev", outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains($"write a valid API key to {fixture.Paths.Resolve("claude-auth/dev-key")}", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, outcome.LeftoverProcesses);
+        Assert.Contains(await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token), e => e.Type == "system/api_retry");
+    }
+
+    private async Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken)
+    {
+        var task = await NewTaskAsync(repo, thread, prompt, cancellationToken);
+        var outcome = await fixture.Runner().RunAsync(task, cancellationToken);
+        await fixture.Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, JsonSerializer.Serialize(outcome), cancellationToken);
+        return (task, outcome);
+    }
+
+    private async Task<TaskRecord> NewTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = new TaskRecord(Guid.NewGuid().ToString("N"), "dev", repo, null, thread, prompt, TaskState.Queued, 1, now, now, null);
+        await fixture.Store.CreateTaskAsync(task, "test", cancellationToken);
+        await fixture.Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "test run", null, cancellationToken);
+        return task with { State = TaskState.Running };
+    }
+
+    private async Task<string> NewRepositoryAsync() =>
+        await fixture.Git.CreateRepositoryAsync("it-owner", "repo-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# test\n" });
+
+    private static string RepoName(string url) => url[(url.LastIndexOf('/') + 1)..^4];
+
+    private string RepositoryKey(string url) => ClaudeHooks.Workdir.RepositoryUrl.Parse(url, allowLocal: false).Key;
+
+    /// <summary>The container's processes other than the probe itself, as "pid args" lines.</summary>
+    private async Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken)
+    {
+        var ps = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["ps", "-e", "-o", "pid=,args="], cancellationToken: cancellationToken);
+        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.EndsWith("ps -e -o pid=,args=", StringComparison.Ordinal)).ToList();
+    }
+
+    private async Task<IReadOnlyList<string>> TaskProcessesAsync(string taskId, CancellationToken cancellationToken)
+    {
+        var pids = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["/usr/local/bin/agent-task", "pids", AgentRunner.TaskKey(taskId)], cancellationToken: cancellationToken);
+        return pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+}
