@@ -28,6 +28,13 @@ internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyL
             throw Invalid(text, "it starts with '-' or holds spaces or control characters; give a plain URL");
         }
 
+        // Dot segments would be folded away by URL parsing (and again by the server), so refuse them as written.
+        var unescaped = Uri.UnescapeDataString(url);
+        if (unescaped.Split('/', '\\').Any(segment => segment is "." or "..") || unescaped.Contains('\\', StringComparison.Ordinal))
+        {
+            throw Invalid(text, "path segments '.' and '..' are not allowed");
+        }
+
         if (url.StartsWith("file://", StringComparison.Ordinal) || url.StartsWith('/'))
         {
             if (!allowLocal)
