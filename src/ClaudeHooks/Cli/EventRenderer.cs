@@ -21,7 +21,7 @@ internal static class EventRenderer
                 "user/tool_result" => ToolResults(root),
                 "result" => $"result {Get(root, "subtype")}{(root.TryGetProperty("is_error", out var e) && e.ValueKind == JsonValueKind.True ? " (is_error)" : "")} · {Get(root, "num_turns")} turns · ${Get(root, "total_cost_usd")} · {Get(root, "duration_ms")} ms",
                 "system/api_retry" => $"model API retry {Get(root, "attempt")}: {Get(root, "error")} {Get(root, "error_status")}",
-                "rate_limit_event" => "rate limited: " + Shorten(root.TryGetProperty("rate_limit_info", out var info) ? info.GetRawText() : stored.Data, 200),
+                "rate_limit_event" => "rate limit: " + Shorten(root.TryGetProperty("rate_limit_info", out var info) ? info.GetRawText() : stored.Data, 200),
                 "runner/stderr" => $"stderr: {Get(root, "line")}",
                 "runner/worktree" => $"worktree {Get(root, "path")} on {Get(root, "branch")} ({(Get(root, "created") == "True" ? "new" : "reused")})",
                 "runner/start" => $"starting claude ({(Get(root, "resume") == "True" ? "resuming" : "new")} session {Get(root, "session_id")})",

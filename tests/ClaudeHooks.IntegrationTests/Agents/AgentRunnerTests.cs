@@ -214,14 +214,8 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         return (task, outcome);
     }
 
-    private async Task<TaskRecord> NewTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(Guid.NewGuid().ToString("N"), "dev", repo, null, thread, prompt, TaskState.Queued, 1, now, now, null);
-        await fixture.Store.CreateTaskAsync(task, "test", cancellationToken);
-        await fixture.Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "test run", null, cancellationToken);
-        return task with { State = TaskState.Running };
-    }
+    private Task<TaskRecord> NewTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
+        fixture.NewRunningTaskAsync(repo, thread, prompt, cancellationToken);
 
     private async Task<string> NewRepositoryAsync() =>
         await fixture.Git.CreateRepositoryAsync("it-owner", "repo-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# test\n" });

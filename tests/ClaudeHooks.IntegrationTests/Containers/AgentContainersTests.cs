@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ClaudeHooks.Containers;
+using ClaudeHooks.TestServers;
 using Docker.DotNet.Models;
 
 namespace ClaudeHooks.IntegrationTests.Containers;
@@ -138,7 +139,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         var refreshed = """{"claudeAiOauth":{"accessToken":"refreshed-""" + fixture.Prefix + "\"}}";
         var target = Path.Combine(fixture.CredentialsDirectory, ".credentials.json");
         var temporary = target + ".new";
-        DockerFixture.WriteSecret(temporary, refreshed, DockerFixture.ContainerUid);
+        AgentSandbox.WriteSecret(temporary, refreshed, AgentSandbox.ContainerUid);
         File.Move(temporary, target, overwrite: true);
 
         var after = await exec.RunAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
@@ -172,9 +173,9 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State.StartedAt;
         try
         {
-            DockerFixture.WriteSecret(tokenFile, "rotation-one-" + fixture.Prefix);
+            AgentSandbox.WriteSecret(tokenFile, "rotation-one-" + fixture.Prefix);
             var first = await exec.RunAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.ExecEnvironment(dev, includeForgeToken: true), cancellationToken: cts.Token);
-            DockerFixture.WriteSecret(tokenFile, "rotation-two-" + fixture.Prefix);
+            AgentSandbox.WriteSecret(tokenFile, "rotation-two-" + fixture.Prefix);
             var second = await exec.RunAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.ExecEnvironment(dev, includeForgeToken: true), cancellationToken: cts.Token);
             var withoutToken = await exec.RunAsync(container, ["sh", "-c", "printf %s \"${FORGE_TOKEN:-none}\""], cancellationToken: cts.Token);
             var inspect = await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token);
@@ -187,7 +188,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         }
         finally
         {
-            DockerFixture.WriteSecret(tokenFile, original);
+            AgentSandbox.WriteSecret(tokenFile, original);
         }
     }
 
@@ -209,7 +210,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         {
             ulong peak = 0;
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (peak < (ulong)fixture.DevPidsLimit - 2 && DateTime.UtcNow < deadline)
+            while (peak < (ulong)DockerFixture.DevPidsLimit - 2 && DateTime.UtcNow < deadline)
             {
                 peak = Math.Max(peak, await PidsAsync(dev, cts.Token));
                 await Task.Delay(200, cts.Token);
@@ -220,8 +221,8 @@ public sealed class AgentContainersTests(DockerFixture fixture)
                 new AgentExec(fixture.Docker).RunAsync($"{fixture.Prefix}-boss", ["sh", "-c", "echo alive"], cancellationToken: cts.Token));
             var pids = await PidsAsync(dev, cts.Token);
 
-            Assert.InRange(peak, (ulong)fixture.DevPidsLimit - 2, (ulong)fixture.DevPidsLimit);
-            Assert.InRange(pids, 0UL, (ulong)fixture.DevPidsLimit);
+            Assert.InRange(peak, (ulong)DockerFixture.DevPidsLimit - 2, (ulong)DockerFixture.DevPidsLimit);
+            Assert.InRange(pids, 0UL, (ulong)DockerFixture.DevPidsLimit);
             Assert.All(others, r => Assert.Equal("alive\n", r.Stdout));
         }
         finally

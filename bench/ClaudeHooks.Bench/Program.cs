@@ -1,0 +1,22 @@
+using ClaudeHooks.Bench;
+
+// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch [runs]]
+var modes = args.Length == 0 ? ["ndjson", "dispatch"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
+var runs = args.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
+foreach (var mode in modes)
+{
+    switch (mode)
+    {
+        case "ndjson":
+            await NdjsonBenchmark.RunAsync();
+            break;
+        case "dispatch":
+            await DispatchBenchmark.RunAsync(runs);
+            break;
+        default:
+            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson or dispatch");
+            return 2;
+    }
+}
+
+return 0;

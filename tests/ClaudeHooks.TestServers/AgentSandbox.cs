@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Config;
+using ClaudeHooks.Containers;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using TaskState = ClaudeHooks.Tasks.TaskState;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ClaudeHooks.TestServers;
+
+/// <summary>
+/// Agent containers under a prefix of their own, with a claude-hooks home, a database, a scripted model and a
+/// real git remote. The servers listen on the host side of one agent's network (its gateway address), which is
+/// how a container reaches a server running on the host. Disposing removes every container, volume and network
+/// carrying the prefix label.
+/// </summary>
+public sealed class AgentSandbox : IAsyncDisposable
+{
+    private AgentSandbox(DockerClient docker, string prefix, string home)
+    {
+        Docker = docker;
+        Prefix = prefix;
+        Home = home;
+    }
+
+    public DockerClient Docker { get; }
+
+    public string Prefix { get; }
+
+    public string Home { get; }
+
+    public ScriptedModelServer Model { get; private set; } = null!;
+
+    public GitHttpServer Git { get; private set; } = null!;
+
+    internal ClaudeHooksPaths Paths => new(Home);
+
+    internal AgentsConfig Config { get; private set; } = null!;
+
+    internal ITaskStore Store { get; private set; } = null!;
+
+    internal TaskEventBus Events { get; private set; } = null!;
+
+    public static string NewPrefix(string kind) => $"{kind}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
+
+    /// <summary>
+    /// Writes <paramref name="secrets"/> (paths relative to the home, mode 0600, owned by <paramref name="owners"/>
+    /// where given) and <paramref name="configJson"/>, brings the agents up, and points the model endpoint at the
+    /// scripted model on <paramref name="serverAgent"/>'s network.
+    /// </summary>
+    public static async Task<AgentSandbox> StartAsync(
+        DockerClient docker,
+        string prefix,
+        string configJson,
+        IReadOnlyDictionary<string, string> secrets,
+        string serverAgent,
+        IReadOnlyDictionary<string, int>? owners = null)
+    {
+        var sandbox = new AgentSandbox(docker, prefix, Directory.CreateTempSubdirectory("claude-hooks-sandbox-").FullName);
+        try
+        {
+            foreach (var (path, content) in secrets)
+            {
+                WriteSecret(Path.Combine(sandbox.Home, path), content, owners?.GetValueOrDefault(path));
+            }
+
+            var configFile = Path.Combine(sandbox.Home, "agents.json");
+            await File.WriteAllTextAsync(configFile, configJson);
+            sandbox.Config = ConfigLoader.Load(configFile, sandbox.Paths);
+            await sandbox.Reconciler().UpAsync(sandbox.Config.Agents, CancellationToken.None);
+
+            var network = await docker.Networks.InspectNetworkAsync(ResourceNames.Network(prefix, serverAgent));
+            var gateway = network.IPAM.Config.Select(c => c.Gateway).First(g => !string.IsNullOrEmpty(g));
+            sandbox.Model = await ScriptedModelServer.StartAsync([gateway]);
+            sandbox.Git = await GitHttpServer.StartAsync(gateway);
+            sandbox.Config = sandbox.Config with { Model = new ModelSettings(sandbox.Model.BaseUrl(gateway)) };
+            sandbox.Store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(Path.Combine(sandbox.Home, "data")), TimeProvider.System);
+            sandbox.Events = new TaskEventBus(sandbox.Store);
+            return sandbox;
+        }
+        catch
+        {
+            await sandbox.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal ContainerReconciler Reconciler() => new(Docker, Config, NullLogger<ContainerReconciler>.Instance);
+
+    internal AgentRunner Runner(IReadOnlyList<string>? command = null) =>
+        new(Docker, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
+
+    /// <summary>A new task row in the running state, as a worker would have claimed it.</summary>
+    internal async Task<TaskRecord> NewRunningTaskAsync(string agent, string repo, string thread, string prompt, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var task = new TaskRecord(Guid.NewGuid().ToString("N"), agent, repo, null, thread, prompt, TaskState.Queued, 1, now, now, null);
+        await Store.CreateTaskAsync(task, "submitted by a test", cancellationToken);
+        await Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "claimed by a test", null, cancellationToken);
+        return task with { State = TaskState.Running };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Model is not null)
+        {
+            await Model.DisposeAsync();
+        }
+
+        if (Git is not null)
+        {
+            await Git.DisposeAsync();
+        }
+
+        var filter = ResourceNames.Filter(Prefix);
+        foreach (var container in await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }))
+        {
+            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+        }
+
+        foreach (var volume in (await Docker.Volumes.ListAsync(new VolumesListParameters { Filters = filter })).Volumes ?? [])
+        {
+            await Docker.Volumes.RemoveAsync(volume.Name, force: true);
+        }
+
+        foreach (var network in await Docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = filter }))
+        {
+            await Docker.Networks.DeleteNetworkAsync(network.ID);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Home, recursive: true);
+    }
+
+    /// <summary>The uid of the image's <c>claude</c> user, which must be able to read a mounted credentials file.</summary>
+    public const int ContainerUid = 1000;
+
+    public static void WriteSecret(string path, string content, int? owner = null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (owner is { } uid && Environment.UserName == "root")
+        {
+            using var chown = System.Diagnostics.Process.Start("chown", [$"{uid}:{uid}", path]);
+            chown.WaitForExit();
+        }
+    }
+
+    /// <summary>Builds the agent image when the engine lacks it (scripts/test builds it beforehand).</summary>
+    public static async Task EnsureImageAsync(DockerClient docker, string image)
+    {
+        try
+        {
+            await docker.Images.InspectImageAsync(image);
+            return;
+        }
+        catch (DockerImageNotFoundException)
+        {
+        }
+
+        var bundle = Environment.GetEnvironmentVariable("CLAUDE_HOOKS_EXTRA_CA_BUNDLE");
+        if (bundle is null && Directory.Exists("/usr/local/share/ca-certificates") && Directory.EnumerateFiles("/usr/local/share/ca-certificates", "*.crt", SearchOption.AllDirectories).Any())
+        {
+            bundle = "/usr/local/share/ca-certificates";
+        }
+
+        await Console.Error.WriteLineAsync($"building {image} (scripts/test builds it once beforehand)");
+        await new ImageBuilder(docker).BuildAsync(ImageBuilder.DefaultContextDirectory, image, bundle, _ => { }, CancellationToken.None);
+    }
+}
