@@ -1,3 +1,12 @@
+using System.CommandLine;
 using ClaudeHooks.Cli;
 
-return await CliApp.Build().Parse(args).InvokeAsync();
+var parse = CliApp.Build().Parse(args);
+
+// `serve` drains on SIGTERM through the host's own lifetime, which must not be cut short; other verbs get
+// their cancellation token on Ctrl+C or SIGTERM and time to stop what they started.
+var configuration = new InvocationConfiguration
+{
+    ProcessTerminationTimeout = parse.CommandResult.Command.Name == "serve" ? null : TimeSpan.FromSeconds(30),
+};
+return await parse.InvokeAsync(configuration);

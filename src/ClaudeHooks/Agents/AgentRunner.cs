@@ -40,8 +40,7 @@ internal sealed partial class AgentRunner(
         var repository = RepositoryUrl.Parse(task.Repo, config.Workdir.AllowLocalRepos);
         var container = ResourceNames.Container(config.ContainerPrefix, agent.Name);
         var exec = new AgentExec(docker);
-        var environment = new List<string>(new AgentCredentials(config, paths).ExecEnvironment(agent, includeForgeToken: true));
-        environment.AddRange(GitEnvironment.For(agent));
+        var environment = new AgentCredentials(config, paths).RunEnvironment(agent);
 
         var worktree = await new WorktreeManager(exec).PrepareAsync(container, agent.Container.User, repository, agent.Name, task.Thread, task.BaseRef, environment, cancellationToken);
         await PublishAsync(task.Id, "runner/worktree", new { path = worktree.Path, branch = worktree.Branch, created = worktree.Created });
@@ -141,7 +140,7 @@ internal sealed partial class AgentRunner(
         var stdout = new Pipe();
         var pump = PumpAsync(stream, stdout.Writer, task.Id, state);
         var consume = ConsumeAsync(stdout.Reader, task.Id, state);
-        var watchdog = WatchAsync(task.Id, taskKey, container, agent, state, pump, cancellationToken, stopping.Token);
+        var watchdog = WatchAsync(task, taskKey, container, agent, state, pump, cancellationToken, stopping.Token);
 
         await Task.WhenAll(pump, consume);
         await stopping.CancelAsync();
@@ -155,7 +154,7 @@ internal sealed partial class AgentRunner(
             LogLeftover(task.Id, leftover);
         }
 
-        var outcome = Judge(agent, state, inspect.ExitCode, sessionId, resume, leftover);
+        var outcome = Judge(task, agent, state, inspect.ExitCode, sessionId, resume, leftover);
         return new Attempt(outcome, state.Init is not null);
     }
 
@@ -251,9 +250,10 @@ internal sealed partial class AgentRunner(
     }
 
     /// <summary>Trips the wall-clock and idle limits and cancellation, then stops the task's processes in steps.</summary>
-    private async Task WatchAsync(string taskId, string taskKey, string container, AgentConfig agent, RunState state, Task pump, CancellationToken cancelled, CancellationToken finished)
+    private async Task WatchAsync(TaskRecord task, string taskKey, string container, AgentConfig agent, RunState state, Task pump, CancellationToken cancelled, CancellationToken finished)
     {
         var settings = agent.Runner;
+        var timeout = WallClockLimit(task, agent);
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(settings.IdleTimeout.TotalMilliseconds / 20, 50, 1000));
         while (!finished.IsCancellationRequested)
         {
@@ -261,7 +261,7 @@ internal sealed partial class AgentRunner(
             {
                 state.RequestStop(StopReason.Cancelled);
             }
-            else if (state.Elapsed > settings.Timeout)
+            else if (state.Elapsed > timeout)
             {
                 state.RequestStop(StopReason.WallClock);
             }
@@ -290,7 +290,7 @@ internal sealed partial class AgentRunner(
             return;
         }
 
-        await PublishAsync(taskId, "runner/stopping", new { reason = state.Stop.ToString() });
+        await PublishAsync(task.Id, "runner/stopping", new { reason = state.Stop.ToString() });
         var exec = new AgentExec(docker);
 
         // stdin is already closed; give the process the grace period, then SIGTERM, then SIGKILL, to the whole tree.
@@ -308,13 +308,19 @@ internal sealed partial class AgentRunner(
         }
     }
 
-    private RunOutcome Judge(AgentConfig agent, RunState state, long exitCode, string sessionId, bool resume, int leftover)
+    /// <summary>The task's own timeout when it set one (never above the agent's), else the agent's.</summary>
+    private static TimeSpan WallClockLimit(TaskRecord task, AgentConfig agent) =>
+        task.Timeout is { } own && own < agent.Runner.Timeout ? own : agent.Runner.Timeout;
+
+    private RunOutcome Judge(TaskRecord task, AgentConfig agent, RunState state, long exitCode, string sessionId, bool resume, int leftover)
     {
         var result = state.Result;
         var (status, reason) = state.Stop switch
         {
             StopReason.Cancelled => (TaskState.Cancelled, "cancelled while running"),
-            StopReason.WallClock => (TaskState.TimedOut, $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit (agents.{agent.Name}.runner.timeout)"),
+            StopReason.WallClock => (TaskState.TimedOut, task.Timeout is { } own && own < agent.Runner.Timeout
+                ? $"ran longer than the task's {Duration.Format(own)} timeout"
+                : $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit (agents.{agent.Name}.runner.timeout)"),
             StopReason.Idle => (TaskState.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} (agents.{agent.Name}.runner.idle_timeout); the model or a tool hung"),
             StopReason.Authentication => (TaskState.Failed, AuthenticationMessage(agent)),
             _ when IsAuthenticationFailure(state) => (TaskState.Failed, AuthenticationMessage(agent)),
@@ -376,16 +382,10 @@ internal sealed partial class AgentRunner(
     }
 
     private async Task PublishAsync<T>(string taskId, string type, T payload) =>
-        await events.PublishAsync(taskId, type, JsonSerializer.Serialize(payload, JsonOptions), CancellationToken.None);
+        await events.PublishAsync(taskId, type, JsonSerializer.Serialize(payload, OutcomeJson.Options), CancellationToken.None);
 
     /// <summary>The id agent-task knows the task by (letters, digits, '-' and '_').</summary>
     internal static string TaskKey(string taskId) => new(taskId.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').ToArray());
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: {Count} process(es) of the task were still alive after cleanup")]
     private partial void LogLeftover(string taskId, int count);

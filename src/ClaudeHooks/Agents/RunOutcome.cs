@@ -17,4 +17,7 @@ internal sealed record RunOutcome(
     string? Worktree,
     string? Branch,
     long? ExitCode,
-    int LeftoverProcesses);
+    int LeftoverProcesses,
+    IReadOnlyList<PushedCommit>? PushedCommits = null);
+
+internal sealed record PushedCommit(string Sha, string Subject);

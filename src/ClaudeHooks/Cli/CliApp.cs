@@ -11,6 +11,7 @@ internal static class CliApp
         root.Options.Add(RunCommand.DataDirectory);
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(TaskCommand.Create());
         root.Subcommands.Add(WorktreesCommand.Create());
         root.Subcommands.Add(ContainersCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());

@@ -36,7 +36,7 @@ internal static class RunCommand
                 return ExitCodes.InvalidConfig;
             }
 
-            var id = NewTaskId();
+            var id = TaskIds.New();
             var repository = parse.GetValue(repo)!;
             try
             {
@@ -90,7 +90,7 @@ internal static class RunCommand
                 return ExitCodes.OperationFailed;
             }
 
-            var json = System.Text.Json.JsonSerializer.Serialize(outcome);
+            var json = System.Text.Json.JsonSerializer.Serialize(outcome, OutcomeJson.Options);
             await store.TransitionAsync(id, TaskState.Running, outcome.Status, outcome.Reason, json, CancellationToken.None);
             bus.Complete(id);
             await printer;
@@ -100,7 +100,6 @@ internal static class RunCommand
         return command;
     }
 
-    internal static string NewTaskId() => $"t{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..32];
 
     private static void PrintOutcome(string id, RunOutcome outcome)
     {

@@ -2,16 +2,21 @@ using System.CommandLine;
 using System.Text.Json;
 using ClaudeHooks.Api;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary><c>claude-hooks serve</c>: checks the engine, then runs the HTTP service (systemd Type=notify aware).</summary>
+/// <summary>
+/// <c>claude-hooks serve</c>: checks the engine, applies database migrations, recovers abandoned tasks, then runs
+/// the task API and the workers. SIGTERM drains (systemd Type=notify: READY and STOPPING are reported).
+/// </summary>
 internal static class ServeCommand
 {
     public static Command Create()
     {
         var urls = new Option<string>("--urls") { Description = "Listen addresses", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var command = new Command("serve", "Run the service") { urls };
+        var command = new Command("serve", "Run the service: task API, workers, health") { urls };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
@@ -28,18 +33,49 @@ internal static class ServeCommand
                 return ExitCodes.EngineUnavailable;
             }
 
+            // Schema first: nothing reads or claims a task before the migrations are in.
+            var database = await Database.OpenAndMigrateAsync(parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
+            var token = ApiToken.LoadOrCreate(context.Paths, out var created);
+            if (created)
+            {
+                Console.WriteLine($"API token created in {ApiToken.FilePath(context.Paths)} (shown once): {token.Value}");
+            }
+
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
+            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.Service.MaxPromptBytes + (1024 * 1024));
             builder.Host.UseSystemd();
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            });
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.Service.DrainTimeout + TimeSpan.FromSeconds(30));
+            builder.Services.ConfigureHttpJsonOptions(o =>
+            {
+                o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+                o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            });
+            builder.Services.AddProblemDetails();
+            builder.Services.AddOpenApi();
             builder.Services.AddSingleton(config);
             builder.Services.AddSingleton(context.Paths);
             builder.Services.AddSingleton(docker);
+            builder.Services.AddSingleton(database);
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton<ITaskStore, SqliteTaskStore>();
+            builder.Services.AddSingleton<TaskEventBus>();
+            builder.Services.AddSingleton<TaskSignals>();
+            builder.Services.AddSingleton<TaskWorker>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<TaskWorker>());
 
             await using var app = builder.Build();
+            app.UseApiSecurity(token, config);
             app.MapHealthApi();
-            await app.RunAsync(cancellationToken);
+            app.MapTaskApi();
+            app.MapOpenApi();
+            await app.RunAsync(CancellationToken.None);
             return ExitCodes.Success;
         }));
         return command;

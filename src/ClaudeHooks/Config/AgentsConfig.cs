@@ -7,6 +7,7 @@ internal sealed record AgentsConfig(
     ImageSettings Images,
     ModelSettings Model,
     WorkdirSettings Workdir,
+    ServiceSettings Service,
     IReadOnlyList<AgentConfig> Agents)
 {
     public const string DefaultPrefix = "claude-hooks";
@@ -39,6 +40,7 @@ internal sealed record AgentConfig(
     ClaudeAuth ClaudeAuth,
     ContainerSettings Container,
     RunnerSettings Runner,
+    int MaxConcurrentTasks,
     IReadOnlyList<string> HardeningOverrides);
 
 internal enum AgentRole

@@ -6,12 +6,13 @@ namespace ClaudeHooks.Config;
 /// <summary>Loads and validates <c>config/agents.json</c>, reporting every problem with file, key and fix.</summary>
 internal static partial class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "agents"];
+    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "agents"];
+    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
     private static readonly string[] ModelKeys = ["base_url"];
-    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner"];
+    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks"];
     private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
     private static readonly string[] ContainerKeys =
     [
@@ -105,6 +106,24 @@ internal static partial class ConfigLoader
             workdirReader.Duration("stale_after", WorkdirSettings.Default.StaleAfter));
         workdirReader?.Finish(WorkdirKeys);
 
+        var serviceReader = root.Object("service");
+        var service = serviceReader is null ? ServiceSettings.Default : new ServiceSettings(
+            serviceReader.Duration("lease", ServiceSettings.Default.Lease),
+            serviceReader.Duration("drain_timeout", ServiceSettings.Default.DrainTimeout),
+            (int)serviceReader.Integer("max_attempts", ServiceSettings.Default.MaxAttempts, min: 1, max: 100),
+            (int)serviceReader.Integer("max_prompt_bytes", ServiceSettings.Default.MaxPromptBytes, min: 1024, max: 16 * 1024 * 1024),
+            serviceReader.StringList("allowed_hosts"));
+        serviceReader?.Finish(ServiceKeys);
+        if (service.DrainTimeout > TimeSpan.FromSeconds(290))
+        {
+            serviceReader!.Error("drain_timeout", $"{Duration.Format(service.DrainTimeout)} leaves no margin below the systemd unit's TimeoutStopSec=300; use at most 290s (default 240s)");
+        }
+
+        if (service.Lease < TimeSpan.FromSeconds(2))
+        {
+            serviceReader!.Error("lease", "is too short for heartbeats to renew it; use at least 2s (default 60s)");
+        }
+
         var agents = new List<AgentConfig>();
         var agentsObject = root.Object("agents", required: true);
         if (agentsObject is not null)
@@ -133,7 +152,7 @@ internal static partial class ConfigLoader
             }
         }
 
-        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, agents);
+        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, service, agents);
     }
 
     private static AgentConfig? ReadAgent(string name, JsonObjectReader agent, string defaultImage, ClaudeHooksPaths paths, string configDirectory)
@@ -165,11 +184,12 @@ internal static partial class ConfigLoader
         var overrides = new List<string>();
         var container = ReadContainer(agent.Object("container"), overrides);
         var runner = role is null ? null : ReadRunner(agent.Object("runner"), role.Value, configDirectory);
+        var concurrency = (int)agent.Integer("max_concurrent_tasks", 1, min: 1, max: 16);
         agent.Finish(AgentKeys);
 
         return role is null || forgeUser is null || auth is null || container is null || runner is null
             ? null
-            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, overrides);
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, overrides);
     }
 
     private static RunnerSettings? ReadRunner(JsonObjectReader? reader, AgentRole role, string configDirectory)

@@ -43,6 +43,9 @@ internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths pat
         return environment;
     }
 
+    /// <summary>Everything a task's execs get: model auth, forge token and the git credential helper and identity.</summary>
+    public IReadOnlyList<string> RunEnvironment(AgentConfig agent) => [.. ExecEnvironment(agent, includeForgeToken: true), .. Workdir.GitEnvironment.For(agent)];
+
     /// <summary>
     /// The variable carrying the agent's model credential, or null for a credentials directory, which the CLI
     /// reads from the read-only mount through <c>$CLAUDE_CONFIG_DIR/.credentials.json</c>.

@@ -1,14 +1,36 @@
 namespace ClaudeHooks.Tasks;
 
-/// <summary>The storage seam: tasks, their history and events, and sessions. SQLite is the embedded default.</summary>
+/// <summary>The storage seam: tasks with their history, leases and events, and sessions. SQLite is the embedded default.</summary>
 internal interface ITaskStore
 {
     Task CreateTaskAsync(TaskRecord task, string reason, CancellationToken cancellationToken);
 
     Task<TaskRecord?> GetTaskAsync(string id, CancellationToken cancellationToken);
 
+    Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken);
+
     /// <summary>Moves a task from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
     Task<bool> TransitionAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken);
+
+    /// <summary>Claims the agent's oldest queued task for <paramref name="owner"/> under a lease, counting the attempt.</summary>
+    Task<TaskRecord?> ClaimNextAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Extends the lease; false when <paramref name="owner"/> no longer holds it.</summary>
+    Task<bool> RenewLeaseAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Ends a running task; only the lease holder can.</summary>
+    Task<bool> CompleteAsync(string id, string owner, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken);
+
+    /// <summary>Running tasks whose lease has expired, and interrupted ones: work a dead or stopped service left behind.</summary>
+    Task<IReadOnlyList<TaskRecord>> FindAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Queues an abandoned task again, or fails it when it has had <paramref name="maxAttempts"/> attempts.</summary>
+    Task<TaskState?> RequeueAsync(TaskRecord task, string why, int maxAttempts, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a queued task at once, or flags a running one for its worker; returns the state it was in.</summary>
+    Task<TaskState?> RequestCancelAsync(string id, string reason, CancellationToken cancellationToken);
+
+    Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     Task AddHistoryNoteAsync(string id, string reason, CancellationToken cancellationToken);
 

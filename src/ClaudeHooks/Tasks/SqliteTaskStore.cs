@@ -6,29 +6,19 @@ namespace ClaudeHooks.Tasks;
 
 internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore
 {
+    private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at";
+
     public async Task CreateTaskAsync(TaskRecord task, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at)
-                VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at)
-                """;
-            insert.Parameters.AddWithValue("$id", task.Id);
-            insert.Parameters.AddWithValue("$agent", task.Agent);
-            insert.Parameters.AddWithValue("$repo", task.Repo);
-            insert.Parameters.AddWithValue("$base_ref", (object?)task.BaseRef ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$thread", task.Thread);
-            insert.Parameters.AddWithValue("$prompt", task.Prompt);
-            insert.Parameters.AddWithValue("$state", task.State.ToName());
-            insert.Parameters.AddWithValue("$attempt", task.Attempt);
-            insert.Parameters.AddWithValue("$at", Format(task.CreatedAt));
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds)
+            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout)
+            """, cancellationToken,
+            ("$id", task.Id), ("$agent", task.Agent), ("$repo", task.Repo), ("$base_ref", task.BaseRef), ("$thread", task.Thread),
+            ("$prompt", task.Prompt), ("$state", task.State.ToName()), ("$attempt", task.Attempt), ("$at", Format(task.CreatedAt)),
+            ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null));
         await InsertHistoryAsync(connection, transaction, task.Id, null, task.State, reason, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
@@ -36,46 +26,139 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
     public async Task<TaskRecord?> GetTaskAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome FROM tasks WHERE id = $id";
-        query.Parameters.AddWithValue("$id", id);
-        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        return (await QueryTasksAsync(connection, null, $"SELECT {Columns} FROM tasks WHERE id = $id", cancellationToken, ("$id", id))).FirstOrDefault();
+    }
+
+    public async Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await QueryTasksAsync(connection, null, $"""
+            SELECT {Columns} FROM tasks
+            WHERE ($state IS NULL OR state = $state) AND ($agent IS NULL OR agent = $agent) AND ($repo IS NULL OR repo = $repo)
+              AND ($before IS NULL OR created_at < $before)
+            ORDER BY created_at DESC, id DESC
+            LIMIT $limit
+            """, cancellationToken,
+            ("$state", query.State?.ToName()), ("$agent", query.Agent), ("$repo", query.Repo),
+            ("$before", query.Before is { } before ? Format(before) : null), ("$limit", query.Limit));
+    }
+
+    public async Task<bool> TransitionAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken) =>
+        await UpdateStateAsync(id, from, to, reason, outcomeJson, owner: null, cancellationToken);
+
+    public async Task<TaskRecord?> ClaimNextAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var claimed = (await QueryTasksAsync(connection, transaction, $"""
+            UPDATE tasks SET state = 'running', attempt = attempt + 1, lease_owner = $owner, lease_expires_at = $expires, updated_at = $now
+            WHERE id = (SELECT id FROM tasks WHERE agent = $agent AND state = 'queued' ORDER BY created_at, id LIMIT 1)
+            RETURNING {Columns}
+            """, cancellationToken, ("$owner", owner), ("$expires", Format(now + lease)), ("$now", Format(now)), ("$agent", agent))).FirstOrDefault();
+        if (claimed is not null)
+        {
+            await InsertHistoryAsync(connection, transaction, claimed.Id, TaskState.Queued, TaskState.Running, $"claimed by {owner} (attempt {claimed.Attempt})", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
+    }
+
+    public async Task<bool> RenewLeaseAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null,
+            "UPDATE tasks SET lease_expires_at = $expires WHERE id = $id AND state = 'running' AND lease_owner = $owner",
+            cancellationToken, ("$expires", Format(clock.GetUtcNow() + lease)), ("$id", id), ("$owner", owner)) == 1;
+    }
+
+    public async Task<bool> CompleteAsync(string id, string owner, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken) =>
+        await UpdateStateAsync(id, TaskState.Running, to, reason, outcomeJson, owner, cancellationToken);
+
+    public async Task<IReadOnlyList<TaskRecord>> FindAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await QueryTasksAsync(connection, null, $"""
+            SELECT {Columns} FROM tasks
+            WHERE (state = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < $now)) OR state = 'interrupted'
+            ORDER BY created_at, id
+            """, cancellationToken, ("$now", Format(now)));
+    }
+
+    public async Task<TaskState?> RequeueAsync(TaskRecord task, string why, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var exhausted = task.Attempt >= maxAttempts;
+        var to = exhausted ? TaskState.Failed : TaskState.Queued;
+        var reason = exhausted
+            ? $"{why}; gave up after {task.Attempt} attempt(s) (service.max_attempts = {maxAttempts})"
+            : $"{why}; queued again for attempt {task.Attempt + 1} of {maxAttempts}";
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var changed = await ExecuteAsync(connection, transaction, """
+            UPDATE tasks SET state = $to, lease_owner = NULL, lease_expires_at = NULL, updated_at = $now
+            WHERE id = $id AND state = $from AND (lease_owner IS $owner)
+            """, cancellationToken,
+            ("$to", to.ToName()), ("$now", Format(clock.GetUtcNow())), ("$id", task.Id), ("$from", task.State.ToName()), ("$owner", task.LeaseOwner));
+        if (changed == 0)
         {
             return null;
         }
 
-        return new TaskRecord(
-            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.GetString(4), reader.GetString(5), TaskStateNames.Parse(reader.GetString(6)), reader.GetInt32(7),
-            Parse(reader.GetString(8)), Parse(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10));
+        await InsertHistoryAsync(connection, transaction, task.Id, task.State, to, reason, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return to;
     }
 
-    public async Task<bool> TransitionAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken)
+    public async Task<TaskState?> RequestCancelAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        var task = await GetTaskAsync(id, cancellationToken);
+        if (task is null)
+        {
+            return null;
+        }
+
+        if (task.State is TaskState.Queued or TaskState.Interrupted)
+        {
+            return await UpdateStateAsync(id, task.State, TaskState.Cancelled, reason, null, owner: null, cancellationToken) ? task.State : await RequestCancelAsync(id, reason, cancellationToken);
+        }
+
+        if (task.State == TaskState.Running)
+        {
+            await using var connection = await database.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, null, "UPDATE tasks SET cancel_requested = 1 WHERE id = $id AND state = 'running'", cancellationToken, ("$id", id));
+            await InsertHistoryAsync(connection, null, id, TaskState.Running, TaskState.Running, $"cancel requested: {reason}", cancellationToken);
+        }
+
+        return task.State;
+    }
+
+    public async Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using (var update = connection.CreateCommand())
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT agent, state, COUNT(*), MIN(created_at) FROM tasks WHERE state IN ('queued', 'running') GROUP BY agent, state
+            """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var queued = new Dictionary<string, int>(StringComparer.Ordinal);
+        var running = 0;
+        DateTimeOffset? oldest = null;
+        while (await reader.ReadAsync(cancellationToken))
         {
-            update.Transaction = transaction;
-            update.CommandText = """
-                UPDATE tasks SET state = $to, updated_at = $at, outcome = COALESCE($outcome, outcome)
-                WHERE id = $id AND state = $from
-                """;
-            update.Parameters.AddWithValue("$id", id);
-            update.Parameters.AddWithValue("$from", from.ToName());
-            update.Parameters.AddWithValue("$to", to.ToName());
-            update.Parameters.AddWithValue("$at", Format(clock.GetUtcNow()));
-            update.Parameters.AddWithValue("$outcome", (object?)outcomeJson ?? DBNull.Value);
-            if (await update.ExecuteNonQueryAsync(cancellationToken) == 0)
+            if (reader.GetString(1) == "queued")
             {
-                return false;
+                queued[reader.GetString(0)] = reader.GetInt32(2);
+                var created = Parse(reader.GetString(3));
+                oldest = oldest is null || created < oldest ? created : oldest;
+            }
+            else
+            {
+                running += reader.GetInt32(2);
             }
         }
 
-        await InsertHistoryAsync(connection, transaction, id, from, to, reason, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+        return new QueueStats(queued, running, oldest is { } o ? now - o : null);
     }
 
     public async Task AddHistoryNoteAsync(string id, string reason, CancellationToken cancellationToken)
@@ -151,35 +234,78 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
     public async Task SaveSessionAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var upsert = connection.CreateCommand();
-        upsert.CommandText = """
+        await ExecuteAsync(connection, null, """
             INSERT INTO sessions (agent, repo, thread, session_id, worktree, created_at, updated_at)
             VALUES ($agent, $repo, $thread, $session, $worktree, $at, $at)
             ON CONFLICT (agent, repo, thread) DO UPDATE SET session_id = excluded.session_id, worktree = excluded.worktree, updated_at = excluded.updated_at
-            """;
-        upsert.Parameters.AddWithValue("$agent", session.Agent);
-        upsert.Parameters.AddWithValue("$repo", session.Repo);
-        upsert.Parameters.AddWithValue("$thread", session.Thread);
-        upsert.Parameters.AddWithValue("$session", session.SessionId);
-        upsert.Parameters.AddWithValue("$worktree", session.Worktree);
-        upsert.Parameters.AddWithValue("$at", Format(clock.GetUtcNow()));
-        await upsert.ExecuteNonQueryAsync(cancellationToken);
+            """, cancellationToken,
+            ("$agent", session.Agent), ("$repo", session.Repo), ("$thread", session.Thread), ("$session", session.SessionId),
+            ("$worktree", session.Worktree), ("$at", Format(clock.GetUtcNow())));
     }
 
-    private async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, TaskState? from, TaskState to, string reason, CancellationToken cancellationToken)
+    private async Task<bool> UpdateStateAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, string? owner, CancellationToken cancellationToken)
     {
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = "INSERT INTO task_history (task_id, at, from_state, to_state, reason) VALUES ($id, $at, $from, $to, $reason)";
-        insert.Parameters.AddWithValue("$id", id);
-        insert.Parameters.AddWithValue("$at", Format(clock.GetUtcNow()));
-        insert.Parameters.AddWithValue("$from", from is { } state ? state.ToName() : DBNull.Value);
-        insert.Parameters.AddWithValue("$to", to.ToName());
-        insert.Parameters.AddWithValue("$reason", reason);
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var keepsLease = to == TaskState.Running;
+        var changed = await ExecuteAsync(connection, transaction, $"""
+            UPDATE tasks SET state = $to, updated_at = $at, outcome = COALESCE($outcome, outcome)
+                {(keepsLease ? "" : ", lease_owner = NULL, lease_expires_at = NULL")}
+            WHERE id = $id AND state = $from AND ($owner IS NULL OR lease_owner = $owner)
+            """, cancellationToken,
+            ("$to", to.ToName()), ("$at", Format(clock.GetUtcNow())), ("$outcome", outcomeJson), ("$id", id), ("$from", from.ToName()), ("$owner", owner));
+        if (changed == 0)
+        {
+            return false;
+        }
+
+        await InsertHistoryAsync(connection, transaction, id, from, to, reason, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
-    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    private async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, TaskState? from, TaskState to, string reason, CancellationToken cancellationToken) =>
+        await ExecuteAsync(connection, transaction, "INSERT INTO task_history (task_id, at, from_state, to_state, reason) VALUES ($id, $at, $from, $to, $reason)",
+            cancellationToken, ("$id", id), ("$at", Format(clock.GetUtcNow())), ("$from", from?.ToName()), ("$to", to.ToName()), ("$reason", reason));
+
+    private static async Task<int> ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<List<TaskRecord>> QueryTasksAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = Command(connection, transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var tasks = new List<TaskRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tasks.Add(new TaskRecord(
+                reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetString(4), reader.GetString(5), TaskStateNames.Parse(reader.GetString(6)), reader.GetInt32(7),
+                Parse(reader.GetString(8)), Parse(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : TimeSpan.FromSeconds(reader.GetInt64(11)), reader.GetInt64(12) != 0,
+                reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : Parse(reader.GetString(14))));
+        }
+
+        return tasks;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }

@@ -11,7 +11,11 @@ internal sealed record TaskRecord(
     int Attempt,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? OutcomeJson);
+    string? OutcomeJson,
+    TimeSpan? Timeout = null,
+    bool CancelRequested = false,
+    string? LeaseOwner = null,
+    DateTimeOffset? LeaseExpiresAt = null);
 
 internal sealed record TaskHistoryEntry(DateTimeOffset At, TaskState? From, TaskState To, string Reason);
 
@@ -20,3 +24,7 @@ internal sealed record StoredEvent(string TaskId, long Seq, DateTimeOffset At, s
 
 /// <summary>The Claude Code session of one conversation thread, resumable only from the same worktree.</summary>
 internal sealed record SessionRecord(string Agent, string Repo, string Thread, string SessionId, string Worktree);
+
+internal sealed record TaskQuery(TaskState? State, string? Agent, string? Repo, int Limit, DateTimeOffset? Before);
+
+internal sealed record QueueStats(IReadOnlyDictionary<string, int> QueuedByAgent, int Running, TimeSpan? OldestQueuedAge);

@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json;
+using ClaudeHooks.Config;
+using ClaudeHooks.Tasks;
+
+namespace ClaudeHooks.Api;
+
+/// <summary>The task API: submit, inspect, list, cancel, and stream a task's events.</summary>
+internal static class TaskApi
+{
+    public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/task", SubmitAsync).WithName("SubmitTask").WithSummary("Submit a coding task; returns its id");
+        app.MapGet("/task/{id}", GetAsync).WithName("GetTask").WithSummary("A task's state, history and outcome");
+        app.MapGet("/tasks", ListAsync).WithName("ListTasks").WithSummary("Tasks, newest first, filtered and paged");
+        app.MapPost("/task/{id}/cancel", CancelAsync).WithName("CancelTask").WithSummary("Cancel a queued or running task");
+        app.MapGet("/task/{id}/events", EventsAsync).WithName("TaskEvents").WithSummary("Server-sent events: replay from the start (or Last-Event-ID), then live");
+        return app;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext context, AgentsConfig config, ITaskStore store, TaskSignals signals, CancellationToken cancellationToken)
+    {
+        var limit = config.Service.MaxPromptBytes + (64 * 1024);
+        var body = await ReadBodyAsync(context.Request.Body, limit, cancellationToken);
+        if (body is null)
+        {
+            return Problems.Field(StatusCodes.Status413PayloadTooLarge, "prompt", $"the request body is over {limit} bytes; a prompt may be at most {config.Service.MaxPromptBytes} bytes (service.max_prompt_bytes)");
+        }
+
+        var (submission, status, errors) = TaskSubmission.Parse(body, config);
+        if (submission is null)
+        {
+            return status == StatusCodes.Status413PayloadTooLarge ? Problems.Field(status, errors.Keys.First(), errors.Values.First()) : Problems.Fields(errors);
+        }
+
+        var id = TaskIds.New();
+        var now = DateTimeOffset.UtcNow;
+        var task = new TaskRecord(id, submission.Agent, submission.Repo, submission.BaseRef, submission.Thread ?? $"task-{id[^8..]}", submission.Prompt,
+            TaskState.Queued, 0, now, now, null, submission.Timeout);
+        await store.CreateTaskAsync(task, "submitted through the API", CancellationToken.None);
+        signals.Wake(task.Agent);
+        var url = $"/task/{id}";
+        return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
+    }
+
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    {
+        var task = await store.GetTaskAsync(id, cancellationToken);
+        if (task is null)
+        {
+            return Problems.NotFound($"no task {id}");
+        }
+
+        var history = await store.GetHistoryAsync(id, cancellationToken);
+        return TypedResults.Ok(new
+        {
+            id = task.Id,
+            agent = task.Agent,
+            repo = task.Repo,
+            base_ref = task.BaseRef,
+            thread = task.Thread,
+            state = task.State.ToName(),
+            attempt = task.Attempt,
+            created_at = task.CreatedAt,
+            updated_at = task.UpdatedAt,
+            timeout_seconds = task.Timeout?.TotalSeconds,
+            cancel_requested = task.CancelRequested,
+            prompt = task.Prompt,
+            history = history.Select(h => new { at = h.At, from = h.From?.ToName(), to = h.To.ToName(), reason = h.Reason }),
+            outcome = task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(outcome) : (JsonElement?)null,
+            events_url = $"/task/{id}/events",
+        });
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, AgentsConfig config, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        var query = request.Query;
+        foreach (var key in query.Keys.Where(k => k is not ("state" or "agent" or "repo" or "limit" or "before")))
+        {
+            errors[key] = "unknown query parameter; use state, agent, repo, limit or before";
+        }
+
+        TaskState? state = null;
+        if (query.TryGetValue("state", out var stateText))
+        {
+            try
+            {
+                state = TaskStateNames.Parse(stateText.ToString());
+            }
+            catch (ArgumentException)
+            {
+                errors["state"] = $"\"{stateText}\" is not a state; use queued, running, succeeded, failed, cancelled, timed_out or interrupted";
+            }
+        }
+
+        var agent = query.TryGetValue("agent", out var agentText) ? agentText.ToString() : null;
+        if (agent is not null && config.Find(agent) is null)
+        {
+            errors["agent"] = $"no agent named \"{agent}\"";
+        }
+
+        var limit = 50;
+        if (query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 500))
+        {
+            errors["limit"] = "must be a whole number from 1 to 500";
+        }
+
+        DateTimeOffset? before = null;
+        if (query.TryGetValue("before", out var beforeText))
+        {
+            if (DateTimeOffset.TryParse(beforeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                before = parsed;
+            }
+            else
+            {
+                errors["before"] = "must be a timestamp such as 2026-11-23T09:00:00Z (the next_before of the previous page)";
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Fields(errors);
+        }
+
+        var tasks = await store.ListTasksAsync(new TaskQuery(state, agent, query.TryGetValue("repo", out var repo) ? repo.ToString() : null, limit, before), cancellationToken);
+        return TypedResults.Ok(new
+        {
+            tasks = tasks.Select(t => new
+            {
+                id = t.Id, agent = t.Agent, repo = t.Repo, thread = t.Thread, state = t.State.ToName(), attempt = t.Attempt,
+                created_at = t.CreatedAt, updated_at = t.UpdatedAt, status_url = $"/task/{t.Id}",
+            }),
+            next_before = tasks.Count == limit ? SqliteTaskStore.Format(tasks[^1].CreatedAt) : null,
+        });
+    }
+
+    private static async Task<IResult> CancelAsync(string id, ITaskStore store, TaskSignals signals, CancellationToken cancellationToken)
+    {
+        var was = await store.RequestCancelAsync(id, "cancelled through the API", cancellationToken);
+        if (was is null)
+        {
+            return Problems.NotFound($"no task {id}");
+        }
+
+        if (was.Value.IsFinal())
+        {
+            return TypedResults.Conflict(new { task_id = id, state = was.Value.ToName(), detail = $"the task already ended ({was.Value.ToName()})" });
+        }
+
+        if (was == TaskState.Running)
+        {
+            signals.Cancel(id);
+        }
+
+        return TypedResults.Accepted($"/task/{id}", new { task_id = id, state = was == TaskState.Running ? "cancelling" : "cancelled" });
+    }
+
+    private static async Task EventsAsync(string id, HttpContext context, ITaskStore store, TaskEventBus events, CancellationToken cancellationToken)
+    {
+        var task = await store.GetTaskAsync(id, cancellationToken);
+        if (task is null)
+        {
+            await Problems.Write(context, StatusCodes.Status404NotFound, "Not found", $"no task {id}", "id");
+            return;
+        }
+
+        long last = 0;
+        var resume = context.Request.Headers["Last-Event-ID"].ToString();
+        if (resume.Length > 0 && !long.TryParse(resume, CultureInfo.InvariantCulture, out last))
+        {
+            await Problems.Write(context, StatusCodes.Status400BadRequest, "Invalid request", "Last-Event-ID must be the id of an event received before", "Last-Event-ID");
+            return;
+        }
+
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers["X-Accel-Buffering"] = "no";
+
+        // Subscribe before replaying, so nothing published in between is missed; sequence numbers drop repeats.
+        using var subscription = events.Subscribe(id);
+        foreach (var stored in await store.GetEventsAsync(id, last, cancellationToken))
+        {
+            last = await WriteAsync(context, stored, cancellationToken);
+        }
+
+        var follow = !string.Equals(context.Request.Query["follow"], "false", StringComparison.OrdinalIgnoreCase);
+        if (follow && !(await store.GetTaskAsync(id, cancellationToken))!.State.IsFinal())
+        {
+            using var keepAlive = new PeriodicTimer(TimeSpan.FromSeconds(15));
+            var reader = subscription.Reader;
+            Task<bool>? tick = null;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                tick ??= keepAlive.WaitForNextTickAsync(cancellationToken).AsTask();
+                var next = reader.WaitToReadAsync(cancellationToken).AsTask();
+                if (await Task.WhenAny(next, tick) == tick)
+                {
+                    tick = null;
+                    await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                    await context.Response.Body.FlushAsync(cancellationToken);
+                    if ((await store.GetTaskAsync(id, cancellationToken))!.State.IsFinal() && !reader.TryPeek(out _))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                if (!await next)
+                {
+                    break;
+                }
+
+                while (reader.TryRead(out var stored))
+                {
+                    if (stored.Seq > last)
+                    {
+                        last = await WriteAsync(context, stored, cancellationToken);
+                    }
+                }
+            }
+
+            // Events written after the last live one (or by another process) are still in the store.
+            foreach (var stored in await store.GetEventsAsync(id, last, CancellationToken.None))
+            {
+                last = await WriteAsync(context, stored, CancellationToken.None);
+            }
+        }
+
+        var final = await store.GetTaskAsync(id, CancellationToken.None);
+        await context.Response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(new { state = final!.State.ToName() })}\n\n", CancellationToken.None);
+    }
+
+    private static async Task<long> WriteAsync(HttpContext context, StoredEvent stored, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync($"id: {stored.Seq}\nevent: {stored.Type}\ndata: {stored.Data.ReplaceLineEndings(" ")}\n\n", cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+        return stored.Seq;
+    }
+
+    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (read no further than that).</summary>
+    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ClaudeHooks.Api;
+using ClaudeHooks.Config;
+
+namespace ClaudeHooks.Cli;
+
+/// <summary>Talks to a running <c>claude-hooks serve</c> with the token from the claude-hooks home.</summary>
+internal sealed class ApiClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public ApiClient(string baseUrl, ClaudeHooksPaths paths)
+    {
+        BaseUrl = baseUrl.TrimEnd('/');
+        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken.Read(paths));
+    }
+
+    public string BaseUrl { get; }
+
+    public static string DefaultUrl => Environment.GetEnvironmentVariable("CLAUDE_HOOKS_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080";
+
+    public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path.TrimStart('/'));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        var json = text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var d) ? d.GetString() : text;
+            throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}");
+        }
+
+        return json;
+    }
+
+    public async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, completion, cancellationToken);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ApiException($"cannot reach claude-hooks at {BaseUrl} ({e.Message}); is 'claude-hooks serve' running? ('scripts/start' starts it; --url or CLAUDE_HOOKS_URL point elsewhere)");
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+internal sealed class ApiException(string message) : Exception(message);

@@ -1,0 +1,17 @@
+namespace ClaudeHooks.Config;
+
+/// <summary>The service's queue, drain and API limits (top-level <c>"service"</c> in agents.json).</summary>
+internal sealed record ServiceSettings(
+    TimeSpan Lease,
+    TimeSpan DrainTimeout,
+    int MaxAttempts,
+    int MaxPromptBytes,
+    IReadOnlyList<string> AllowedHosts)
+{
+    public static ServiceSettings Default { get; } = new(
+        Lease: TimeSpan.FromSeconds(60),
+        DrainTimeout: TimeSpan.FromSeconds(240),
+        MaxAttempts: 3,
+        MaxPromptBytes: 256 * 1024,
+        AllowedHosts: []);
+}

@@ -1,0 +1,287 @@
+using System.Text.Json;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Config;
+using ClaudeHooks.Containers;
+using ClaudeHooks.Workdir;
+using Docker.DotNet;
+
+namespace ClaudeHooks.Tasks;
+
+/// <summary>
+/// Claims queued tasks per agent (FIFO, up to <c>max_concurrent_tasks</c> at once) under leases renewed by
+/// heartbeat, runs them, pushes their branch, and records the outcome; only the lease holder can. At start-up it
+/// recovers what a dead or stopped service left behind. On shutdown it stops claiming, gives running tasks the
+/// drain budget, then cancels them and marks them interrupted so the next start queues them again.
+/// </summary>
+internal sealed partial class TaskWorker(
+    ITaskStore store,
+    TaskEventBus events,
+    TaskSignals signals,
+    AgentsConfig config,
+    ClaudeHooksPaths paths,
+    DockerClient docker,
+    ILoggerFactory loggers) : IHostedService
+{
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
+    private readonly ILogger _logger = loggers.CreateLogger<TaskWorker>();
+    private readonly CancellationTokenSource _stopClaiming = new();
+    private readonly CancellationTokenSource _drainExpired = new();
+    private readonly List<Task> _loops = [];
+    private readonly HashSet<Task> _running = [];
+
+    /// <summary>Identifies this process as a lease holder.</summary>
+    public string Owner { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    public bool Draining => _stopClaiming.IsCancellationRequested;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RecoverAsync(cancellationToken);
+        foreach (var agent in config.Agents)
+        {
+            for (var slot = 0; slot < agent.MaxConcurrentTasks; slot++)
+            {
+                _loops.Add(Task.Run(() => ClaimLoopAsync(agent), CancellationToken.None));
+            }
+        }
+
+        _loops.Add(Task.Run(RecoveryLoopAsync, CancellationToken.None));
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        LogDraining(config.Service.DrainTimeout.TotalSeconds);
+        await _stopClaiming.CancelAsync();
+        Task[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        var all = Task.WhenAll(running);
+        if (await Task.WhenAny(all, Task.Delay(config.Service.DrainTimeout, CancellationToken.None)) != all)
+        {
+            LogDrainExpired(running.Count(t => !t.IsCompleted));
+            await _drainExpired.CancelAsync();
+            await all;
+        }
+
+        await Task.WhenAll(_loops);
+    }
+
+    /// <summary>Requeues (or fails, past the attempt bound) tasks whose lease expired and tasks a drain interrupted.</summary>
+    internal async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        foreach (var task in await store.FindAbandonedAsync(DateTimeOffset.UtcNow, cancellationToken))
+        {
+            var why = task.State == TaskState.Interrupted ? "interrupted by a service stop" : $"lease held by {task.LeaseOwner ?? "nobody"} expired (the service died mid-task)";
+            if (task.State == TaskState.Running && config.Find(task.Agent) is { } agent)
+            {
+                // A process started with docker exec outlives its client; end it before the task runs again.
+                var left = await KillLeftoversAsync(agent, task.Id, cancellationToken);
+                why += left is null ? "; its container could not be checked for leftover processes" : "; its leftover processes were stopped";
+            }
+
+            var to = await store.RequeueAsync(task, why, config.Service.MaxAttempts, cancellationToken);
+            if (to is { } state)
+            {
+                LogRecovered(task.Id, state.ToName(), why);
+                if (state == TaskState.Queued)
+                {
+                    signals.Wake(task.Agent);
+                }
+            }
+        }
+    }
+
+    private async Task RecoveryLoopAsync()
+    {
+        var interval = config.Service.Lease / 2;
+        while (!_stopClaiming.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, _stopClaiming.Token);
+                await RecoverAsync(_stopClaiming.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogLoopError("recovery", e.Message);
+            }
+        }
+    }
+
+    private async Task ClaimLoopAsync(AgentConfig agent)
+    {
+        while (!_stopClaiming.IsCancellationRequested)
+        {
+            try
+            {
+                var task = await store.ClaimNextAsync(agent.Name, Owner, config.Service.Lease, CancellationToken.None);
+                if (task is null)
+                {
+                    await signals.WaitAsync(agent.Name, IdlePoll, _stopClaiming.Token);
+                    continue;
+                }
+
+                var execution = ExecuteAsync(agent, task);
+                lock (_running)
+                {
+                    _running.Add(execution);
+                }
+
+                await execution;
+                lock (_running)
+                {
+                    _running.Remove(execution);
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogLoopError(agent.Name, e.Message);
+                await Task.Delay(IdlePoll, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(AgentConfig agent, TaskRecord task)
+    {
+        using var cancel = new CancellationTokenSource();
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, _drainExpired.Token);
+        using var heartbeatStop = new CancellationTokenSource();
+        signals.Register(task.Id, cancel);
+        var lostLease = false;
+        var heartbeat = HeartbeatAsync(task, cancel, () => lostLease = true, heartbeatStop.Token);
+        RunOutcome? outcome = null;
+        string reason;
+        TaskState state;
+        try
+        {
+            var runner = new AgentRunner(docker, config, paths, store, events, loggers.CreateLogger<AgentRunner>());
+            outcome = await runner.RunAsync(task, run.Token);
+            if (outcome.Status == TaskState.Succeeded && !run.IsCancellationRequested)
+            {
+                outcome = await PushAsync(agent, outcome);
+            }
+
+            (state, reason) = (outcome.Status, outcome.Reason);
+        }
+        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException)
+        {
+            (state, reason) = (TaskState.Failed, e is DockerApiException api ? $"the Docker engine refused a request ({(int)api.StatusCode}): {api.ResponseBody.Trim()}" : e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            (state, reason) = (TaskState.Failed, $"internal error: {e.Message}");
+            LogLoopError(task.Id, e.ToString());
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+            signals.Unregister(task.Id);
+        }
+
+        if (_drainExpired.IsCancellationRequested && !cancel.IsCancellationRequested && state != TaskState.Succeeded)
+        {
+            (state, reason) = (TaskState.Interrupted, $"service stopping: the {Duration.Format(config.Service.DrainTimeout)} drain budget ran out; queued again at the next start");
+        }
+        else if (lostLease)
+        {
+            reason += " (the lease was lost while running)";
+        }
+
+        var json = outcome is null ? null : JsonSerializer.Serialize(outcome with { Status = state, Reason = reason }, OutcomeJson.Options);
+        if (!await store.CompleteAsync(task.Id, Owner, state, reason, json, CancellationToken.None))
+        {
+            LogNotLeaseHolder(task.Id);
+        }
+
+        events.Complete(task.Id);
+    }
+
+    private async Task<RunOutcome> PushAsync(AgentConfig agent, RunOutcome outcome)
+    {
+        try
+        {
+            var environment = new AgentCredentials(config, paths).RunEnvironment(agent);
+            var pushed = await new BranchPublisher(new AgentExec(docker)).PushAsync(
+                ResourceNames.Container(config.ContainerPrefix, agent.Name), agent.Container.User, outcome.Worktree!, outcome.Branch!, environment, CancellationToken.None);
+            return outcome with
+            {
+                PushedCommits = pushed,
+                Reason = pushed.Count == 0 ? $"{outcome.Reason}; no new commits to push" : $"{outcome.Reason}; pushed {pushed.Count} commit(s) to {outcome.Branch}",
+            };
+        }
+        catch (WorkdirException e)
+        {
+            return outcome with { Status = TaskState.Failed, Reason = $"the agent finished but {e.Message}" };
+        }
+    }
+
+    /// <summary>Renews the lease and watches for a cancel request stored by another process.</summary>
+    private async Task HeartbeatAsync(TaskRecord task, CancellationTokenSource cancel, Action leaseLost, CancellationToken stop)
+    {
+        var interval = config.Service.Lease / 3;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, stop);
+                if (!await store.RenewLeaseAsync(task.Id, Owner, config.Service.Lease, CancellationToken.None))
+                {
+                    leaseLost();
+                    await cancel.CancelAsync();
+                    return;
+                }
+
+                if ((await store.GetTaskAsync(task.Id, CancellationToken.None))?.CancelRequested == true)
+                {
+                    await cancel.CancelAsync();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogLoopError($"heartbeat {task.Id}", e.Message);
+            }
+        }
+    }
+
+    private async Task<int?> KillLeftoversAsync(AgentConfig agent, string taskId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await new AgentExec(docker).RunAsync(
+                ResourceNames.Container(config.ContainerPrefix, agent.Name), ["/usr/local/bin/agent-task", "cleanup", AgentRunner.TaskKey(taskId)],
+                user: agent.Container.User, cancellationToken: cancellationToken);
+            return result.Succeeded && int.TryParse(result.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var left) ? left : null;
+        }
+        catch (DockerApiException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "draining: no new tasks are claimed; running tasks have {Seconds} s")]
+    private partial void LogDraining(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "drain budget ran out with {Count} task(s) still running; cancelling them")]
+    private partial void LogDrainExpired(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId} recovered: {State} ({Why})")]
+    private partial void LogRecovered(string taskId, string state, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: this worker no longer holds its lease; its result was not recorded")]
+    private partial void LogNotLeaseHolder(string taskId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "worker {Where}: {Error}")]
+    private partial void LogLoopError(string where, string error);
+}
