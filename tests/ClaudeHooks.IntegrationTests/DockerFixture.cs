@@ -39,6 +39,8 @@ public sealed class DockerFixture : IAsyncLifetime
 
     internal ClaudeHooksPaths Paths => Sandbox.Paths;
 
+    public string ConfigFile => Sandbox.ConfigFile;
+
     internal AgentsConfig Config => Sandbox.Config;
 
     internal ITaskStore Store => Sandbox.Store;
@@ -83,10 +85,11 @@ public sealed class DockerFixture : IAsyncLifetime
             {
               "container_prefix": "{{Prefix}}",
               "images": { "default": "{{image}}" },
+              "service": { "lease": "4s", "drain_timeout": "4s", "max_attempts": 3 },
               "agents": {
                 "boss": { "role": "lead", "forge_user": "it-lead", "claude_auth": { "credentials_host_dir": "credentials/boss" },
                           "container": { "memory": "512m", "cpus": 0.5, "pids": 128 } },
-                "dev": { "role": "dev", "forge_user": "it-dev", "claude_auth": { "api_key_file": "claude-auth/dev-key" },
+                "dev": { "role": "dev", "forge_user": "it-dev", "claude_auth": { "api_key_file": "claude-auth/dev-key" }, "max_concurrent_tasks": 2,
                          "container": { "memory": "1g", "cpus": 1, "pids": {{DevPidsLimit}} },
                          "runner": { "timeout": "2m", "idle_timeout": "5s", "max_turns": 10 } },
                 "reviewer": { "role": "reviewer", "forge_user": "it-reviewer", "container": { "memory": "512m", "cpus": 0.5, "pids": 128 } }

@@ -40,6 +40,8 @@ public sealed class AgentSandbox : IAsyncDisposable
 
     internal AgentsConfig Config { get; private set; } = null!;
 
+    public string ConfigFile => Path.Combine(Home, "agents.json");
+
     internal ITaskStore Store { get; private set; } = null!;
 
     internal TaskEventBus Events { get; private set; } = null!;
@@ -76,7 +78,11 @@ public sealed class AgentSandbox : IAsyncDisposable
             var gateway = network.IPAM.Config.Select(c => c.Gateway).First(g => !string.IsNullOrEmpty(g));
             sandbox.Model = await ScriptedModelServer.StartAsync([gateway]);
             sandbox.Git = await GitHttpServer.StartAsync(gateway);
-            sandbox.Config = sandbox.Config with { Model = new ModelSettings(sandbox.Model.BaseUrl(gateway)) };
+            // Written to the file too, so a service process started from it reaches the scripted model.
+            var json = System.Text.Json.Nodes.JsonNode.Parse(configJson)!.AsObject();
+            json["model"] = new System.Text.Json.Nodes.JsonObject { ["base_url"] = sandbox.Model.BaseUrl(gateway).ToString() };
+            await File.WriteAllTextAsync(configFile, json.ToJsonString());
+            sandbox.Config = ConfigLoader.Load(configFile, sandbox.Paths);
             sandbox.Store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(Path.Combine(sandbox.Home, "data")), TimeProvider.System);
             sandbox.Events = new TaskEventBus(sandbox.Store);
             return sandbox;

@@ -21,6 +21,7 @@ public sealed class ScriptedModelServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ScriptedTurn> _turns = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<ScriptedTurn>> _turnsByMarker = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private int _messageCounter;
 
@@ -48,9 +49,20 @@ public sealed class ScriptedModelServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Turns for the conversations whose requests contain <paramref name="marker"/> (e.g. a word of their prompt), so concurrent runs each get their own script.</summary>
+    public void EnqueueFor(string marker, params ScriptedTurn[] turns)
+    {
+        var queue = _turnsByMarker.GetOrAdd(marker, _ => new ConcurrentQueue<ScriptedTurn>());
+        foreach (var turn in turns)
+        {
+            queue.Enqueue(turn);
+        }
+    }
+
     public void Reset()
     {
         _turns.Clear();
+        _turnsByMarker.Clear();
         _requests.Clear();
     }
 
@@ -100,7 +112,7 @@ public sealed class ScriptedModelServer : IAsyncDisposable
         using var json = request.Json;
         var stream = json?.RootElement.TryGetProperty("stream", out var s) == true && s.ValueKind == JsonValueKind.True;
         var model = json?.RootElement.TryGetProperty("model", out var m) == true ? m.GetString() ?? "scripted" : "scripted";
-        var turn = request.IsConversation && _turns.TryDequeue(out var next) ? next : new TextTurn(request.IsConversation ? "Nothing more is scripted." : "ok");
+        var turn = request.IsConversation && NextTurn(body) is { } next ? next : new TextTurn(request.IsConversation ? "Nothing more is scripted." : "ok");
         var id = $"msg_scripted_{Interlocked.Increment(ref _messageCounter)}";
 
         if (turn is ErrorTurn error)
@@ -161,6 +173,19 @@ public sealed class ScriptedModelServer : IAsyncDisposable
                 await FinishAsync(context, "end_turn");
                 return;
         }
+    }
+
+    private ScriptedTurn? NextTurn(string body)
+    {
+        foreach (var (marker, queue) in _turnsByMarker)
+        {
+            if (body.Contains(marker, StringComparison.Ordinal))
+            {
+                return queue.TryDequeue(out var own) ? own : null;
+            }
+        }
+
+        return _turns.TryDequeue(out var next) ? next : null;
     }
 
     private static async Task SendTextAsync(HttpContext context, string text)

@@ -20,7 +20,7 @@ internal sealed partial class TaskWorker(
     AgentsConfig config,
     ClaudeHooksPaths paths,
     DockerClient docker,
-    ILoggerFactory loggers) : IHostedService
+    ILoggerFactory loggers) : IHostedLifecycleService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
     private readonly ILogger _logger = loggers.CreateLogger<TaskWorker>();
@@ -48,7 +48,15 @@ internal sealed partial class TaskWorker(
         _loops.Add(Task.Run(RecoveryLoopAsync, CancellationToken.None));
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The drain runs here, before any service's StopAsync, so the HTTP listener keeps accepting and persisting
+    /// requests until the drain is over.
+    /// </summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         LogDraining(config.Service.DrainTimeout.TotalSeconds);
         await _stopClaiming.CancelAsync();
@@ -65,9 +73,15 @@ internal sealed partial class TaskWorker(
             await _drainExpired.CancelAsync();
             await all;
         }
+    }
 
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopClaiming.CancelAsync();
         await Task.WhenAll(_loops);
     }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Requeues (or fails, past the attempt bound) tasks whose lease expired and tasks a drain interrupted.</summary>
     internal async Task RecoverAsync(CancellationToken cancellationToken)
