@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using ClaudeHooks.Containers;
-using ClaudeHooks.TestServers;
 
 namespace ClaudeHooks.Bench;
 
@@ -14,17 +13,8 @@ internal static class DispatchBenchmark
     public static async Task RunAsync(int runs)
     {
         using var docker = DockerConnection.Create();
-        await DockerConnection.EnsureReachableAsync(docker, CancellationToken.None);
-        const string image = "claude-hooks/agent-base:latest";
-        await AgentSandbox.EnsureImageAsync(docker, image);
-        var prefix = AgentSandbox.NewPrefix("chb");
-        await using var sandbox = await AgentSandbox.StartAsync(docker, prefix, $$"""
-            { "container_prefix": "{{prefix}}", "images": { "default": "{{image}}" },
-              "agents": { "dev": { "role": "dev", "forge_user": "bench-dev", "claude_auth": { "api_key_file": "claude-auth/dev" },
-                                   "runner": { "timeout": "5m", "idle_timeout": "1m" } } } }
-            """,
-            new Dictionary<string, string> { ["tokens/dev"] = "bench-token", ["claude-auth/dev"] = "sk-ant-api03-bench" },
-            serverAgent: "dev");
+        await using var sandbox = await RawExec.StartSandboxAsync(docker);
+        var prefix = sandbox.Prefix;
         var repo = await sandbox.Git.CreateRepositoryAsync("bench", "repo", new Dictionary<string, string> { ["README.md"] = "bench\n" });
         var runner = sandbox.Runner();
         var container = ResourceNames.Container(prefix, "dev");
@@ -60,36 +50,7 @@ internal static class DispatchBenchmark
         // The raw baseline runs in the worktree the runner prepared for thread bench-0.
         await RunnerOnceAsync(0);
         var worktree = ClaudeHooks.Workdir.RepositoryUrl.Parse(repo, allowLocal: false).WorktreePath("bench-0");
-        async Task<double> RawOnceAsync()
-        {
-            var start = new ProcessStartInfo("docker") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[]
-            {
-                "exec", "-i", "-u", "claude", "-w", worktree, "-e", "ANTHROPIC_API_KEY", "-e", $"ANTHROPIC_BASE_URL={sandbox.Config.Model.BaseUrl}",
-                "-e", "CLAUDE_CONFIG_DIR=/state/claude", "-e", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "-e", "DISABLE_AUTOUPDATER=1",
-                container, "claude", "-p", "--output-format=stream-json", "--verbose", $"--session-id={Guid.NewGuid()}", "--max-turns=100", "--permission-mode=bypassPermissions",
-            })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            start.Environment["ANTHROPIC_API_KEY"] = "sk-ant-api03-bench";
-            var stopwatch = Stopwatch.StartNew();
-            using var process = Process.Start(start)!;
-            await process.StandardInput.WriteAsync("Say hello.");
-            process.StandardInput.Close();
-            double elapsed = double.NaN;
-            while (await process.StandardOutput.ReadLineAsync() is { } line)
-            {
-                if (double.IsNaN(elapsed) && line.Contains("\"subtype\":\"init\"", StringComparison.Ordinal))
-                {
-                    elapsed = stopwatch.Elapsed.TotalMilliseconds;
-                }
-            }
-
-            await process.WaitForExitAsync();
-            return process.ExitCode == 0 && !double.IsNaN(elapsed) ? elapsed : throw new InvalidOperationException($"raw docker exec failed: {await process.StandardError.ReadToEndAsync()}");
-        }
+        Task<double> RawOnceAsync() => RawExec.TimeToInitAsync(container, worktree, sandbox.Config.Model.BaseUrl!);
 
         await RawOnceAsync();
         worktreeTimes.Clear();

@@ -1,7 +1,7 @@
 using ClaudeHooks.Bench;
 
-// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch [runs]]
-var modes = args.Length == 0 ? ["ndjson", "dispatch"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
+// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [runs]
+var modes = args.Length == 0 ? ["ndjson", "dispatch", "api"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
 var runs = args.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
 foreach (var mode in modes)
 {
@@ -13,8 +13,11 @@ foreach (var mode in modes)
         case "dispatch":
             await DispatchBenchmark.RunAsync(runs);
             break;
+        case "api":
+            await ApiBenchmark.RunAsync(runs);
+            break;
         default:
-            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson or dispatch");
+            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch or api");
             return 2;
     }
 }
