@@ -52,6 +52,13 @@ public sealed class DockerFixture : IAsyncLifetime
     internal Task<TaskRecord> NewRunningTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
         Sandbox.NewRunningTaskAsync("dev", repo, thread, prompt, cancellationToken);
 
+    /// <summary>The dev container's processes other than the probe itself, as "pid args" lines.</summary>
+    public async Task<IReadOnlyList<string>> DevProcessesAsync(CancellationToken cancellationToken)
+    {
+        var ps = await new AgentExec(Docker).RunAsync($"{Prefix}-dev", ["ps", "-e", "-o", "pid=,args="], cancellationToken: cancellationToken);
+        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.EndsWith("ps -e -o pid=,args=", StringComparison.Ordinal)).ToList();
+    }
+
     public async Task InitializeAsync()
     {
         try

@@ -224,12 +224,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
     private string RepositoryKey(string url) => ClaudeHooks.Workdir.RepositoryUrl.Parse(url, allowLocal: false).Key;
 
-    /// <summary>The container's processes other than the probe itself, as "pid args" lines.</summary>
-    private async Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken)
-    {
-        var ps = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["ps", "-e", "-o", "pid=,args="], cancellationToken: cancellationToken);
-        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.EndsWith("ps -e -o pid=,args=", StringComparison.Ordinal)).ToList();
-    }
+    private Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken) => fixture.DevProcessesAsync(cancellationToken);
 
     private async Task<IReadOnlyList<string>> TaskProcessesAsync(string taskId, CancellationToken cancellationToken)
     {

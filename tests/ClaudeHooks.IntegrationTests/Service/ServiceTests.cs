@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using ClaudeHooks.Containers;
 using ClaudeHooks.TestServers;
 
 namespace ClaudeHooks.IntegrationTests.Service;
@@ -338,9 +337,5 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         }
     }
 
-    private async Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken)
-    {
-        var ps = await new AgentExec(fixture.Docker).RunAsync($"{fixture.Prefix}-dev", ["ps", "-e", "-o", "pid=,args="], cancellationToken: cancellationToken);
-        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.EndsWith("ps -e -o pid=,args=", StringComparison.Ordinal)).ToList();
-    }
+    private Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken) => fixture.DevProcessesAsync(cancellationToken);
 }
