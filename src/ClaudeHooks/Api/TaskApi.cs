@@ -21,7 +21,7 @@ internal static class TaskApi
     private static async Task<IResult> SubmitAsync(HttpContext context, AgentsConfig config, ITaskStore store, TaskSignals signals, CancellationToken cancellationToken)
     {
         var limit = config.Service.MaxPromptBytes + (64 * 1024);
-        var body = await ReadBodyAsync(context.Request.Body, limit, cancellationToken);
+        var body = await RequestBody.ReadCappedAsync(context.Request.Body, limit, cancellationToken);
         if (body is null)
         {
             return Problems.Field(StatusCodes.Status413PayloadTooLarge, "prompt", $"the request body is over {limit} bytes; a prompt may be at most {config.Service.MaxPromptBytes} bytes (service.max_prompt_bytes)");
@@ -238,24 +238,5 @@ internal static class TaskApi
         await context.Response.WriteAsync($"id: {stored.Seq}\nevent: {stored.Type}\ndata: {stored.Data.ReplaceLineEndings(" ")}\n\n", cancellationToken);
         await context.Response.Body.FlushAsync(cancellationToken);
         return stored.Seq;
-    }
-
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> (read no further than that).</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, int limit, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
     }
 }

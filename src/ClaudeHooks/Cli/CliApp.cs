@@ -15,6 +15,7 @@ internal static class CliApp
         root.Subcommands.Add(WorktreesCommand.Create());
         root.Subcommands.Add(ContainersCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
+        root.Subcommands.Add(ForgeCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
         return root;

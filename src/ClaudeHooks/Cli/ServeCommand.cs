@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using ClaudeHooks.Api;
+using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Forge;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Tasks;
 
@@ -64,9 +66,31 @@ internal static class ServeCommand
             builder.Services.AddSingleton(docker);
             builder.Services.AddSingleton(database);
             builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton<ITaskStore, SqliteTaskStore>();
+            builder.Services.AddSingleton<SqliteTaskStore>();
+            builder.Services.AddSingleton<ITaskStore>(services => services.GetRequiredService<SqliteTaskStore>());
+            builder.Services.AddSingleton<IForgeStore>(services => services.GetRequiredService<SqliteTaskStore>());
             builder.Services.AddSingleton<TaskEventBus>();
             builder.Services.AddSingleton<TaskSignals>();
+            if (config.Forge is not null)
+            {
+                builder.Services.AddHttpClient();
+                builder.Services.AddSingleton<Func<AgentConfig, ForgeRepository, IForgeClient>>(services =>
+                {
+                    var http = services.GetRequiredService<IHttpClientFactory>();
+                    var credentials = new AgentCredentials(config, context.Paths);
+                    return (agent, repository) => new ForgejoClient(http.CreateClient("forge"), repository.ForgeUrl, credentials.ReadForgeToken(agent));
+                });
+                builder.Services.AddSingleton<ForgeFlows>();
+                builder.Services.AddSingleton<ITaskHooks>(services => services.GetRequiredService<ForgeFlows>());
+                builder.Services.AddSingleton<ForgeDispatcher>();
+                builder.Services.AddHostedService(services => services.GetRequiredService<ForgeDispatcher>());
+                builder.Services.AddHostedService<ForgeReconciler>();
+            }
+            else
+            {
+                builder.Services.AddSingleton<ITaskHooks, NoTaskHooks>();
+            }
+
             builder.Services.AddSingleton<TaskWorker>();
             builder.Services.AddHostedService(services => services.GetRequiredService<TaskWorker>());
 
@@ -74,6 +98,11 @@ internal static class ServeCommand
             app.UseApiSecurity(token, config);
             app.MapHealthApi();
             app.MapTaskApi();
+            if (config.Forge is not null)
+            {
+                app.MapWebhookApi();
+            }
+
             app.MapOpenApi();
             await app.RunAsync(CancellationToken.None);
             return ExitCodes.Success;

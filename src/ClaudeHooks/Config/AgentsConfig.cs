@@ -8,8 +8,14 @@ internal sealed record AgentsConfig(
     ModelSettings Model,
     WorkdirSettings Workdir,
     ServiceSettings Service,
+    ForgeSettings? Forge,
     IReadOnlyList<AgentConfig> Agents)
 {
+    /// <summary>The (first) agent with a role, which the forge flows hand work to.</summary>
+    public AgentConfig? ByRole(AgentRole role) => Agents.FirstOrDefault(a => a.Role == role);
+
+    public AgentConfig? ByForgeUser(string login) => Agents.FirstOrDefault(a => string.Equals(a.ForgeUser, login, StringComparison.OrdinalIgnoreCase));
+
     public const string DefaultPrefix = "claude-hooks";
 
     public AgentConfig? Find(string name) => Agents.FirstOrDefault(a => a.Name == name);

@@ -6,7 +6,9 @@ namespace ClaudeHooks.Config;
 /// <summary>Loads and validates <c>config/agents.json</c>, reporting every problem with file, key and fix.</summary>
 internal static partial class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "agents"];
+    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
+    private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
+    private static readonly string[] ForgeRepositoryKeys = ["url", "webhook_secret_file", "flows", "merge_style", "authorized_users"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
@@ -152,7 +154,84 @@ internal static partial class ConfigLoader
             }
         }
 
-        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, service, agents);
+        var forge = ReadForge(root.Object("forge"), paths, agents);
+        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, service, forge, agents);
+    }
+
+    private static ForgeSettings? ReadForge(JsonObjectReader? reader, ClaudeHooksPaths paths, List<AgentConfig> agents)
+    {
+        if (reader is null)
+        {
+            return null;
+        }
+
+        var publicUrl = Url(reader, "public_url", "http://127.0.0.1:8080");
+        var interval = reader.Duration("reconcile_interval", TimeSpan.FromMinutes(5));
+        var maxBytes = (int)reader.Integer("max_webhook_bytes", 1024 * 1024, min: 16 * 1024, max: 25 * 1024 * 1024);
+        var repositories = new List<ForgeRepository>();
+        var reposReader = reader.Object("repositories", required: true);
+        foreach (var (name, repo) in reposReader?.Entries() ?? [])
+        {
+            if (!RepoNamePattern().IsMatch(name))
+            {
+                reposReader!.Error(name, "is not owner/repo; name each repository as it appears on the forge, such as \"acme/widgets\"");
+                continue;
+            }
+
+            if (repo is null)
+            {
+                continue;
+            }
+
+            var url = Url(repo, "url", null);
+            var secret = repo.String("webhook_secret_file", required: true);
+            var flows = repo.Has("flows") ? repo.StringList("flows") : ForgeSettings.FlowNames;
+            foreach (var flow in flows.Where(f => !ForgeSettings.FlowNames.Contains(f)))
+            {
+                repo.Error("flows", $"\"{flow}\" is not a flow; use {string.Join(", ", ForgeSettings.FlowNames)}");
+            }
+
+            var style = repo.String("merge_style", "merge")!;
+            if (!ForgeSettings.MergeStyles.Contains(style))
+            {
+                repo.Error("merge_style", $"\"{style}\" is not a merge style; use {string.Join(", ", ForgeSettings.MergeStyles)}");
+            }
+
+            var users = repo.StringList("authorized_users");
+            repo.Finish(ForgeRepositoryKeys);
+            if (url is not null && secret is not null)
+            {
+                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users));
+            }
+        }
+
+        reader.Finish(ForgeKeys);
+        foreach (var (role, flow) in new[] { (AgentRole.Dev, "implement"), (AgentRole.Reviewer, "review"), (AgentRole.Lead, "merge") })
+        {
+            if (repositories.Any(r => r.Runs(flow)) && agents.All(a => a.Role != role))
+            {
+                reader.Error("repositories", $"the {flow} flow needs an agent with role \"{role.ToString().ToLowerInvariant()}\"; add one or drop \"{flow}\" from the repositories' flows");
+            }
+        }
+
+        return publicUrl is null ? null : new ForgeSettings(publicUrl, interval, maxBytes, repositories);
+    }
+
+    private static Uri? Url(JsonObjectReader reader, string key, string? fallback)
+    {
+        var text = reader.String(key, fallback, required: fallback is null);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" && url.Query.Length == 0)
+        {
+            return url;
+        }
+
+        reader.Error(key, $"\"{text}\" is not an http(s) URL; use a form such as \"https://forge.example\"");
+        return null;
     }
 
     private static AgentConfig? ReadAgent(string name, JsonObjectReader agent, string defaultImage, ClaudeHooksPaths paths, string configDirectory)
@@ -381,6 +460,9 @@ internal static partial class ConfigLoader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,39}$")]
     private static partial Regex PrefixPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    private static partial Regex RepoNamePattern();
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,23}$")]
     private static partial Regex AgentNamePattern();

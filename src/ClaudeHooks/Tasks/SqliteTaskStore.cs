@@ -1,10 +1,11 @@
 using System.Globalization;
+using ClaudeHooks.Forge;
 using ClaudeHooks.Persistence;
 using Microsoft.Data.Sqlite;
 
 namespace ClaudeHooks.Tasks;
 
-internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore
+internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore, IForgeStore
 {
     private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at";
 
@@ -12,6 +13,12 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await InsertTaskAsync(connection, transaction, task, reason, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private async Task InsertTaskAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, string reason, CancellationToken cancellationToken)
+    {
         await ExecuteAsync(connection, transaction, """
             INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds)
             VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout)
@@ -20,7 +27,84 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             ("$prompt", task.Prompt), ("$state", task.State.ToName()), ("$attempt", task.Attempt), ("$at", Format(task.CreatedAt)),
             ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null));
         await InsertHistoryAsync(connection, transaction, task.Id, null, task.State, reason, cancellationToken);
+    }
+
+    public async Task<bool> RecordDeliveryAsync(string deliveryId, string eventType, string? action, string repo, byte[] body, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await ExecuteAsync(connection, null, """
+            INSERT INTO webhook_deliveries (delivery_id, event, action, repo, received_at, body) VALUES ($id, $event, $action, $repo, $at, $body)
+            ON CONFLICT (delivery_id) DO NOTHING
+            """, cancellationToken, ("$id", deliveryId), ("$event", eventType), ("$action", action), ("$repo", repo), ("$at", Format(clock.GetUtcNow())), ("$body", body)) == 1;
+    }
+
+    public async Task<IReadOnlyList<PendingDelivery>> PendingDeliveriesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT delivery_id, event, repo, body FROM webhook_deliveries WHERE outcome IS NULL ORDER BY received_at", []);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var pending = new List<PendingDelivery>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            pending.Add(new PendingDelivery(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), (byte[])reader.GetValue(3)));
+        }
+
+        return pending;
+    }
+
+    public async Task CompleteDeliveryAsync(string deliveryId, string outcome, string? taskId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "UPDATE webhook_deliveries SET outcome = $outcome, task_id = $task WHERE delivery_id = $id",
+            cancellationToken, ("$outcome", outcome), ("$task", taskId), ("$id", deliveryId));
+    }
+
+    public async Task<string?> QueueWorkAsync(ForgeWork work, TaskRecord task, string source, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        // A key whose task failed, was cancelled or timed out may be claimed again: re-assigning retries the work.
+        var claimed = await ExecuteAsync(connection, transaction, """
+            INSERT INTO forge_events (semantic_key, task_id, source, created_at) VALUES ($key, NULL, $source, $at)
+            ON CONFLICT (semantic_key) DO UPDATE SET task_id = NULL, source = excluded.source, created_at = excluded.created_at
+            WHERE (SELECT state FROM tasks WHERE id = forge_events.task_id) IN ('failed', 'cancelled', 'timed_out')
+            """, cancellationToken, ("$key", work.SemanticKey), ("$source", source), ("$at", Format(clock.GetUtcNow())));
+        if (claimed == 0)
+        {
+            return null;
+        }
+
+        await InsertTaskAsync(connection, transaction, task, $"queued by {source}: {work.Kind} {work.Repo}#{work.Number}", cancellationToken);
+        await ExecuteAsync(connection, transaction, "UPDATE forge_events SET task_id = $task WHERE semantic_key = $key", cancellationToken, ("$task", task.Id), ("$key", work.SemanticKey));
+        await ExecuteAsync(connection, transaction, """
+            INSERT INTO forge_tasks (task_id, repo, kind, number, head_sha, request, pull_number) VALUES ($task, $repo, $kind, $number, $sha, $request, $pull)
+            """, cancellationToken, ("$task", task.Id), ("$repo", work.Repo), ("$kind", work.Kind), ("$number", work.Number), ("$sha", work.HeadSha), ("$request", work.Request),
+            ("$pull", work.Kind is ForgeWork.Implement or ForgeWork.Mention ? null : work.Number));
         await transaction.CommitAsync(cancellationToken);
+        return task.Id;
+    }
+
+    public async Task<ForgeTask?> GetForgeTaskAsync(string taskId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT task_id, repo, kind, number, head_sha, request, pull_number, tracking_comment_id FROM forge_tasks WHERE task_id = $task", [("$task", taskId)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ForgeTask(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : reader.GetInt64(7))
+            : null;
+    }
+
+    public async Task SetTrackingCommentAsync(string taskId, long commentId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "UPDATE forge_tasks SET tracking_comment_id = $comment WHERE task_id = $task", cancellationToken, ("$comment", commentId), ("$task", taskId));
+    }
+
+    public async Task SetPullAsync(string taskId, long pullNumber, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "UPDATE forge_tasks SET pull_number = $pull WHERE task_id = $task", cancellationToken, ("$pull", pullNumber), ("$task", taskId));
     }
 
     public async Task<TaskRecord?> GetTaskAsync(string id, CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ internal sealed partial class TaskWorker(
     AgentsConfig config,
     ClaudeHooksPaths paths,
     DockerClient docker,
+    ITaskHooks hooks,
     ILoggerFactory loggers) : IHostedLifecycleService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
@@ -175,16 +176,19 @@ internal sealed partial class TaskWorker(
         TaskState state;
         try
         {
-            var runner = new AgentRunner(docker, config, paths, store, events, loggers.CreateLogger<AgentRunner>());
-            outcome = await runner.RunAsync(task, run.Token);
-            if (outcome.Status == TaskState.Succeeded && !run.IsCancellationRequested)
+            await hooks.StartingAsync(task, CancellationToken.None);
+            outcome = await hooks.RunInsteadAsync(task, run.Token)
+                ?? await new AgentRunner(docker, config, paths, store, events, loggers.CreateLogger<AgentRunner>()).RunAsync(task, run.Token);
+            if (outcome.Status == TaskState.Succeeded && !run.IsCancellationRequested && outcome.Worktree is not null)
             {
                 outcome = await PushAsync(agent, outcome);
             }
 
+            outcome = await hooks.FinishedAsync(task, outcome, CancellationToken.None);
+
             (state, reason) = (outcome.Status, outcome.Reason);
         }
-        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException)
+        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException or Forge.ForgeApiException)
         {
             (state, reason) = (TaskState.Failed, e is DockerApiException api ? $"the Docker engine refused a request ({(int)api.StatusCode}): {api.ResponseBody.Trim()}" : e.Message);
         }

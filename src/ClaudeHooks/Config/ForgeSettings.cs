@@ -1,0 +1,28 @@
+namespace ClaudeHooks.Config;
+
+/// <summary>The forge integration (top-level <c>"forge"</c> in agents.json); absent means webhooks are refused.</summary>
+internal sealed record ForgeSettings(Uri PublicUrl, TimeSpan ReconcileInterval, int MaxWebhookBytes, IReadOnlyList<ForgeRepository> Repositories)
+{
+    public static readonly string[] FlowNames = ["implement", "review", "fix", "merge", "mention"];
+    public static readonly string[] MergeStyles = ["merge", "rebase", "rebase-merge", "squash", "fast-forward-only"];
+
+    public ForgeRepository? Find(string fullName) => Repositories.FirstOrDefault(r => string.Equals(r.FullName, fullName, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>One repository the agents work on: where its forge is, its webhook secret, and which flows run.</summary>
+internal sealed record ForgeRepository(
+    string FullName,
+    Uri ForgeUrl,
+    string WebhookSecretFile,
+    IReadOnlySet<string> Flows,
+    string MergeStyle,
+    IReadOnlyList<string> AuthorizedUsers)
+{
+    public string Owner => FullName.Split('/')[0];
+
+    public string Name => FullName.Split('/')[1];
+
+    public string CloneUrl => $"{ForgeUrl.ToString().TrimEnd('/')}/{FullName}.git";
+
+    public bool Runs(string flow) => Flows.Contains(flow);
+}

@@ -1,0 +1,36 @@
+namespace ClaudeHooks.Forge;
+
+/// <summary>The forge seam: the REST calls the flows make, as one agent (its token). Forgejo/Gitea now; GitHub later.</summary>
+internal interface IForgeClient
+{
+    Task<ForgeUser> GetCurrentUserAsync(CancellationToken cancellationToken);
+
+    Task<string> GetDefaultBranchAsync(string repo, CancellationToken cancellationToken);
+
+    Task<string> GetPermissionAsync(string repo, string user, CancellationToken cancellationToken);
+
+    Task<ForgeIssue> GetIssueAsync(string repo, long number, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ForgeIssue>> ListOpenIssuesAsync(string repo, CancellationToken cancellationToken);
+
+    Task<ForgeComment> CreateCommentAsync(string repo, long number, string body, CancellationToken cancellationToken);
+
+    Task EditCommentAsync(string repo, long commentId, string body, CancellationToken cancellationToken);
+
+    /// <summary>Opens a pull request, or returns the open one for the same branches (the forge answers 409).</summary>
+    Task<ForgePull> CreateOrGetPullAsync(string repo, string head, string @base, string title, string body, CancellationToken cancellationToken);
+
+    Task<ForgePull> GetPullAsync(string repo, long number, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ForgePull>> ListOpenPullsAsync(string repo, CancellationToken cancellationToken);
+
+    Task RequestReviewAsync(string repo, long number, string reviewer, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ForgeReview>> ListReviewsAsync(string repo, long number, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ForgeReviewComment>> GetReviewCommentsAsync(string repo, long number, long reviewId, CancellationToken cancellationToken);
+
+    Task<ForgeReview> CreateReviewAsync(string repo, long number, ReviewSubmission review, CancellationToken cancellationToken);
+
+    Task<MergeResult> MergeAsync(string repo, long number, string style, string headSha, bool deleteBranch, CancellationToken cancellationToken);
+}
