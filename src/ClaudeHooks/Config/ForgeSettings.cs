@@ -16,13 +16,11 @@ internal sealed record ForgeRepository(
     string WebhookSecretFile,
     IReadOnlySet<string> Flows,
     string MergeStyle,
-    IReadOnlyList<string> AuthorizedUsers)
+    IReadOnlyList<string> AuthorizedUsers,
+    string? CloneUrlOverride = null)
 {
-    public string Owner => FullName.Split('/')[0];
-
-    public string Name => FullName.Split('/')[1];
-
-    public string CloneUrl => $"{ForgeUrl.ToString().TrimEnd('/')}/{FullName}.git";
+    /// <summary>Where agents clone from: <c>clone_url</c> when set (e.g. an internal mirror), else the forge's https path.</summary>
+    public string CloneUrl => CloneUrlOverride ?? $"{ForgeUrl.ToString().TrimEnd('/')}/{FullName}.git";
 
     public bool Runs(string flow) => Flows.Contains(flow);
 }

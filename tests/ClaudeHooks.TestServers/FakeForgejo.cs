@@ -1,0 +1,576 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ClaudeHooks.TestServers;
+
+/// <summary>
+/// A contract-faithful stand-in for Forgejo: exactly the REST endpoints claude-hooks calls (paths, status codes and
+/// field names of the Forgejo API), backed by real bare repositories of a <see cref="GitHttpServer"/>. Every call is
+/// recorded, and after each call it delivers the signed webhook the real forge would, asynchronously.
+/// </summary>
+public sealed class FakeForgejo : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly GitHttpServer _git;
+    private readonly ConcurrentDictionary<string, string> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _permissions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentQueue<ApiCall> _calls = new();
+    private readonly ConcurrentQueue<Delivery> _deliveries = new();
+    private readonly List<Item> _items = [];
+    private readonly List<Review> _reviews = [];
+    private readonly Dictionary<long, (long Item, string Body, string User)> _comments = [];
+    private readonly HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private long _nextId = 100;
+
+    private FakeForgejo(WebApplication app, GitHttpServer git, string host, int port)
+    {
+        _app = app;
+        _git = git;
+        Url = new Uri($"http://{host}:{port}");
+    }
+
+    public Uri Url { get; }
+
+    public string Owner { get; } = "it-owner";
+
+    public string Repo { get; private set; } = "";
+
+    public string FullName => $"{Owner}/{Repo}";
+
+    public Uri? WebhookUrl { get; set; }
+
+    public string WebhookSecret { get; set; } = "";
+
+    /// <summary>Drop deliveries instead of sending them (the forge does not retry), for backstop tests.</summary>
+    public bool DropWebhooks { get; set; }
+
+    /// <summary>How many merge calls answer 405 "Please try again later" before one succeeds.</summary>
+    public int MergeTryAgainLater { get; set; }
+
+    public IReadOnlyList<ApiCall> Calls => [.. _calls];
+
+    public IReadOnlyList<Delivery> Deliveries => [.. _deliveries];
+
+    public string BarePath => _git.BarePath(Owner, Repo);
+
+    public static async Task<FakeForgejo> StartAsync(string address, GitHttpServer git, string repo)
+    {
+        var port = ScriptedModelServer.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(address), port));
+        var app = builder.Build();
+        var forge = new FakeForgejo(app, git, address, port) { Repo = repo };
+        forge.Map(app);
+        await app.StartAsync();
+        return forge;
+    }
+
+    public void AddUser(string login, string token, string permission)
+    {
+        _tokens[token] = login;
+        _permissions[login] = permission;
+    }
+
+    public long CreateIssue(string title, string body, string author)
+    {
+        lock (_items)
+        {
+            var item = new Item(++_nextId % 1000, title, body, author) { };
+            item.Number = _items.Count + 1;
+            _items.Add(item);
+            return item.Number;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _webhookClient.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private void Map(WebApplication app)
+    {
+        var api = app.MapGroup("/api/v1");
+        api.MapGet("/user", (HttpContext c) => Authed(c, user => Results.Json(User(user))));
+        api.MapGet("/repos/{owner}/{repo}", (HttpContext c) => Authed(c, _ => Results.Json(new { full_name = FullName, default_branch = "main", clone_url = $"{Url}{FullName}.git" })));
+        api.MapGet("/repos/{owner}/{repo}/collaborators/{user}/permission", (HttpContext c, string user) => Authed(c, _ =>
+            _permissions.TryGetValue(user, out var permission) ? Results.Json(new { permission, user = User(user) }) : Error(404, "user is not a collaborator")));
+        api.MapGet("/repos/{owner}/{repo}/issues", (HttpContext c) => Authed(c, _ => Results.Json(Page(c, Snapshot().Where(i => !i.IsPull && i.State == "open").Select(IssueJson)))));
+        api.MapGet("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => Authed(c, _ => Find(number) is { } i ? Results.Json(IssueJson(i)) : Error(404, "issue does not exist")));
+        api.MapPatch("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => AuthedBody(c, (user, body) => EditIssue(user, number, body)));
+        api.MapPost("/repos/{owner}/{repo}/issues/{number:long}/comments", (HttpContext c, long number) => AuthedBody(c, (user, body) => CreateComment(user, number, body)));
+        api.MapPatch("/repos/{owner}/{repo}/issues/comments/{id:long}", (HttpContext c, long id) => AuthedBody(c, (user, body) => EditComment(user, id, body)));
+        api.MapPost("/repos/{owner}/{repo}/pulls", (Delegate)((HttpContext c) => AuthedBody(c, CreatePull)));
+        api.MapGet("/repos/{owner}/{repo}/pulls", (HttpContext c) => Authed(c, _ => Results.Json(Page(c, Snapshot().Where(i => i.IsPull && i.State == "open").Select(PullJson)))));
+        api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}", (HttpContext c, long number) => Authed(c, _ => Find(number) is { IsPull: true } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
+        api.MapGet("/repos/{owner}/{repo}/pulls/{base}/{head}", (HttpContext c, string @base, string head) => Authed(c, _ =>
+            Snapshot().LastOrDefault(i => i.IsPull && i.Base == @base && i.Head == Uri.UnescapeDataString(head)) is { } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
+        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/requested_reviewers", (HttpContext c, long number) => AuthedBody(c, (user, body) => RequestReviewers(user, number, body)));
+        api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}/reviews", (HttpContext c, long number) => Authed(c, _ => Results.Json(Page(c, ReviewsOf(number).Select(ReviewJson)))));
+        api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}/reviews/{id:long}/comments", (HttpContext c, long number, long id) => Authed(c, _ =>
+            ReviewsOf(number).FirstOrDefault(r => r.Id == id) is { } r ? Results.Json(r.Comments.Select((x, i) => new { id = (id * 100) + i, path = x.Path, position = x.Line, original_position = 0, body = x.Body, user = User(r.User) })) : Error(404, "review does not exist")));
+        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/reviews", (HttpContext c, long number) => AuthedBody(c, (user, body) => CreateReview(user, number, body)));
+        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/merge", (HttpContext c, long number) => AuthedBody(c, (user, body) => Merge(user, number, body)));
+        app.MapFallback((HttpContext c) => Error(404, $"no route {c.Request.Method} {c.Request.Path} in the fake forge"));
+    }
+
+    private IResult EditIssue(string user, long number, JsonObject body)
+    {
+        if (Find(number) is not { } issue)
+        {
+            return Error(404, "issue does not exist");
+        }
+
+        if (body["assignees"] is JsonArray assignees)
+        {
+            issue.Assignees = [.. assignees.Select(a => a!.GetValue<string>())];
+            issue.Updated = DateTimeOffset.UtcNow;
+            Emit("issues", issue.IsPull ? "pull_request_assign" : "issue_assign", user, IssuePayload("assigned", issue, user));
+        }
+
+        return Results.Json(IssueJson(issue), statusCode: 201);
+    }
+
+    private IResult CreateComment(string user, long number, JsonObject body)
+    {
+        if (Find(number) is not { } item)
+        {
+            return Error(404, "issue does not exist");
+        }
+
+        var text = body["body"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(text))
+        {
+            return Error(422, "Body: Required");
+        }
+
+        long id;
+        lock (_comments)
+        {
+            id = ++_nextId;
+            _comments[id] = (number, text, user);
+        }
+
+        var payload = new JsonObject
+        {
+            ["action"] = "created",
+            ["issue"] = JsonSerializer.SerializeToNode(IssueJson(item)),
+            ["comment"] = new JsonObject { ["id"] = id, ["body"] = text, ["user"] = JsonSerializer.SerializeToNode(User(user)) },
+            ["repository"] = RepositoryJson(),
+            ["sender"] = JsonSerializer.SerializeToNode(User(user)),
+            ["is_pull"] = item.IsPull,
+        };
+        Emit("issue_comment", item.IsPull ? "pull_request_comment" : "issue_comment", user, payload);
+        return Results.Json(new { id, body = text, user = User(user) }, statusCode: 201);
+    }
+
+    private IResult EditComment(string user, long id, JsonObject body)
+    {
+        lock (_comments)
+        {
+            if (!_comments.TryGetValue(id, out var comment))
+            {
+                return Error(404, "comment does not exist");
+            }
+
+            if (comment.User != user)
+            {
+                return Error(403, "user is not the poster of the comment");
+            }
+
+            _comments[id] = (comment.Item, body["body"]!.GetValue<string>(), user);
+            return Results.Json(new { id, body = _comments[id].Body, user = User(user) });
+        }
+    }
+
+    /// <summary>The comments on an issue or pull request, in order: (id, author, body).</summary>
+    public IReadOnlyList<(long Id, string User, string Body)> CommentsOn(long number)
+    {
+        lock (_comments)
+        {
+            return _comments.Where(c => c.Value.Item == number).OrderBy(c => c.Key).Select(c => (c.Key, c.Value.User, c.Value.Body)).ToList();
+        }
+    }
+
+    private IResult CreatePull(string user, JsonObject body)
+    {
+        var head = body["head"]?.GetValue<string>();
+        var @base = body["base"]?.GetValue<string>();
+        var title = body["title"]?.GetValue<string>();
+        if (head is null || @base is null || string.IsNullOrEmpty(title))
+        {
+            return Error(422, "Head, Base and Title are required");
+        }
+
+        if (Snapshot().Any(i => i.IsPull && i.State == "open" && i.Head == head && i.Base == @base))
+        {
+            return Error(409, $"pull request already exists for these targets");
+        }
+
+        if (HeadSha(head) is null)
+        {
+            return Error(404, $"branch {head} does not exist");
+        }
+
+        Item pull;
+        lock (_items)
+        {
+            pull = new Item(++_nextId, title, body["body"]?.GetValue<string>() ?? "", user) { Head = head, Base = @base, Number = _items.Count + 1 };
+            _items.Add(pull);
+        }
+
+        Emit("pull_request", "pull_request", user, PullPayload("opened", pull, user));
+        return Results.Json(PullJson(pull), statusCode: 201);
+    }
+
+    private IResult RequestReviewers(string user, long number, JsonObject body)
+    {
+        if (Find(number) is not { IsPull: true } pull)
+        {
+            return Error(404, "pull request does not exist");
+        }
+
+        var reviewers = body["reviewers"]?.AsArray().Select(r => r!.GetValue<string>()).ToList() ?? [];
+        if (reviewers.Any(r => r == pull.Author))
+        {
+            return Error(422, "poster of pr can't be reviewer");
+        }
+
+        foreach (var reviewer in reviewers.Where(r => !pull.RequestedReviewers.Contains(r)))
+        {
+            pull.RequestedReviewers.Add(reviewer);
+            var payload = PullPayload("review_requested", pull, user);
+            payload["requested_reviewer"] = JsonSerializer.SerializeToNode(User(reviewer));
+            Emit("pull_request", "pull_request_review_request", user, payload);
+        }
+
+        return Results.Json(reviewers.Select(r => new { state = "REQUEST_REVIEW", user = User(r) }), statusCode: 201);
+    }
+
+    private IResult CreateReview(string user, long number, JsonObject body)
+    {
+        if (Find(number) is not { IsPull: true } pull)
+        {
+            return Error(404, "pull request does not exist");
+        }
+
+        var state = body["event"]?.GetValue<string>() ?? "";
+        var text = body["body"]?.GetValue<string>() ?? "";
+        var comments = body["comments"]?.AsArray().Select(c => (c!["path"]!.GetValue<string>(), c["new_position"]!.GetValue<long>(), c["body"]!.GetValue<string>())).ToList() ?? [];
+        if (state is "APPROVED" or "REQUEST_CHANGES" && user == pull.Author)
+        {
+            return Error(422, "approve your own pull is not allowed");
+        }
+
+        if (state == "REQUEST_CHANGES" && text.Length == 0)
+        {
+            return Error(422, "review event REQUEST_CHANGES requires a body");
+        }
+
+        var submitted = state is "APPROVED" or "REQUEST_CHANGES" or "COMMENT";
+        var review = new Review(++_nextId, number, user, submitted ? state : "PENDING", text, body["commit_id"]?.GetValue<string>() is { Length: > 0 } commit ? commit : HeadSha(pull.Head)!, comments);
+        lock (_reviews)
+        {
+            _reviews.Add(review);
+        }
+
+        if (submitted)
+        {
+            pull.RequestedReviewers.Remove(user);
+            var type = state switch { "APPROVED" => "pull_request_review_approved", "REQUEST_CHANGES" => "pull_request_review_rejected", _ => "pull_request_review_comment" };
+            var eventName = state switch { "APPROVED" => "pull_request_approved", "REQUEST_CHANGES" => "pull_request_rejected", _ => "pull_request_comment" };
+            var payload = PullPayload("reviewed", pull, user);
+            payload["review"] = new JsonObject { ["type"] = type, ["content"] = text };
+            Emit(eventName, type, user, payload);
+        }
+
+        return Results.Json(ReviewJson(review));
+    }
+
+    private IResult Merge(string user, long number, JsonObject body)
+    {
+        if (Find(number) is not { IsPull: true } pull)
+        {
+            return Error(404, "pull request does not exist");
+        }
+
+        if (pull.Merged)
+        {
+            return Error(405, "The PR is already merged");
+        }
+
+        if (MergeTryAgainLater > 0)
+        {
+            MergeTryAgainLater--;
+            return Error(405, "Please try again later");
+        }
+
+        var head = HeadSha(pull.Head)!;
+        if (body["head_commit_id"]?.GetValue<string>() is { Length: > 0 } expected && expected != head)
+        {
+            return Error(409, "head out of date");
+        }
+
+        var style = body["Do"]?.GetValue<string>() ?? "merge";
+        MergeInGit(pull, style, head, user);
+        pull.Merged = true;
+        pull.State = "closed";
+        if (body["delete_branch_after_merge"]?.GetValue<bool>() == true)
+        {
+            Git("update-ref", "-d", $"refs/heads/{pull.Head}");
+        }
+
+        Emit("pull_request", "pull_request", user, PullPayload("closed", pull, user));
+        return Results.Ok();
+    }
+
+    private void MergeInGit(Item pull, string style, string head, string user)
+    {
+        var work = Directory.CreateTempSubdirectory("fake-forge-merge-").FullName;
+        try
+        {
+            GitAt(work, "clone", "-q", "--branch", pull.Base, BarePath, ".");
+            GitAt(work, "fetch", "-q", "origin", $"refs/heads/{pull.Head}");
+            if (style == "squash")
+            {
+                GitAt(work, "merge", "-q", "--squash", head);
+                GitAt(work, "-c", $"user.name={user}", "-c", $"user.email={user}@forge.invalid", "commit", "-q", "-m", $"{pull.Title} (#{pull.Number})");
+            }
+            else
+            {
+                GitAt(work, "-c", $"user.name={user}", "-c", $"user.email={user}@forge.invalid", "merge", "-q", "--no-ff", "-m", $"Merge pull request #{pull.Number}", head);
+            }
+
+            GitAt(work, "push", "-q", "origin", $"HEAD:refs/heads/{pull.Base}");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private string? HeadSha(string? branch)
+    {
+        if (branch is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Git("rev-parse", "-q", "--verify", $"refs/heads/{branch}").Trim();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private string Git(params string[] arguments) => GitAt(BarePath, arguments);
+
+    private static string GitAt(string directory, params string[] arguments) => GitHttpServer.GitAsync(directory, arguments).GetAwaiter().GetResult();
+
+    /// <summary>Sends a delivery as Forgejo does: its headers, a new UUID, HMAC-SHA256 of the exact body; asynchronously, never retried.</summary>
+    private void Emit(string eventName, string eventType, string sender, JsonObject payload)
+    {
+        var body = Encoding.UTF8.GetBytes(payload.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var delivery = new Delivery(Guid.NewGuid().ToString(), eventName, eventType, sender, payload["action"]?.GetValue<string>(), body);
+        _deliveries.Enqueue(delivery);
+        if (DropWebhooks || WebhookUrl is null)
+        {
+            return;
+        }
+
+        _ = Task.Run(() => SendAsync(delivery));
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(Delivery delivery, string? signature = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookUrl) { Content = new ByteArrayContent(delivery.Body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var sig = signature ?? Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(WebhookSecret), delivery.Body));
+        foreach (var prefix in new[] { "X-Forgejo", "X-Gitea", "X-Gogs" })
+        {
+            request.Headers.Add($"{prefix}-Delivery", delivery.Id);
+            request.Headers.Add($"{prefix}-Event", delivery.Event);
+            request.Headers.Add($"{prefix}-Event-Type", delivery.EventType);
+            request.Headers.Add($"{prefix}-Signature", sig);
+        }
+
+        request.Headers.Add("X-GitHub-Event", delivery.Event);
+        request.Headers.Add("X-Hub-Signature-256", "sha256=" + sig);
+        try
+        {
+            return await _webhookClient.SendAsync(request);
+        }
+        catch (HttpRequestException)
+        {
+            return new HttpResponseMessage(HttpStatusCode.BadGateway);
+        }
+    }
+
+    private IResult Authed(HttpContext context, Func<string, IResult> handler)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("token ", StringComparison.Ordinal) ? header[6..] : header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..] : null;
+        if (token is null || !_tokens.TryGetValue(token, out var user))
+        {
+            _calls.Enqueue(new ApiCall(context.Request.Method, context.Request.Path, null, ""));
+            return Error(401, "token is required");
+        }
+
+        _calls.Enqueue(new ApiCall(context.Request.Method, context.Request.Path, user, ""));
+        return handler(user);
+    }
+
+    private async Task<IResult> AuthedBody(HttpContext context, Func<string, JsonObject, IResult> handler)
+    {
+        var text = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        var header = context.Request.Headers.Authorization.ToString();
+        var token = header.StartsWith("token ", StringComparison.Ordinal) ? header[6..] : null;
+        if (token is null || !_tokens.TryGetValue(token, out var user))
+        {
+            _calls.Enqueue(new ApiCall(context.Request.Method, context.Request.Path, null, text));
+            return Error(401, "token is required");
+        }
+
+        _calls.Enqueue(new ApiCall(context.Request.Method, context.Request.Path, user, text));
+        lock (_items)
+        {
+            return handler(user, JsonNode.Parse(text.Length == 0 ? "{}" : text)!.AsObject());
+        }
+    }
+
+    private static IResult Error(int status, string message) => Results.Json(new { message, url = "http://fake-forge/api/swagger" }, statusCode: status);
+
+    private static IEnumerable<T> Page<T>(HttpContext context, IEnumerable<T> items)
+    {
+        var page = int.TryParse(context.Request.Query["page"], out var p) && p > 0 ? p : 1;
+        var limit = int.TryParse(context.Request.Query["limit"], out var l) && l > 0 ? Math.Min(l, 50) : 30;
+        var all = items.ToList();
+        context.Response.Headers["X-Total-Count"] = all.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return all.Skip((page - 1) * limit).Take(limit);
+    }
+
+    private List<Item> Snapshot()
+    {
+        lock (_items)
+        {
+            return [.. _items];
+        }
+    }
+
+    private Item? Find(long number) => Snapshot().FirstOrDefault(i => i.Number == number);
+
+    private List<Review> ReviewsOf(long number)
+    {
+        lock (_reviews)
+        {
+            return _reviews.Where(r => r.Pull == number).ToList();
+        }
+    }
+
+    private static object User(string login) => new { id = Math.Abs(login.GetHashCode(StringComparison.Ordinal)) % 10000, login, username = login, full_name = login };
+
+    private JsonObject RepositoryJson() => new()
+    {
+        ["id"] = 1,
+        ["name"] = Repo,
+        ["full_name"] = FullName,
+        ["owner"] = JsonSerializer.SerializeToNode(User(Owner)),
+        ["clone_url"] = $"{Url}{FullName}.git",
+        ["default_branch"] = "main",
+    };
+
+    private object IssueJson(Item i) => new
+    {
+        id = i.Id, number = i.Number, title = i.Title, body = i.Body, state = i.State, user = User(i.Author),
+        assignees = i.Assignees.Count == 0 ? null : i.Assignees.Select(User).ToArray(),
+        pull_request = i.IsPull ? new { merged = i.Merged, draft = false } : null,
+        updated_at = i.Updated, html_url = $"{Url}{FullName}/issues/{i.Number}",
+    };
+
+    private object PullJson(Item p)
+    {
+        var sha = HeadSha(p.Head) ?? "";
+        return new
+        {
+            id = p.Id, number = p.Number, title = p.Title, body = p.Body, state = p.State, merged = p.Merged, mergeable = !p.Merged,
+            user = User(p.Author), head = new { label = p.Head, @ref = p.Head, sha }, @base = new { label = p.Base, @ref = p.Base, sha = HeadSha(p.Base) ?? "" },
+            requested_reviewers = p.RequestedReviewers.Select(User).ToArray(), html_url = $"{Url}{FullName}/pulls/{p.Number}", updated_at = p.Updated,
+        };
+    }
+
+    private object ReviewJson(Review r)
+    {
+        var head = Find(r.Pull) is { } pull ? HeadSha(pull.Head) : null;
+        return new { id = r.Id, user = User(r.User), state = r.State, body = r.Body, commit_id = r.CommitId, stale = head is not null && head != r.CommitId, dismissed = false, comments_count = r.Comments.Count };
+    }
+
+    private JsonObject IssuePayload(string action, Item issue, string sender) => new()
+    {
+        ["action"] = action,
+        ["number"] = issue.Number,
+        ["issue"] = JsonSerializer.SerializeToNode(IssueJson(issue)),
+        ["repository"] = RepositoryJson(),
+        ["sender"] = JsonSerializer.SerializeToNode(User(sender)),
+    };
+
+    private JsonObject PullPayload(string action, Item pull, string sender) => new()
+    {
+        ["action"] = action,
+        ["number"] = pull.Number,
+        ["pull_request"] = JsonSerializer.SerializeToNode(PullJson(pull)),
+        ["requested_reviewer"] = null,
+        ["repository"] = RepositoryJson(),
+        ["sender"] = JsonSerializer.SerializeToNode(User(sender)),
+        ["commit_id"] = "",
+        ["review"] = null,
+    };
+
+    public sealed record ApiCall(string Method, string Path, string? User, string Body);
+
+    public sealed record Delivery(string Id, string Event, string EventType, string Sender, string? Action, byte[] Body);
+
+    private sealed class Item(long id, string title, string body, string author)
+    {
+        public long Id { get; } = id;
+
+        public long Number { get; set; }
+
+        public string Title { get; } = title;
+
+        public string Body { get; } = body;
+
+        public string Author { get; } = author;
+
+        public string State { get; set; } = "open";
+
+        public List<string> Assignees { get; set; } = [];
+
+        public string? Head { get; init; }
+
+        public string Base { get; init; } = "main";
+
+        public bool IsPull => Head is not null;
+
+        public bool Merged { get; set; }
+
+        public List<string> RequestedReviewers { get; } = [];
+
+        public DateTimeOffset Updated { get; set; } = DateTimeOffset.UtcNow;
+    }
+
+    private sealed record Review(long Id, long Pull, string User, string State, string Body, string CommitId, List<(string Path, long Line, string Body)> Comments);
+}
