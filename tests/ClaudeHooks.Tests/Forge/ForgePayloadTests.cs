@@ -144,17 +144,6 @@ public sealed class ForgePayloadTests : IDisposable
         return WebhookEvent.Parse(eventType, document.RootElement);
     }
 
-    internal static string PayloadPath(string file)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "shared", "forge-payloads", file);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"shared/forge-payloads/{file} not found above {AppContext.BaseDirectory}");
-    }
+    /// <summary>Real captures (see Payloads/SOURCES.md), copied beside the tests.</summary>
+    internal static string PayloadPath(string file) => Path.Combine(AppContext.BaseDirectory, "Forge", "Payloads", file);
 }
