@@ -78,7 +78,7 @@ internal sealed partial class ForgeDispatcher(AgentsConfig config, IForgeStore s
         }
 
         var agent = config.Find(work.Agent)!;
-        if (route.NeedsAuthorization && !await AuthorizedAsync(e.Sender, agent, repository, cancellationToken))
+        if (!await AuthorizedAsync(e.Sender, agent, repository, cancellationToken))
         {
             return ($"refused: {e.Sender} has no write access to {repository.FullName} and is not in its authorized_users", null);
         }

@@ -16,7 +16,7 @@ internal static class ForgeRouter
     {
         if (config.ByForgeUser(e.Sender) is { } agent)
         {
-            return new RouteResult(null, $"ignored: sent by agent {agent.Name} ({e.Sender})", false);
+            return new RouteResult(null, $"ignored: sent by agent {agent.Name} ({e.Sender})");
         }
 
         var dev = config.ByRole(AgentRole.Dev);
@@ -27,7 +27,7 @@ internal static class ForgeRouter
             case ("issue_assign", "assigned") when !e.IsPull && e.Number is { } n && dev is not null && e.Assignees.Contains(dev.ForgeUser, StringComparer.OrdinalIgnoreCase):
                 return Flow(repository, ForgeWork.Implement, ImplementWork(dev, e.Repo, n, e.Sender));
             case ("issue_assign", _):
-                return new RouteResult(null, "ignored: not an assignment to the dev agent", false);
+                return new RouteResult(null, "ignored: not an assignment to the dev agent");
             case ("pull_request_review_request", "review_requested") when e.Number is { } n && reviewer is not null && string.Equals(e.RequestedReviewer, reviewer.ForgeUser, StringComparison.OrdinalIgnoreCase):
                 return Flow(repository, ForgeWork.Review, ReviewWork(reviewer, e.Repo, n, e.HeadRef, e.HeadSha, e.Sender));
             case ("pull_request_review_rejected", "reviewed") when e.Number is { } n && dev is not null && string.Equals(e.PullAuthor, dev.ForgeUser, StringComparison.OrdinalIgnoreCase):
@@ -38,13 +38,13 @@ internal static class ForgeRouter
                 var mentioned = config.Agents.FirstOrDefault(a => Mentions(body, a.ForgeUser) || Mentions(body, a.Name));
                 if (mentioned is null)
                 {
-                    return new RouteResult(null, "ignored: the comment mentions no agent", false);
+                    return new RouteResult(null, "ignored: the comment mentions no agent");
                 }
 
                 var thread = e.IsPull ? (e.HeadRef is not null ? ThreadOf(mentioned, e.HeadRef, n) : $"pr-{n}") : $"issue-{n}";
                 return Flow(repository, ForgeWork.Mention, Work(ForgeWork.Mention, mentioned, e, n, thread, null, $"{e.Repo}|comment|{e.CommentId}") with { Request = body });
             default:
-                return new RouteResult(null, $"recorded: no flow for {e.EventType}/{e.Action ?? "-"}", false);
+                return new RouteResult(null, $"recorded: no flow for {e.EventType}/{e.Action ?? "-"}");
         }
     }
 
@@ -76,8 +76,8 @@ internal static class ForgeRouter
 
     private static RouteResult Flow(ForgeRepository repository, string flow, ForgeWork work) =>
         repository.Runs(flow)
-            ? new RouteResult(work, $"queue {flow} for {work.Agent}", NeedsAuthorization: true)
-            : new RouteResult(null, $"ignored: the {flow} flow is off for {repository.FullName}", false);
+            ? new RouteResult(work, $"queue {flow} for {work.Agent}")
+            : new RouteResult(null, $"ignored: the {flow} flow is off for {repository.FullName}");
 
     private static ForgeWork Work(string kind, AgentConfig agent, WebhookEvent e, long number, string thread, string? baseRef, string key) =>
         new(kind, agent.Name, e.Repo, number, thread, baseRef, e.HeadSha, key, e.Sender, null);

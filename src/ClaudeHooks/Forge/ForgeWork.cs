@@ -20,5 +20,5 @@ internal sealed record ForgeWork(
     public const string Mention = "mention";
 }
 
-/// <summary>The router's answer: work to queue (after checking the sender may ask for it), or why nothing happens.</summary>
-internal sealed record RouteResult(ForgeWork? Work, string Outcome, bool NeedsAuthorization);
+/// <summary>The router's answer: work to queue (once the sender is found to be allowed to ask for it), or why nothing happens.</summary>
+internal sealed record RouteResult(ForgeWork? Work, string Outcome);

@@ -12,7 +12,6 @@ internal sealed record WebhookEvent(
     bool IsPull,
     string? Title,
     string? Body,
-    string? UpdatedAt,
     IReadOnlyList<string> Assignees,
     string? PullAuthor,
     string? HeadRef,
@@ -47,7 +46,6 @@ internal sealed record WebhookEvent(
             pull is not null || (issue is { } iss && Object(iss, "pull_request") is not null) || (root.TryGetProperty("is_pull", out var isPull) && isPull.ValueKind == JsonValueKind.True),
             item is { } t ? Text(t, "title") : null,
             item is { } b ? Text(b, "body") : null,
-            item is { } u ? Text(u, "updated_at") : null,
             item is { } a && a.TryGetProperty("assignees", out var assignees) && assignees.ValueKind == JsonValueKind.Array
                 ? assignees.EnumerateArray().Select(x => Text(x, "login")).OfType<string>().ToList()
                 : [],

@@ -64,7 +64,6 @@ public sealed class ForgePayloadTests : IDisposable
 
         Assert.Equal((1L, false), (e.Number, e.IsPull));
         Assert.Equal(["example"], e.Assignees);
-        Assert.True(route.NeedsAuthorization);
         Assert.Equal(("implement", "dev", "issue-1", "example/example|implement|1"), (route.Work!.Kind, route.Work.Agent, route.Work.Thread, route.Work.SemanticKey));
     }
 
