@@ -1,7 +1,7 @@
 using ClaudeHooks.Bench;
 
-// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [webhook] [runs]
-var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "webhook"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
+// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [runs]
+var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "sandbox", "webhook"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
 var runs = args.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
 foreach (var mode in modes)
 {
@@ -16,11 +16,14 @@ foreach (var mode in modes)
         case "api":
             await ApiBenchmark.RunAsync(runs);
             break;
+        case "sandbox":
+            await SandboxBenchmark.RunAsync(runs);
+            break;
         case "webhook":
             await WebhookBenchmark.RunAsync();
             break;
         default:
-            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api or webhook");
+            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox or webhook");
             return 2;
     }
 }

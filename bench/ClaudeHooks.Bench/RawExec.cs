@@ -1,16 +1,20 @@
 using System.Diagnostics;
 using ClaudeHooks.Containers;
 using ClaudeHooks.TestServers;
+using ClaudeHooks.Workdir;
 using Docker.DotNet;
 
 namespace ClaudeHooks.Bench;
 
-/// <summary>The baseline: <c>docker exec &lt;container&gt; claude -p ...</c> by hand, and the sandbox both benchmarks run in.</summary>
+/// <summary>
+/// The baseline: <c>docker exec &lt;container&gt; claude -p ...</c> by hand, in a sandbox of the agent kept for the
+/// whole run with a checkout already in it; and the set of agent containers every benchmark runs against.
+/// </summary>
 internal static class RawExec
 {
     public const string ApiKey = "sk-ant-api03-bench";
 
-    public static async Task<AgentSandbox> StartSandboxAsync(DockerClient docker)
+    public static async Task<AgentSandbox> StartSandboxAsync(DockerClient docker, int warmSandboxes = 1)
     {
         await DockerConnection.EnsureReachableAsync(docker, CancellationToken.None);
         const string image = "claude-hooks/agent-base:latest";
@@ -18,21 +22,35 @@ internal static class RawExec
         var prefix = AgentSandbox.NewPrefix("chb");
         return await AgentSandbox.StartAsync(docker, prefix, $$"""
             { "container_prefix": "{{prefix}}", "images": { "default": "{{image}}" },
-              "agents": { "dev": { "role": "dev", "forge_user": "bench-dev", "claude_auth": { "api_key_file": "claude-auth/dev" },
+              "agents": { "dev": { "role": "dev", "forge_user": "bench-dev", "claude_auth": { "api_key_file": "claude-auth/dev" }, "warm_sandboxes": {{warmSandboxes}},
                                    "runner": { "timeout": "5m", "idle_timeout": "1m" } } } }
             """,
             new Dictionary<string, string> { ["tokens/dev"] = "bench-token", ["claude-auth/dev"] = ApiKey },
             serverAgent: "dev");
     }
 
+    /// <summary>A sandbox that lives for the whole benchmark, holding a checkout of <paramref name="repo"/> for the raw runs.</summary>
+    public static async Task<(Sandbox Sandbox, string Checkout)> BaselineAsync(AgentSandbox sandbox, string repo)
+    {
+        var agent = sandbox.Config.Find("dev")!;
+        var repository = RepositoryUrl.Parse(repo, allowLocal: false);
+        var credentials = new AgentCredentials(sandbox.Config, sandbox.Paths);
+        var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, repository, "dev/baseline", null, null,
+            credentials.MaintenanceEnvironment(agent, repository.CredentialHost), CancellationToken.None);
+        var baseline = await sandbox.Sandboxes.CreateProbeAsync(agent, CancellationToken.None);
+        var checkout = repository.CheckoutPath("baseline");
+        await new SandboxCheckout(sandbox.Runtime).CloneAsync(baseline.Id, "claude", repository, checkout, "dev/baseline", cached.StartCommit, credentials.RunEnvironment(agent), CancellationToken.None);
+        return (baseline, checkout);
+    }
+
     /// <summary>Milliseconds from starting the docker client to the CLI's <c>system/init</c> line.</summary>
-    public static async Task<double> TimeToInitAsync(string container, string worktree, Uri baseUrl)
+    public static async Task<double> TimeToInitAsync(string container, string checkout, Uri baseUrl)
     {
         var start = new ProcessStartInfo("docker") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[]
         {
-            "exec", "-i", "-u", "claude", "-w", worktree, "-e", "ANTHROPIC_API_KEY", "-e", $"ANTHROPIC_BASE_URL={baseUrl}",
-            "-e", "CLAUDE_CONFIG_DIR=/state/claude", "-e", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "-e", "DISABLE_AUTOUPDATER=1",
+            "exec", "-i", "-u", "claude", "-w", checkout, "-e", "ANTHROPIC_API_KEY", "-e", $"ANTHROPIC_BASE_URL={baseUrl}",
+            "-e", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}", "-e", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "-e", "DISABLE_AUTOUPDATER=1",
             container, "claude", "-p", "--output-format=stream-json", "--verbose", $"--session-id={Guid.NewGuid()}", "--max-turns=100", "--permission-mode=bypassPermissions",
         })
         {

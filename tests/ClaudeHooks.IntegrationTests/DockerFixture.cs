@@ -49,15 +49,42 @@ public sealed class DockerFixture : IAsyncLifetime
 
     internal AgentRunner Runner(IReadOnlyList<string>? command = null) => Sandbox.Runner(command);
 
+    internal ContainerRuntime Runtime => Sandbox.Runtime;
+
+    internal SandboxManager Sandboxes => Sandbox.Sandboxes;
+
     internal Task<TaskRecord> NewRunningTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
         Sandbox.NewRunningTaskAsync("dev", repo, thread, prompt, cancellationToken);
 
-    /// <summary>The dev container's processes other than the probe itself, as "pid args" lines.</summary>
-    public async Task<IReadOnlyList<string>> DevProcessesAsync(CancellationToken cancellationToken)
+    /// <summary>The dev agent's container's processes, as the engine lists them ("pid user args").</summary>
+    public async Task<IReadOnlyList<string>> DevProcessesAsync(CancellationToken cancellationToken) =>
+        (await Runtime.ProcessesAsync($"{Prefix}-dev", cancellationToken)).Select(p => $"{p.Pid} {p.User} {p.Command}").ToList();
+
+    /// <summary>The commands running in every sandbox of <paramref name="agent"/>, as the engine lists them.</summary>
+    public async Task<IReadOnlyList<string>> SandboxProcessesAsync(string agent, CancellationToken cancellationToken)
     {
-        var ps = await new AgentExec(Docker).RunAsync($"{Prefix}-dev", ["ps", "-e", "-o", "pid=,args="], cancellationToken: cancellationToken);
-        return ps.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.EndsWith("ps -e -o pid=,args=", StringComparison.Ordinal)).ToList();
+        var commands = new List<string>();
+        foreach (var sandbox in await Sandboxes.ListAsync(Prefix, cancellationToken))
+        {
+            if (sandbox.State == "running" && sandbox.Labels![ResourceNames.AgentLabel] == agent)
+            {
+                try
+                {
+                    commands.AddRange((await Runtime.ProcessesAsync(sandbox.ID, cancellationToken)).Select(p => p.Command));
+                }
+                catch (Docker.DotNet.DockerApiException)
+                {
+                    // It ended while being listed.
+                }
+            }
+        }
+
+        return commands;
     }
+
+    /// <summary>The task sandboxes of this run's agents.</summary>
+    public async Task<IReadOnlyList<string>> SandboxNamesAsync(CancellationToken cancellationToken) =>
+        (await Sandboxes.ListAsync(Prefix, cancellationToken)).Select(c => c.Names.First().TrimStart('/')).ToList();
 
     public async Task InitializeAsync()
     {

@@ -13,9 +13,9 @@ namespace ClaudeHooks.TestServers;
 
 /// <summary>
 /// Agent containers under a prefix of their own, with a claude-hooks home, a database, a scripted model and a
-/// real git remote. The servers listen on the host side of one agent's network (its gateway address), which is
-/// how a container reaches a server running on the host. Disposing removes every container, volume and network
-/// carrying the prefix label.
+/// real git remote, and the task sandboxes made from them. The servers listen on the host side of one agent's
+/// network (its gateway address), which is how a container reaches a server running on the host. Disposing
+/// removes every container (sandboxes included), volume and network carrying the prefix label.
 /// </summary>
 public sealed class AgentSandbox : IAsyncDisposable
 {
@@ -45,6 +45,11 @@ public sealed class AgentSandbox : IAsyncDisposable
     internal ITaskStore Store { get; private set; } = null!;
 
     internal TaskEventBus Events { get; private set; } = null!;
+
+    internal ContainerRuntime Runtime => new(Docker);
+
+    /// <summary>The sandboxes of in-process runs (the tests' own pool; a service process has its own).</summary>
+    internal SandboxManager Sandboxes { get; private set; } = null!;
 
     public static string NewPrefix(string kind) => $"{kind}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
 
@@ -85,6 +90,7 @@ public sealed class AgentSandbox : IAsyncDisposable
             sandbox.Config = ConfigLoader.Load(configFile, sandbox.Paths);
             sandbox.Store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(Path.Combine(sandbox.Home, "data")), TimeProvider.System);
             sandbox.Events = new TaskEventBus(sandbox.Store);
+            sandbox.Sandboxes = new SandboxManager(sandbox.Runtime, sandbox.Config, NullLogger<SandboxManager>.Instance);
             return sandbox;
         }
         catch
@@ -97,7 +103,7 @@ public sealed class AgentSandbox : IAsyncDisposable
     internal ContainerReconciler Reconciler() => new(Docker, Config, NullLogger<ContainerReconciler>.Instance);
 
     internal AgentRunner Runner(IReadOnlyList<string>? command = null) =>
-        new(Docker, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
+        new(Runtime, Sandboxes, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
 
     /// <summary>A new task row in the running state, as a worker would have claimed it.</summary>
     internal async Task<TaskRecord> NewRunningTaskAsync(string agent, string repo, string thread, string prompt, CancellationToken cancellationToken)
@@ -111,6 +117,11 @@ public sealed class AgentSandbox : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Sandboxes is not null)
+        {
+            await Sandboxes.DisposeAsync();
+        }
+
         if (Model is not null)
         {
             await Model.DisposeAsync();

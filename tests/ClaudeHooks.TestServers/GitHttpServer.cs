@@ -18,6 +18,7 @@ public sealed class GitHttpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<string> _users = new();
+    private readonly ConcurrentQueue<string> _paths = new();
 
     private GitHttpServer(WebApplication app, string root, int port, string host)
     {
@@ -37,6 +38,9 @@ public sealed class GitHttpServer : IAsyncDisposable
     public string? RequiredToken { get; set; }
 
     public IReadOnlyList<string> AuthenticatedUsers => [.. _users];
+
+    /// <summary>The path of every request, in order (a planted command that calls home shows up here).</summary>
+    public IReadOnlyList<string> RequestPaths => [.. _paths];
 
     public int Unauthorized { get; private set; }
 
@@ -112,6 +116,7 @@ public sealed class GitHttpServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        _paths.Enqueue(context.Request.Path.Value ?? "/");
         string? user = null;
         if (RequiredToken is { } token)
         {

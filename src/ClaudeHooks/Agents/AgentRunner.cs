@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
@@ -8,18 +7,19 @@ using ClaudeHooks.Containers;
 using ClaudeHooks.Tasks;
 using ClaudeHooks.Workdir;
 using Docker.DotNet;
-using Docker.DotNet.Models;
 using TaskState = ClaudeHooks.Tasks.TaskState;
 
 namespace ClaudeHooks.Agents;
 
 /// <summary>
-/// Runs Claude Code for one task inside the agent's container: prepares the worktree, resumes the thread's
-/// session when it can, streams and stores every event, enforces the wall-clock and idle limits, and leaves no
-/// process or temp file of the task behind.
+/// Runs Claude Code for one task in a sandbox of its own: fetches the repository into the agent's cache (trusted
+/// git in the agent's container), clones the thread's branch into the sandbox, restores the thread's transcript
+/// when the session resumes, streams and stores every event, enforces the wall-clock and idle limits, then saves
+/// the transcript, pushes the task's commits from the cache and removes the sandbox with everything in it.
 /// </summary>
 internal sealed partial class AgentRunner(
-    DockerClient docker,
+    ContainerRuntime runtime,
+    SandboxManager sandboxes,
     AgentsConfig config,
     ClaudeHooksPaths paths,
     ITaskStore store,
@@ -31,7 +31,7 @@ internal sealed partial class AgentRunner(
     /// <summary>Replaces the <c>claude</c> command line (tests use it to feed the runner arbitrary output).</summary>
     internal IReadOnlyList<string>? CommandOverride { get; init; }
 
-    /// <summary>How long each stop step waits: stdin closed → SIGTERM → SIGKILL.</summary>
+    /// <summary>How long each stop step waits: stdin closed → SIGTERM → removal of the sandbox.</summary>
     internal TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(5);
 
     public async Task<RunOutcome> RunAsync(TaskRecord task, CancellationToken cancellationToken)
@@ -39,34 +39,82 @@ internal sealed partial class AgentRunner(
         var agent = config.Find(task.Agent) ?? throw new ConfigException([$"{config.FilePath}: no agent named \"{task.Agent}\""]);
         var repository = RepositoryUrl.Parse(task.Repo, config.Workdir.AllowLocalRepos);
         var container = ResourceNames.Container(config.ContainerPrefix, agent.Name);
-        var exec = new AgentExec(docker);
-        var environment = new AgentCredentials(config, paths).RunEnvironment(agent);
+        var credentials = new AgentCredentials(config, paths);
+        var branch = GitNames.Branch(agent.Name, task.Thread);
+        var checkout = repository.CheckoutPath(task.Thread);
+        var runEnvironment = credentials.RunEnvironment(agent);
+        var maintenance = credentials.MaintenanceEnvironment(agent, repository.CredentialHost);
 
-        var worktree = await new WorktreeManager(exec).PrepareAsync(container, agent.Container.User, repository, agent.Name, task.Thread, task.BaseRef, environment, cancellationToken);
-        await PublishAsync(task.Id, "runner/worktree", new { path = worktree.Path, branch = worktree.Branch, created = worktree.Created });
-
-        var (sessionId, resume) = await ChooseSessionAsync(task, agent, repository, worktree, exec, container, cancellationToken);
-        var systemPrompt = File.Exists(agent.Runner.PromptFile) ? await File.ReadAllTextAsync(agent.Runner.PromptFile, cancellationToken) : null;
-        var attempt = await RunOnceAsync(task, agent, container, worktree, environment, sessionId, resume, systemPrompt, cancellationToken);
-        if (resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed)
+        // The cache fetch (agent's container) and the sandbox (warm or new) do not depend on each other.
+        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, repository, branch, task.BaseRef, task.GuidanceRef, maintenance, cancellationToken);
+        Sandbox sandbox;
+        try
         {
-            var fresh = Guid.NewGuid().ToString();
-            await store.AddHistoryNoteAsync(task.Id, $"resuming session {sessionId} failed ({attempt.Outcome.Reason}); starting a fresh session {fresh}", CancellationToken.None);
-            attempt = await RunOnceAsync(task, agent, container, worktree, environment, fresh, resume: false, systemPrompt, cancellationToken);
+            sandbox = await sandboxes.AcquireAsync(agent, task.Id, cancellationToken);
+        }
+        catch
+        {
+            await Task.WhenAny(preparing);
+            throw;
         }
 
-        var outcome = attempt.Outcome with { Worktree = worktree.Path, Branch = worktree.Branch };
-        if (attempt.SawInit && outcome.SessionId is { } started)
+        RunOutcome outcome;
+        var end = new SandboxEnd(0, 0);
+        try
         {
-            await store.SaveSessionAsync(new SessionRecord(agent.Name, repository.Key, task.Thread, started, worktree.Path), CancellationToken.None);
+            await PublishAsync(task.Id, "runner/sandbox", new { name = sandbox.Name, warm = sandbox.Warm, create_ms = (long)sandbox.CreateTime.TotalMilliseconds });
+            var session = await ChooseSessionAsync(task, agent, repository, checkout, sandbox, cancellationToken);
+            var cached = await preparing;
+            await new SandboxCheckout(runtime).CloneAsync(sandbox.Id, agent.Container.User, repository, checkout, branch, cached.StartCommit, runEnvironment, cancellationToken);
+            await PublishAsync(task.Id, "runner/checkout", new { path = checkout, branch, start = cached.StartCommit, branch_existed = cached.BranchExists, guidance = cached.GuidanceRef });
+
+            var systemPrompt = await SystemPromptAsync(agent, cached, cancellationToken);
+            var attempt = await RunOnceAsync(task, agent, sandbox, checkout, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
+            if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed)
+            {
+                var fresh = Guid.NewGuid().ToString();
+                await store.AddHistoryNoteAsync(task.Id, $"resuming session {session.Id} failed ({attempt.Outcome.Reason}); starting a fresh session {fresh}", CancellationToken.None);
+                attempt = await RunOnceAsync(task, agent, sandbox, checkout, runEnvironment, fresh, resume: false, systemPrompt, cancellationToken);
+            }
+
+            outcome = attempt.Outcome with { Worktree = checkout, Branch = branch };
+            if (attempt.SawInit && outcome.SessionId is { } started)
+            {
+                await store.SaveSessionAsync(new SessionRecord(agent.Name, repository.Key, task.Thread, started, checkout), CancellationToken.None);
+                var saved = await new TranscriptKeeper(runtime).SaveAsync(sandbox, agent.Container.User, agent.Name, repository.Key, task.Thread, started);
+                if (saved.Record is { } record)
+                {
+                    await store.SaveTranscriptAsync(record, CancellationToken.None);
+                }
+                else
+                {
+                    await store.AddHistoryNoteAsync(task.Id, $"the transcript of session {started} was not saved ({saved.Problem}); the next task of the thread starts a fresh session", CancellationToken.None);
+                }
+            }
+
+            outcome = await PublishCommitsAsync(task, agent, repository, container, sandbox, checkout, branch, runEnvironment, maintenance, outcome);
+        }
+        finally
+        {
+            end = await sandboxes.ReleaseAsync(sandbox);
+            if (end.KilledProcesses > 0 || end.LeftoverProcesses > 0)
+            {
+                LogLeftover(task.Id, end.KilledProcesses, end.LeftoverProcesses);
+            }
+
+            await PublishAsync(task.Id, "runner/sandbox-removed", new { name = sandbox.Name, killed_processes = end.KilledProcesses, leftover_processes = end.LeftoverProcesses });
         }
 
+        outcome = outcome with { LeftoverProcesses = end.LeftoverProcesses, KilledProcesses = end.KilledProcesses };
         await PublishAsync(task.Id, "runner/outcome", outcome);
         return outcome;
     }
 
-    private async Task<(string SessionId, bool Resume)> ChooseSessionAsync(
-        TaskRecord task, AgentConfig agent, RepositoryUrl repository, Worktree worktree, AgentExec exec, string container, CancellationToken cancellationToken)
+    /// <summary>
+    /// The thread's stored session resumes only from the same checkout path and with its transcript restored into
+    /// this sandbox (the only transcript it ever holds); otherwise a fresh session starts and the history says why.
+    /// </summary>
+    private async Task<(string Id, bool Resume)> ChooseSessionAsync(TaskRecord task, AgentConfig agent, RepositoryUrl repository, string checkout, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var session = await store.GetSessionAsync(agent.Name, repository.Key, task.Thread, cancellationToken);
         if (session is null)
@@ -74,21 +122,18 @@ internal sealed partial class AgentRunner(
             return (Guid.NewGuid().ToString(), false);
         }
 
-        // Claude Code finds a transcript by the directory the session started in, so resume only from that path.
-        string? why = null;
-        if (session.Worktree != worktree.Path)
+        string? why;
+        if (session.Worktree != checkout)
         {
-            why = $"it started in {session.Worktree}, not {worktree.Path}";
+            why = $"it started in {session.Worktree}, not {checkout}";
+        }
+        else if (await store.GetTranscriptAsync(agent.Name, repository.Key, task.Thread, cancellationToken) is not { } transcript || transcript.SessionId != session.SessionId)
+        {
+            why = "the service holds no transcript of it";
         }
         else
         {
-            var transcript = await exec.RunAsync(
-                container,
-                ["sh", "-c", "find \"$CLAUDE_CONFIG_DIR/projects\" -maxdepth 2 -name \"$1.jsonl\" 2>/dev/null | grep -q .", "probe", session.SessionId],
-                [$"CLAUDE_CONFIG_DIR={ResourceNames.ClaudeConfigDir}"],
-                agent.Container.User,
-                cancellationToken: cancellationToken);
-            why = transcript.Succeeded ? null : "its transcript is gone from the state volume";
+            why = await new TranscriptKeeper(runtime).RestoreAsync(sandbox, agent.Container.User, transcript, cancellationToken);
         }
 
         if (why is null)
@@ -102,11 +147,71 @@ internal sealed partial class AgentRunner(
         return (fresh, false);
     }
 
+    private const string SignalScript = """
+        for dir in /proc/[0-9]*; do
+            pid=${dir#/proc/}
+            [ "$pid" = 1 ] || [ "$pid" = "$2" ] || [ "$pid" = "$$" ] || kill -s "$1" "$pid" 2>/dev/null
+        done
+        true
+        """;
+
+    /// <summary>
+    /// Reads the task's new commits out of the sandbox as a bundle and pushes them from the cache. A task that
+    /// did not succeed still has its commits pushed to its own branch, so no work is lost between tasks of a thread.
+    /// </summary>
+    private async Task<RunOutcome> PublishCommitsAsync(
+        TaskRecord task, AgentConfig agent, RepositoryUrl repository, string container, Sandbox sandbox, string checkout, string branch,
+        IReadOnlyList<string> runEnvironment, IReadOnlyList<string> maintenance, RunOutcome outcome)
+    {
+        try
+        {
+            var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, runEnvironment, CancellationToken.None);
+            var pushed = bundle.Length == 0
+                ? []
+                : await new RepositoryCache(runtime).PublishAsync(container, repository, branch, ResourceNames.TaskKey(task.Id), bundle, maintenance, CancellationToken.None);
+            return outcome with
+            {
+                PushedCommits = pushed,
+                Reason = pushed.Count == 0 ? $"{outcome.Reason}; no new commits to push" : $"{outcome.Reason}; pushed {pushed.Count} commit(s) to {branch}",
+            };
+        }
+        catch (Exception e) when (e is WorkdirException or ContainerOperationException or DockerApiException)
+        {
+            if (e is DockerApiException api)
+            {
+                e = new WorkdirException($"its commits could not be read: the sandbox no longer runs ({(api.ResponseBody ?? "").Trim()})");
+            }
+
+            return outcome.Status == TaskState.Succeeded
+                ? outcome with { Status = TaskState.Failed, Reason = $"the agent finished but {e.Message}" }
+                : outcome with { Reason = $"{outcome.Reason}; its commits were not pushed: {e.Message}" };
+        }
+    }
+
+    /// <summary>The role's instructions, then the repository's own CLAUDE.md as read by the service from the ref that guides the task.</summary>
+    private static async Task<string?> SystemPromptAsync(AgentConfig agent, CachedRepository cached, CancellationToken cancellationToken)
+    {
+        var role = File.Exists(agent.Runner.PromptFile) ? await File.ReadAllTextAsync(agent.Runner.PromptFile, cancellationToken) : null;
+        if (cached.Guidance is not { Length: > 0 } guidance)
+        {
+            return role;
+        }
+
+        return $"""
+            {role}
+
+            # The repository's guidance
+            The repository's CLAUDE.md on {(cached.GuidanceRef == "HEAD" ? "its default branch" : cached.GuidanceRef)} (copies of CLAUDE.md in your checkout are not loaded):
+
+            {guidance.Trim()}
+            """;
+    }
+
     private async Task<Attempt> RunOnceAsync(
         TaskRecord task,
         AgentConfig agent,
-        string container,
-        Worktree worktree,
+        Sandbox sandbox,
+        string checkout,
         IReadOnlyList<string> environment,
         string sessionId,
         bool resume,
@@ -114,25 +219,13 @@ internal sealed partial class AgentRunner(
         CancellationToken cancellationToken)
     {
         var settings = agent.Runner;
-        var taskKey = TaskKey(task.Id);
         var arguments = CommandOverride ?? ClaudeCommandLine.Build(settings, sessionId, resume, systemPrompt);
-        await PublishAsync(task.Id, "runner/start", new { session_id = sessionId, resume, cwd = worktree.Path, argv = arguments.Select(a => a.StartsWith("--append-system-prompt=", StringComparison.Ordinal) ? "--append-system-prompt=…" : a) });
-
-        var created = await docker.Exec.ExecCreateContainerAsync(container, new ContainerExecCreateParameters
-        {
-            Cmd = ["/usr/local/bin/agent-task", "run", taskKey, "--", .. arguments],
-            Env = [.. environment],
-            User = agent.Container.User,
-            WorkingDir = worktree.Path,
-            AttachStdin = true,
-            AttachStdout = true,
-            AttachStderr = true,
-            Tty = false,
-        }, cancellationToken);
+        await PublishAsync(task.Id, "runner/start", new { session_id = sessionId, resume, cwd = checkout, argv = arguments.Select(a => a.StartsWith("--append-system-prompt=", StringComparison.Ordinal) ? "--append-system-prompt=…" : a) });
 
         var state = new RunState(Stopwatch.GetTimestamp());
         using var stopping = new CancellationTokenSource();
-        using var stream = await docker.Exec.StartAndAttachContainerExecAsync(created.ID, tty: false, CancellationToken.None);
+        using var exec = await runtime.StartStreamingAsync(sandbox.Id, arguments, new ExecOptions(environment, agent.Container.User, checkout), cancellationToken);
+        var stream = exec.Stream;
         var prompt = Encoding.UTF8.GetBytes(task.Prompt);
         await stream.WriteAsync(prompt, 0, prompt.Length, cancellationToken);
         stream.CloseWrite();
@@ -140,21 +233,23 @@ internal sealed partial class AgentRunner(
         var stdout = new Pipe();
         var pump = PumpAsync(stream, stdout.Writer, task.Id, state);
         var consume = ConsumeAsync(stdout.Reader, task.Id, state);
-        var watchdog = WatchAsync(task, taskKey, container, agent, state, pump, cancellationToken, stopping.Token);
+        var watchdog = WatchAsync(task, sandbox, agent, state, pump, cancellationToken, stopping.Token);
 
         await Task.WhenAll(pump, consume);
         await stopping.CancelAsync();
         await watchdog;
 
-        var inspect = await docker.Exec.InspectContainerExecAsync(created.ID, CancellationToken.None);
-        var cleanup = await new AgentExec(docker).RunAsync(container, ["/usr/local/bin/agent-task", "cleanup", taskKey], user: agent.Container.User, cancellationToken: CancellationToken.None);
-        var leftover = int.TryParse(cleanup.Stdout.Trim(), CultureInfo.InvariantCulture, out var count) ? count : -1;
-        if (leftover != 0)
+        long exitCode;
+        try
         {
-            LogLeftover(task.Id, leftover);
+            exitCode = await exec.ExitCodeAsync(CancellationToken.None);
+        }
+        catch (DockerApiException)
+        {
+            exitCode = -1;
         }
 
-        var outcome = Judge(task, agent, state, inspect.ExitCode, sessionId, resume, leftover);
+        var outcome = Judge(task, agent, state, exitCode, sessionId, resume);
         return new Attempt(outcome, state.Init is not null);
     }
 
@@ -249,8 +344,12 @@ internal sealed partial class AgentRunner(
         }
     }
 
-    /// <summary>Trips the wall-clock and idle limits and cancellation, then stops the task's processes in steps.</summary>
-    private async Task WatchAsync(TaskRecord task, string taskKey, string container, AgentConfig agent, RunState state, Task pump, CancellationToken cancelled, CancellationToken finished)
+    /// <summary>
+    /// Trips the wall-clock and idle limits and cancellation, then stops the run in steps: stdin is already
+    /// closed, so first the grace period, then SIGTERM to every process of the task, then SIGKILL to all of them.
+    /// In a sandbox every process but its init is the task's, whatever it did to hide.
+    /// </summary>
+    private async Task WatchAsync(TaskRecord task, Sandbox sandbox, AgentConfig agent, RunState state, Task pump, CancellationToken cancelled, CancellationToken finished)
     {
         var settings = agent.Runner;
         var timeout = WallClockLimit(task, agent);
@@ -291,14 +390,11 @@ internal sealed partial class AgentRunner(
         }
 
         await PublishAsync(task.Id, "runner/stopping", new { reason = state.Stop.ToString() });
-        var exec = new AgentExec(docker);
-
-        // stdin is already closed; give the process the grace period, then SIGTERM, then SIGKILL, to the whole tree.
         foreach (var signal in new[] { (string?)null, "TERM", "KILL" })
         {
             if (signal is not null)
             {
-                await exec.RunAsync(container, ["/usr/local/bin/agent-task", "signal", taskKey, signal], user: agent.Container.User, cancellationToken: CancellationToken.None);
+                await SignalAllAsync(sandbox, agent, signal);
             }
 
             if (await Task.WhenAny(pump, Task.Delay(StopGrace, CancellationToken.None)) == pump)
@@ -308,11 +404,24 @@ internal sealed partial class AgentRunner(
         }
     }
 
+    /// <summary>Signals every process in the sandbox but its init and the init's idle child, whatever its session, name or environment.</summary>
+    private async Task SignalAllAsync(Sandbox sandbox, AgentConfig agent, string signal)
+    {
+        try
+        {
+            await runtime.ExecAsync(sandbox.Id, ["sh", "-c", SignalScript, "signal", signal, sandbox.IdlePid], user: agent.Container.User, cancellationToken: CancellationToken.None);
+        }
+        catch (DockerApiException)
+        {
+            // The sandbox stopped: nothing of the task runs any more.
+        }
+    }
+
     /// <summary>The task's own timeout when it set one (never above the agent's), else the agent's.</summary>
     private static TimeSpan WallClockLimit(TaskRecord task, AgentConfig agent) =>
         task.Timeout is { } own && own < agent.Runner.Timeout ? own : agent.Runner.Timeout;
 
-    private RunOutcome Judge(TaskRecord task, AgentConfig agent, RunState state, long exitCode, string sessionId, bool resume, int leftover)
+    private RunOutcome Judge(TaskRecord task, AgentConfig agent, RunState state, long exitCode, string sessionId, bool resume)
     {
         var result = state.Result;
         var (status, reason) = state.Stop switch
@@ -345,7 +454,7 @@ internal sealed partial class AgentRunner(
             Worktree: null,
             Branch: null,
             exitCode,
-            leftover);
+            LeftoverProcesses: 0);
     }
 
     private static bool IsAuthenticationFailure(RunState state) =>
@@ -384,11 +493,8 @@ internal sealed partial class AgentRunner(
     private async Task PublishAsync<T>(string taskId, string type, T payload) =>
         await events.PublishAsync(taskId, type, JsonSerializer.Serialize(payload, OutcomeJson.Options), CancellationToken.None);
 
-    /// <summary>The id agent-task knows the task by (letters, digits, '-' and '_').</summary>
-    internal static string TaskKey(string taskId) => new(taskId.Where(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_').ToArray());
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: {Count} process(es) of the task were still alive after cleanup")]
-    private partial void LogLeftover(string taskId, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: {Killed} process(es) of the task were still running at its end and went with its sandbox; {Left} alive after removal")]
+    private partial void LogLeftover(string taskId, int killed, int left);
 
     private sealed record Attempt(RunOutcome Outcome, bool SawInit);
 

@@ -2,7 +2,11 @@ using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Agents;
 
-/// <summary>What one run came to: how it ended and why, and the figures Claude Code reported.</summary>
+/// <summary>
+/// What one run came to: how it ended and why, and the figures Claude Code reported. <c>LeftoverProcesses</c> is
+/// what still ran after the task's sandbox was removed (0 once the engine no longer has it);
+/// <c>KilledProcesses</c> is what the task left running at its end, which went with the sandbox.
+/// </summary>
 internal sealed record RunOutcome(
     TaskState Status,
     string Reason,
@@ -18,6 +22,7 @@ internal sealed record RunOutcome(
     string? Branch,
     long? ExitCode,
     int LeftoverProcesses,
-    IReadOnlyList<PushedCommit>? PushedCommits = null);
+    IReadOnlyList<PushedCommit>? PushedCommits = null,
+    int KilledProcesses = 0);
 
 internal sealed record PushedCommit(string Sha, string Subject);

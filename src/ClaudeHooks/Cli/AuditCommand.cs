@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
 
@@ -18,12 +20,27 @@ internal static class AuditCommand
         {
             var agents = context.Config.Select(parse.GetValue(agent));
             var docker = await context.ConnectAsync(cancellationToken);
-            var findings = await new ContainerAuditor(docker, context.Config, context.Paths).AuditAsync(agents, parse.GetValue(standIn), cancellationToken);
+            var live = await LiveTaskKeysAsync(parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
+            var findings = await new ContainerAuditor(new ContainerRuntime(docker), context.Config, context.Paths, live).AuditAsync(agents, parse.GetValue(standIn), cancellationToken);
             Table.Print(["AGENT", "RESULT", "CHECK", "DETAIL"], findings.Select(f => new[] { f.Agent, f.Passed ? "pass" : "FAIL", f.Check, f.Detail }).ToList());
             var failed = findings.Count(f => !f.Passed);
             Console.WriteLine(failed == 0 ? $"audit passed: {findings.Count} checks" : $"audit FAILED: {failed} of {findings.Count} checks");
             return failed == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));
         return command;
+    }
+
+    /// <summary>Keys of the tasks running under a live lease, which are the only ones a sandbox may serve; null without a database.</summary>
+    internal static async Task<IReadOnlySet<string>?> LiveTaskKeysAsync(string dataDirectory, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(dataDirectory, Database.FileName)))
+        {
+            return null;
+        }
+
+        var store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(dataDirectory, cancellationToken), TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        var running = await store.ListTasksAsync(new TaskQuery(TaskState.Running, null, null, 10_000, null), cancellationToken);
+        return running.Where(t => t.LeaseExpiresAt is null || t.LeaseExpiresAt > now).Select(t => ResourceNames.TaskKey(t.Id)).ToHashSet(StringComparer.Ordinal);
     }
 }

@@ -84,7 +84,7 @@ internal sealed class CommandContext : IDisposable
         }
         catch (DockerApiException e)
         {
-            await Console.Error.WriteLineAsync($"error: the Docker engine refused the request ({(int)e.StatusCode}): {e.ResponseBody.Trim()}");
+            await Console.Error.WriteLineAsync($"error: the Docker engine refused the request ({(int)e.StatusCode}): {(e.ResponseBody ?? "").Trim()}");
             return ExitCodes.OperationFailed;
         }
     }

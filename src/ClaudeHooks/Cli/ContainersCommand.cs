@@ -88,7 +88,7 @@ internal static class ContainersCommand
             var docker = await context.ConnectAsync(cancellationToken);
             var container = await context.Reconciler().FindOneAsync(name, cancellationToken)
                 ?? throw new ContainerOperationException($"agent {name} has no container; run 'claude-hooks containers up {name}'");
-            using var stream = await docker.Containers.GetContainerLogsAsync(container.ID, tty: false, new ContainerLogsParameters
+            using var stream = await docker.Containers.GetContainerLogsAsync(container.ID, new ContainerLogsParameters
             {
                 ShowStdout = true,
                 ShowStderr = true,
@@ -111,20 +111,38 @@ internal static class ContainersCommand
     private static Command Shell()
     {
         var agent = GlobalOptions.RequiredAgent();
-        var command = new Command("shell", "Open an interactive shell in an agent container as its user (no secrets in its environment)") { agent };
+        var task = new Option<string?>("--task") { Description = "Open the shell in this running task's sandbox, as the agent's user, instead of the agent's own container" };
+        var command = new Command("shell", "Open an interactive shell in an agent's container (as its maintenance user) or in a running task's sandbox (as the agent's user); no secrets in its environment") { agent, task };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config.Select(parse.GetValue(agent))[0];
-            await context.ConnectAsync(cancellationToken);
-            var container = await context.Reconciler().FindOneAsync(config.Name, cancellationToken);
-            if (container?.State != "running")
+            var docker = await context.ConnectAsync(cancellationToken);
+            string id, user, directory;
+            if (parse.GetValue(task) is { } taskId)
             {
-                throw new ContainerOperationException($"agent {config.Name} is not running; run 'claude-hooks containers up {config.Name}'");
+                var name = ResourceNames.Sandbox(context.Config.ContainerPrefix, config.Name, ResourceNames.TaskKey(taskId));
+                var sandbox = await new ContainerRuntime(docker).InspectAsync(name, cancellationToken);
+                if (sandbox is not { State.Running: true })
+                {
+                    throw new ContainerOperationException($"task {taskId} of agent {config.Name} has no running sandbox ({name}); a sandbox exists only while its task runs");
+                }
+
+                (id, user, directory) = (sandbox.ID, config.Container.User, ResourceNames.WorkRoot);
+            }
+            else
+            {
+                var container = await context.Reconciler().FindOneAsync(config.Name, cancellationToken);
+                if (container?.State != "running")
+                {
+                    throw new ContainerOperationException($"agent {config.Name} is not running; run 'claude-hooks containers up {config.Name}'");
+                }
+
+                (id, user, directory) = (container.ID, ResourceNames.MaintenanceUser, ResourceNames.StateMount);
             }
 
             // An interactive TTY is the docker CLI's strength; the engine API is used for everything else.
             var start = new ProcessStartInfo("docker") { UseShellExecute = false };
-            foreach (var argument in new[] { "exec", "-it", "-u", config.Container.User, "-w", "/state", container.ID, "bash" })
+            foreach (var argument in new[] { "exec", "-it", "-u", user, "-w", directory, id, "bash" })
             {
                 start.ArgumentList.Add(argument);
             }

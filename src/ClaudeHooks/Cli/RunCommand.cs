@@ -7,7 +7,7 @@ using ClaudeHooks.Workdir;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary><c>claude-hooks run</c>: one task in an agent's container without the service, printing live events and the outcome.</summary>
+/// <summary><c>claude-hooks run</c>: one task in a sandbox of its own without the service, printing live events and the outcome.</summary>
 internal static class RunCommand
 {
     public static Option<string?> DataDirectory { get; } = new("--data-dir") { Description = "Where the database lives (default: ~/.local/share/claude-hooks)", Recursive = true };
@@ -19,7 +19,7 @@ internal static class RunCommand
         var baseRef = new Option<string?>("--base-ref") { Description = "Branch, tag or commit to start a new worktree from (default: the remote's default branch)" };
         var thread = new Option<string?>("--thread") { Description = "Conversation thread, e.g. issue-42; a later run on the same thread resumes its session (default: a new one)" };
         var prompt = new Argument<string>("prompt") { Description = "What to do; \"-\" reads it from standard input" };
-        var command = new Command("run", "Run one task in an agent's container and print its events and outcome") { agent, repo, baseRef, thread, prompt };
+        var command = new Command("run", "Run one task in a sandbox of the agent and print its events and outcome") { agent, repo, baseRef, thread, prompt };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
@@ -75,13 +75,15 @@ internal static class RunCommand
                 }
             }, CancellationToken.None);
 
-            var runner = new AgentRunner(docker, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
+            var runtime = new Containers.ContainerRuntime(docker);
+            await using var sandboxes = new Containers.SandboxManager(runtime, config with { Agents = [agentConfig with { WarmSandboxes = 0 }] }, context.LoggerFactory.CreateLogger<Containers.SandboxManager>());
+            var runner = new AgentRunner(runtime, sandboxes, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
             RunOutcome outcome;
             try
             {
                 outcome = await runner.RunAsync(task with { State = TaskState.Running }, cancellationToken);
             }
-            catch (Exception e) when (e is WorkdirException or InvalidRepositoryException)
+            catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or Containers.SandboxException or Containers.ContainerOperationException)
             {
                 await store.TransitionAsync(id, TaskState.Running, TaskState.Failed, e.Message, null, CancellationToken.None);
                 bus.Complete(id);
@@ -107,7 +109,7 @@ internal static class RunCommand
         Console.WriteLine($"task {id}: {outcome.Status.ToName()} — {outcome.Reason}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  session {outcome.SessionId ?? "-"}{(outcome.Resumed ? " (resumed)" : "")} · {outcome.Turns} turns · {(outcome.CostUsd is { } cost ? $"${cost:0.####}" : "cost unknown")} · {outcome.DurationMs / 1000.0:0.#} s"));
-        Console.WriteLine($"  branch {outcome.Branch} in {outcome.Worktree}");
+        Console.WriteLine($"  branch {outcome.Branch} ({(outcome.PushedCommits is { Count: > 0 } pushed ? $"pushed {pushed.Count} commit(s)" : "nothing pushed")}), checkout {outcome.Worktree} in a sandbox now removed");
         if (outcome.UsageJson is { } usage)
         {
             Console.WriteLine($"  usage {usage}");

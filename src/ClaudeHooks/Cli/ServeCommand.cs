@@ -64,6 +64,8 @@ internal static class ServeCommand
             builder.Services.AddSingleton(config);
             builder.Services.AddSingleton(context.Paths);
             builder.Services.AddSingleton(docker);
+            builder.Services.AddSingleton<ContainerRuntime>();
+            builder.Services.AddSingleton<SandboxManager>();
             builder.Services.AddSingleton(database);
             builder.Services.AddSingleton(TimeProvider.System);
             builder.Services.AddSingleton<SqliteTaskStore>();

@@ -47,6 +47,7 @@ internal sealed record AgentConfig(
     ContainerSettings Container,
     RunnerSettings Runner,
     int MaxConcurrentTasks,
+    int WarmSandboxes,
     IReadOnlyList<string> HardeningOverrides);
 
 internal enum AgentRole

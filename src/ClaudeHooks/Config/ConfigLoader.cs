@@ -14,7 +14,7 @@ internal static partial class ConfigLoader
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
     private static readonly string[] ModelKeys = ["base_url"];
-    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks"];
+    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks", "warm_sandboxes"];
     private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
     private static readonly string[] ContainerKeys =
     [
@@ -277,11 +277,12 @@ internal static partial class ConfigLoader
         var container = ReadContainer(agent.Object("container"), overrides);
         var runner = role is null ? null : ReadRunner(agent.Object("runner"), role.Value, configDirectory);
         var concurrency = (int)agent.Integer("max_concurrent_tasks", 1, min: 1, max: 16);
+        var warm = (int)agent.Integer("warm_sandboxes", 1, min: 0, max: 16);
         agent.Finish(AgentKeys);
 
         return role is null || forgeUser is null || auth is null || container is null || runner is null
             ? null
-            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, overrides);
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides);
     }
 
     private static RunnerSettings? ReadRunner(JsonObjectReader? reader, AgentRole role, string configDirectory)

@@ -15,13 +15,13 @@ internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths pat
     public string ReadForgeToken(AgentConfig agent) =>
         ReadSecretFile(ForgeTokenFile(agent), $"the {agent.Name} agent's forge token (user {agent.ForgeUser})");
 
-    /// <summary>The environment of one exec: static settings, model endpoint, Claude auth and, when asked, the forge token.</summary>
+    /// <summary>The environment of one exec in a sandbox: static settings, model endpoint, Claude auth and, when asked, the forge token.</summary>
     public IReadOnlyList<string> ExecEnvironment(AgentConfig agent, bool includeForgeToken, bool includeClaudeAuth = true)
     {
         var environment = new List<string>
         {
             $"HOME={ResourceNames.HomeMount}",
-            $"CLAUDE_CONFIG_DIR={ResourceNames.ClaudeConfigDir}",
+            $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}",
             "DISABLE_AUTOUPDATER=1",
             "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
         };
@@ -43,8 +43,12 @@ internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths pat
         return environment;
     }
 
-    /// <summary>Everything a task's execs get: model auth, forge token and the git credential helper and identity.</summary>
-    public IReadOnlyList<string> RunEnvironment(AgentConfig agent) => [.. ExecEnvironment(agent, includeForgeToken: true), .. Workdir.GitEnvironment.For(agent)];
+    /// <summary>What the agent's Claude Code run gets in its sandbox: model endpoint and auth, and a git identity. No forge token.</summary>
+    public IReadOnlyList<string> RunEnvironment(AgentConfig agent) => [.. ExecEnvironment(agent, includeForgeToken: false), .. Workdir.GitEnvironment.Agent(agent)];
+
+    /// <summary>What the service's own git gets in the agent's container: the forge token, a credential helper bound to the task's host, and no config but the cache's.</summary>
+    public IReadOnlyList<string> MaintenanceEnvironment(AgentConfig agent, string? forgeHost) =>
+        [$"{ForgeTokenVariable}={ReadForgeToken(agent)}", .. Workdir.GitEnvironment.Maintenance(agent, forgeHost)];
 
     /// <summary>
     /// The variable carrying the agent's model credential, or null for a credentials directory, which the CLI

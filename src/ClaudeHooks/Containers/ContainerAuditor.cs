@@ -8,12 +8,23 @@ using Docker.DotNet.Models;
 namespace ClaudeHooks.Containers;
 
 /// <summary>
-/// Checks each running agent container against the invariants that keep host credentials out of reach:
-/// configured hardening is in force, $HOME is empty, no operator secret is mounted, and a stand-in forge
-/// token used by a real exec leaves no trace in the container's filesystem or in engine inspection.
+/// Checks each agent live against the invariants that keep host credentials out of reach and tasks apart: the
+/// agent's container is hardened, runs nothing but its init and maintenance, holds no Claude settings or hooks, and
+/// its repository cache is not writable by the agent's uid; no task sandbox outlives its task and each has the
+/// agent's hardening; a fresh sandbox shows the service's Claude policy, an empty home and a read-only cache; and a
+/// stand-in forge token used by a real exec leaves no trace in the container's filesystem or in engine inspection.
 /// </summary>
-internal sealed class ContainerAuditor(DockerClient docker, AgentsConfig config, ClaudeHooksPaths paths)
+/// <param name="runtime">The engine.</param>
+/// <param name="config">The agents.</param>
+/// <param name="paths">Where the host-side secrets live.</param>
+/// <param name="liveTaskKeys">Keys of the tasks running now (from the database), or null when it cannot be read.</param>
+internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig config, ClaudeHooksPaths paths, IReadOnlySet<string>? liveTaskKeys)
 {
+    /// <summary>The Claude Code policy file in the image, as the service ships it.</summary>
+    public const string ManagedSettingsPath = "/etc/claude-code/managed-settings.json";
+
+    private DockerClient docker => runtime.Engine;
+
     private const string NeedleVariable = "AUDIT_NEEDLE";
     private static readonly string[] SecretVariables = ["FORGE_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN", "FORGEJO_ACCESS_TOKEN"];
 
@@ -34,6 +45,7 @@ internal sealed class ContainerAuditor(DockerClient docker, AgentsConfig config,
         void Check(string check, bool passed, string detail) => findings.Add(new AuditFinding(agent.Name, check, passed, detail));
 
         var name = ResourceNames.Container(config.ContainerPrefix, agent.Name);
+        await SandboxesAsync(agent, Check, cancellationToken);
         ContainerInspectResponse inspect;
         try
         {
@@ -45,51 +57,172 @@ internal sealed class ContainerAuditor(DockerClient docker, AgentsConfig config,
             return findings;
         }
 
-        Check("container", inspect.State.Running, inspect.State.Running ? $"{name} is running" : $"{name} is {inspect.State.Status}; run 'claude-hooks containers up'");
-        CheckConfiguration(agent, inspect, Check);
-        if (!inspect.State.Running)
+        Check("container", inspect.State!.Running, inspect.State!.Running ? $"{name} is running" : $"{name} is {inspect.State!.Status}; run 'claude-hooks containers up'");
+        CheckConfiguration(agent, inspect, ResourceNames.MaintenanceUser, Check);
+        if (!inspect.State!.Running)
         {
             return findings;
         }
 
-        var exec = new AgentExec(docker);
-        var status = await exec.RunAsync(name, ["sh", "-c", "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"], cancellationToken: cancellationToken);
+        await LiveProcessAsync(agent, name, ResourceNames.MaintenanceUser, "", Check, cancellationToken);
+        await OnlyInitAsync(agent, name, inspect, Check, cancellationToken);
+        var cache = await runtime.ExecAsync(name, ["sh", "-c", "find /state -writable -print 2>/dev/null | head -n 5; find /state ! -user hooks -print 2>/dev/null | head -n 5"], user: agent.Container.User, cancellationToken: cancellationToken);
+        var writable = cache.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Check("cache not writable by the agent", cache.Succeeded && writable.Length == 0, writable.Length == 0
+            ? $"nothing under /state is writable by {agent.Container.User} or owned by anyone but {ResourceNames.MaintenanceUser}"
+            : $"{string.Join(", ", writable)} writable by {agent.Container.User} or not owned by {ResourceNames.MaintenanceUser}; run 'claude-hooks containers rebuild {agent.Name}' (it replaces a state volume of the old layout)");
+        // Each volume is looked through as the user that owns it (the home volume is the agent user's, 0700).
+        var plantedState = await runtime.ExecAsync(name, ["sh", "-c", PlantedSettingsScript, "planted", ResourceNames.StateMount], user: ResourceNames.MaintenanceUser, cancellationToken: cancellationToken);
+        var plantedHome = await runtime.ExecAsync(name, ["sh", "-c", PlantedSettingsScript, "planted", ResourceNames.HomeMount], user: agent.Container.User, cancellationToken: cancellationToken);
+        var plantedFiles = (plantedState.Stdout + plantedHome.Stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Check("no Claude settings in the agent's volumes", plantedFiles.Length == 0, plantedFiles.Length == 0
+            ? "no settings, hooks, MCP or CLAUDE.md files in the state or home volume"
+            : $"found {string.Join(", ", plantedFiles)}; nothing may configure Claude Code but the service: remove them and find what wrote them");
+
+        await ProbeSandboxAsync(agent, Check, cancellationToken);
+        findings.AddRange(await StandInTokenAsync(agent, name, standIn, cancellationToken));
+        return findings;
+    }
+
+    private const string PlantedSettingsScript = """
+        for root in "$@"; do
+            find "$root" -xdev \( -name 'settings.json' -o -name 'settings.local.json' -o -name '.claude.json' -o -name '.mcp.json' -o -name 'CLAUDE.md' -o -name 'CLAUDE.local.md' -o -path '*/.claude/*' -o -name '.claude' -o -name '.gitconfig' \) -print 2>/dev/null
+        done | head -n 20
+        """;
+
+    /// <summary>Every sandbox of the agent serves a running task (or is warm, holding no task) and has the agent's hardening.</summary>
+    private async Task SandboxesAsync(AgentConfig agent, Action<string, bool, string> check, CancellationToken cancellationToken)
+    {
+        var all = await docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ResourceNames.SandboxFilter(config.ContainerPrefix, agent.Name) }, cancellationToken);
+        var stray = new List<string>();
+        foreach (var sandbox in all)
+        {
+            var name = sandbox.Names.FirstOrDefault()?.TrimStart('/') ?? sandbox.ID;
+            var key = name[(config.ContainerPrefix.Length + agent.Name.Length + 2)..];
+            var warm = key.StartsWith("warm-", StringComparison.Ordinal) && !sandbox.Labels.ContainsKey(ResourceNames.TaskLabel);
+            if (!warm && (liveTaskKeys is null || !liveTaskKeys.Contains(key) || sandbox.State != "running"))
+            {
+                stray.Add($"{name} ({sandbox.State})");
+                continue;
+            }
+
+            var inspect = await docker.Containers.InspectContainerAsync(sandbox.ID, cancellationToken);
+            var findings = new List<(string Check, bool Passed, string Detail)>();
+            CheckConfiguration(agent, inspect, agent.Container.User, (c, p, d) => findings.Add((c, p, d)));
+            var readOnlyCache = (inspect.Mounts ?? []).Any(m => m.Destination == ResourceNames.StateMount && !m.RW);
+            var failed = findings.Where(f => !f.Passed).Select(f => $"{f.Check}: {f.Detail}").ToList();
+            if (!readOnlyCache)
+            {
+                failed.Add("the state volume is not mounted read-only");
+            }
+
+            check($"sandbox {name} hardening", failed.Count == 0, failed.Count == 0 ? "as its agent's spec" : string.Join("; ", failed) + $"; remove it ('docker rm -f {name}')");
+        }
+
+        check("no sandbox outlives its task", stray.Count == 0 && liveTaskKeys is not null, liveTaskKeys is null
+            ? "the database could not be read, so sandboxes cannot be matched to tasks; pass --data-dir"
+            : stray.Count == 0
+                ? $"{all.Count} sandbox(es), each serving a running task or warm"
+                : $"{string.Join(", ", stray)} serve no running task; 'claude-hooks serve' removes them at start, or 'docker rm -f' them");
+    }
+
+    /// <summary>A fresh sandbox of the agent, looked at from inside: hardening, empty home, read-only cache, and the service's Claude policy.</summary>
+    private async Task ProbeSandboxAsync(AgentConfig agent, Action<string, bool, string> check, CancellationToken cancellationToken)
+    {
+        var manager = new SandboxManager(runtime, config, Microsoft.Extensions.Logging.Abstractions.NullLogger<SandboxManager>.Instance);
+        Sandbox probe;
+        try
+        {
+            probe = await manager.CreateProbeAsync(agent, cancellationToken);
+        }
+        catch (SandboxException e)
+        {
+            check("sandbox", false, e.Message);
+            return;
+        }
+
+        try
+        {
+            await LiveProcessAsync(agent, probe.Id, agent.Container.User, "sandbox ", check, cancellationToken);
+            var home = await runtime.ExecAsync(probe.Id, ["ls", "-A", ResourceNames.HomeMount], user: agent.Container.User, cancellationToken: cancellationToken);
+            var image = await docker.Containers.InspectContainerAsync(probe.Id, cancellationToken);
+            var allowed = await ImageHomeFilesAsync(image.Image, cancellationToken);
+            var unexpected = home.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => !allowed.Contains(f)).ToList();
+            check("sandbox empty home", home.Succeeded && unexpected.Count == 0, unexpected.Count == 0
+                ? "a new sandbox's ~ holds only image-provided files"
+                : $"a new sandbox's ~ holds {string.Join(", ", unexpected)}; the image puts them there: rebuild it without them");
+
+            var write = await runtime.ExecAsync(probe.Id, ["sh", "-c", "touch /state/cache/.audit-write 2>&1 || true; test -w /state/cache && echo writable || true"], user: agent.Container.User, cancellationToken: cancellationToken);
+            var readOnly = !write.Stdout.Contains("writable", StringComparison.Ordinal) && write.Stdout.Contains("Read-only file system", StringComparison.Ordinal);
+            check("sandbox cache read-only", readOnly, readOnly ? "writing the cache from a sandbox fails: read-only file system" : $"a sandbox could write the cache ({write.Stdout.Trim()}); run 'claude-hooks containers rebuild {agent.Name}'");
+
+            var expected = ExpectedManagedSettings();
+            var policy = await runtime.ExecAsync(probe.Id, ["sh", "-c", $"ls -A /etc/claude-code; echo ---; cat {ManagedSettingsPath}"], user: agent.Container.User, cancellationToken: cancellationToken);
+            var parts = policy.Stdout.Split("---\n", 2);
+            var files = parts[0].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var same = expected is not null && parts.Length == 2 && files.SequenceEqual(["managed-settings.json"]) && parts[1].Trim() == expected.Trim();
+            check("Claude policy is the service's", same, same
+                ? $"{ManagedSettingsPath} is the service's and /etc/claude-code holds nothing else"
+                : expected is null
+                    ? "the service's managed-settings.json is not beside the executable; reinstall claude-hooks"
+                    : $"/etc/claude-code in {agent.Image} holds [{string.Join(", ", files)}] and its managed settings differ from the service's; rebuild the image with 'claude-hooks images build'");
+        }
+        finally
+        {
+            await manager.ReleaseAsync(probe);
+        }
+    }
+
+    /// <summary>Nothing runs in the agent's container but its init and the maintenance user's git; agent code runs only in sandboxes.</summary>
+    private async Task OnlyInitAsync(AgentConfig agent, string name, ContainerInspectResponse inspect, Action<string, bool, string> check, CancellationToken cancellationToken)
+    {
+        var processes = await runtime.ProcessesAsync(name, cancellationToken);
+        var init = inspect.State!.Pid.ToString(CultureInfo.InvariantCulture);
+        var others = processes
+            .Where(p => p.Pid != init && !(p.ParentPid == init && p.Command == "sleep infinity"))
+            .Where(p => p.User != ResourceNames.MaintenanceUser && p.User != "999")
+            .Select(p => $"{p.Pid} {p.User} {p.Command}")
+            .ToList();
+        check("agent container runs only its init", others.Count == 0, others.Count == 0
+            ? $"{processes.Count} process(es): its init and the service's maintenance"
+            : $"{string.Join("; ", others)}; agent code must run only in sandboxes: 'claude-hooks containers rebuild {agent.Name}'");
+    }
+
+    private async Task LiveProcessAsync(AgentConfig agent, string container, string user, string label, Action<string, bool, string> check, CancellationToken cancellationToken)
+    {
+        var status = await runtime.ExecAsync(container, ["sh", "-c", "id -u; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"], user: user, cancellationToken: cancellationToken);
         var lines = status.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var uid = lines.FirstOrDefault() ?? "?";
-        Check("live user", uid != "0" && uid != "?", $"exec runs as uid {uid}");
+        check($"{label}live user", uid != "0" && uid != "?", $"exec runs as uid {uid}");
         var fields = lines.Skip(1).Select(l => l.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
         if (agent.Container.DropAllCapabilities && agent.Container.CapAdd.Count == 0)
         {
             var capEff = fields.GetValueOrDefault("CapEff", "?");
-            Check("live capabilities", capEff.Trim('0').Length == 0 && capEff != "?", $"CapEff {capEff}");
+            check($"{label}live capabilities", capEff.Trim('0').Length == 0 && capEff != "?", $"CapEff {capEff}");
         }
 
         if (agent.Container.NoNewPrivileges)
         {
-            Check("live no-new-privileges", fields.GetValueOrDefault("NoNewPrivs") == "1", $"NoNewPrivs {fields.GetValueOrDefault("NoNewPrivs", "?")}");
+            check($"{label}live no-new-privileges", fields.GetValueOrDefault("NoNewPrivs") == "1", $"NoNewPrivs {fields.GetValueOrDefault("NoNewPrivs", "?")}");
         }
 
         if (agent.Container.Seccomp == "default")
         {
-            Check("live seccomp", fields.GetValueOrDefault("Seccomp") == "2", $"Seccomp mode {fields.GetValueOrDefault("Seccomp", "?")} (2 = filter)");
+            check($"{label}live seccomp", fields.GetValueOrDefault("Seccomp") == "2", $"Seccomp mode {fields.GetValueOrDefault("Seccomp", "?")} (2 = filter)");
         }
-
-        var home = await exec.RunAsync(name, ["ls", "-A", ResourceNames.HomeMount], cancellationToken: cancellationToken);
-        var allowed = await ImageHomeFilesAsync(inspect.Image, cancellationToken);
-        var unexpected = home.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => !allowed.Contains(f)).ToList();
-        Check("empty home", home.Succeeded && unexpected.Count == 0, unexpected.Count == 0
-            ? "~ holds only image-provided files"
-            : $"~ holds {string.Join(", ", unexpected)} (not provided by the image); inspect and clear volume {ResourceNames.HomeVolume(config.ContainerPrefix, agent.Name)}");
-
-        findings.AddRange(await StandInTokenAsync(agent, name, standIn, exec, cancellationToken));
-        return findings;
     }
 
-    private void CheckConfiguration(AgentConfig agent, ContainerInspectResponse inspect, Action<string, bool, string> check)
+    private static string? ExpectedManagedSettings()
     {
-        var host = inspect.HostConfig;
+        var file = Path.Combine(ImageBuilder.DefaultContextDirectory, "managed-settings.json");
+        return File.Exists(file) ? File.ReadAllText(file) : null;
+    }
+
+    private void CheckConfiguration(AgentConfig agent, ContainerInspectResponse inspect, string expectedUser, Action<string, bool, string> check)
+    {
+        var host = inspect.HostConfig!;
         var settings = agent.Container;
-        check("user", inspect.Config.User == settings.User && inspect.Config.User is not ("" or "root" or "0"), $"configured user \"{inspect.Config.User}\" (expected \"{settings.User}\")");
+        check("user", inspect.Config!.User == expectedUser && inspect.Config!.User is not ("" or "root" or "0"), $"configured user \"{inspect.Config!.User}\" (expected \"{expectedUser}\")");
         check("privileged", !host.Privileged, host.Privileged ? "container is privileged; run 'containers rebuild'" : "not privileged");
         var capDrop = host.CapDrop ?? [];
         if (settings.DropAllCapabilities)
@@ -129,13 +262,13 @@ internal sealed class ContainerAuditor(DockerClient docker, AgentsConfig config,
         check("mounts", badMounts.Count == 0, badMounts.Count == 0
             ? $"no operator credentials, tokens or engine socket mounted ({(inspect.Mounts ?? []).Count} mounts)"
             : $"forbidden mounts: {string.Join("; ", badMounts)}; run 'claude-hooks containers rebuild {agent.Name}'");
-        var secretEnvironment = (inspect.Config.Env ?? []).Select(e => e.Split('=', 2)[0]).Where(SecretVariables.Contains).ToList();
+        var secretEnvironment = (inspect.Config!.Env ?? []).Select(e => e.Split('=', 2)[0]).Where(SecretVariables.Contains).ToList();
         check("secrets in container config", secretEnvironment.Count == 0, secretEnvironment.Count == 0
             ? "no credential variables in Config.Env"
             : $"Config.Env carries {string.Join(", ", secretEnvironment)}; secrets must only be passed per exec. Run 'claude-hooks containers rebuild {agent.Name}'");
     }
 
-    private async Task<List<AuditFinding>> StandInTokenAsync(AgentConfig agent, string container, string standIn, AgentExec exec, CancellationToken cancellationToken)
+    private async Task<List<AuditFinding>> StandInTokenAsync(AgentConfig agent, string container, string standIn, CancellationToken cancellationToken)
     {
         var findings = new List<AuditFinding>();
         var tokenFile = paths.TokenFile(agent.Name);
@@ -147,22 +280,12 @@ internal sealed class ContainerAuditor(DockerClient docker, AgentsConfig config,
             await File.WriteAllTextAsync(tokenFile, standIn + "\n", cancellationToken);
             File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-            // A real exec with the forge token in its environment, as a task run makes one.
-            var environment = new AgentCredentials(config, paths).ExecEnvironment(agent, includeForgeToken: true, includeClaudeAuth: false);
-            var probe = await docker.Exec.ExecCreateContainerAsync(container, new ContainerExecCreateParameters
-            {
-                Cmd = ["sh", "-c", $"test -n \"${AgentCredentials.ForgeTokenVariable}\""],
-                Env = [.. environment],
-                User = agent.Container.User,
-                AttachStdout = true,
-                AttachStderr = true,
-            }, cancellationToken);
-            using (var stream = await docker.Exec.StartAndAttachContainerExecAsync(probe.ID, tty: false, cancellationToken))
-            {
-                await stream.ReadOutputToEndAsync(cancellationToken);
-            }
-
-            var probeInspect = await docker.Exec.InspectContainerExecAsync(probe.ID, cancellationToken);
+            // A real exec with the forge token in its environment, as the service's fetch and push make one.
+            var environment = new AgentCredentials(config, paths).MaintenanceEnvironment(agent, forgeHost: null);
+            using var probe = await runtime.StartStreamingAsync(container, ["sh", "-c", $"test -n \"${AgentCredentials.ForgeTokenVariable}\""], new ExecOptions(environment, ResourceNames.MaintenanceUser), cancellationToken);
+            probe.Stream.CloseWrite();
+            await probe.Stream.ReadOutputToEndAsync(cancellationToken);
+            var probeInspect = await probe.InspectAsync(cancellationToken);
             findings.Add(new AuditFinding(agent.Name, "token reaches exec", probeInspect.ExitCode == 0, probeInspect.ExitCode == 0
                 ? "the stand-in token was passed in the exec's environment"
                 : "the exec did not receive the forge token"));
@@ -173,11 +296,11 @@ internal sealed class ContainerAuditor(DockerClient docker, AgentsConfig config,
                 ? "the stand-in token appears in the container's inspect output; run 'claude-hooks containers rebuild " + agent.Name + "'"
                 : "container inspect output holds no trace of it"));
 
-            var scan = await exec.RunAsync(
+            var scan = await runtime.ExecAsync(
                 container,
                 ["sh", "-c", $"grep -rlF -e \"${NeedleVariable}\" --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev / 2>/dev/null; exit 0"],
                 environment: [$"{NeedleVariable}={standIn}"],
-                user: agent.Container.User,
+                user: ResourceNames.MaintenanceUser,
                 cancellationToken: cancellationToken);
             var hits = scan.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             findings.Add(new AuditFinding(agent.Name, "token not in filesystem", hits.Length == 0, hits.Length == 0

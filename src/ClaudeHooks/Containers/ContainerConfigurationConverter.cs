@@ -19,14 +19,17 @@ internal static class ContainerConfigurationConverter
         {
             Name = spec.Name,
             Image = spec.Image,
-            Hostname = spec.Agent,
+            Hostname = spec.Kind == ContainerKind.Sandbox ? "sandbox" : spec.Agent,
             User = spec.User,
             Env = [.. spec.Environment],
             Labels = labels,
             ExposedPorts = new Dictionary<string, EmptyStruct>(),
+
+            // A sandbox is ready when it runs; the image's probe checks what only the agent's own container has.
+            Healthcheck = spec.Kind == ContainerKind.Sandbox ? new HealthcheckConfig { Test = ["NONE"] } : null,
             HostConfig = new HostConfig
             {
-                Mounts = [.. spec.Mounts.Select(ToMount)],
+                Mounts = [.. spec.Mounts.Select(m => ToMount(spec, m))],
                 Memory = spec.MemoryBytes,
                 MemorySwap = spec.MemorySwapBytes,
                 NanoCPUs = spec.NanoCpus,
@@ -41,7 +44,7 @@ internal static class ContainerConfigurationConverter
                 Privileged = false,
                 PublishAllPorts = false,
                 PortBindings = new Dictionary<string, IList<PortBinding>>(),
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                RestartPolicy = new RestartPolicy { Name = spec.Kind == ContainerKind.Sandbox ? RestartPolicyKind.No : RestartPolicyKind.UnlessStopped },
                 PidMode = "",
                 IpcMode = "private",
                 UTSMode = "",
@@ -57,11 +60,13 @@ internal static class ContainerConfigurationConverter
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16];
     }
 
-    private static Mount ToMount(MountSpec mount) => new()
+    /// <summary>An anonymous volume carries the container's labels, so one left by a crash is found and removed by label.</summary>
+    private static Mount ToMount(ContainerSpec spec, MountSpec mount) => new()
     {
-        Type = mount.Kind == MountKind.Volume ? "volume" : "bind",
-        Source = mount.Source,
+        Type = mount.Kind == MountKind.Bind ? "bind" : "volume",
+        Source = mount.Kind == MountKind.Anonymous ? null : mount.Source,
         Target = mount.Target,
         ReadOnly = mount.ReadOnly,
+        VolumeOptions = mount.Kind == MountKind.Anonymous ? new VolumeOptions { Labels = new Dictionary<string, string>(spec.Labels) } : null,
     };
 }

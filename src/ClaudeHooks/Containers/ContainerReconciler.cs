@@ -43,8 +43,9 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
                 await RemoveContainerAsync(existing.ID, cancellationToken);
             }
 
+            var replaced = await ReplaceLegacyStateVolumeAsync(agent, cancellationToken);
             await CreateAndStartAsync(spec, cancellationToken);
-            results.Add($"{spec.Name}: recreated from {spec.Image}; volumes kept");
+            results.Add($"{spec.Name}: recreated from {spec.Image}; {(replaced ? LegacyNote : "volumes kept")}");
         }
 
         return results;
@@ -53,15 +54,23 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
     public async Task<IReadOnlyList<string>> DownAsync(IReadOnlyList<AgentConfig> agents, bool removeVolumes, CancellationToken cancellationToken)
     {
         var results = new List<string>();
+        var runtime = new ContainerRuntime(docker);
         foreach (var agent in agents)
         {
+            var sandboxes = await docker.Containers.ListContainersAsync(
+                new ContainersListParameters { All = true, Filters = ResourceNames.SandboxFilter(config.ContainerPrefix, agent.Name) }, cancellationToken);
+            foreach (var sandbox in sandboxes)
+            {
+                await runtime.RemoveAsync(sandbox.ID, cancellationToken);
+            }
+
             var containers = await FindAsync(agent.Name, cancellationToken);
             foreach (var container in containers)
             {
                 await RemoveContainerAsync(container.ID, cancellationToken);
             }
 
-            results.Add($"{ResourceNames.Container(config.ContainerPrefix, agent.Name)}: {(containers.Count > 0 ? "removed" : "not present")}");
+            results.Add($"{ResourceNames.Container(config.ContainerPrefix, agent.Name)}: {(containers.Count > 0 ? "removed" : "not present")}{(sandboxes.Count > 0 ? $", {sandboxes.Count} task sandbox(es) removed" : "")}");
         }
 
         await RemoveUnusedNetworksAsync(agents, cancellationToken);
@@ -81,10 +90,11 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         return results;
     }
 
+    /// <summary>The agents' long-lived containers (never their task sandboxes).</summary>
     public async Task<IList<ContainerListResponse>> FindAsync(string? agent, CancellationToken cancellationToken) =>
-        await docker.Containers.ListContainersAsync(
+        (await docker.Containers.ListContainersAsync(
             new ContainersListParameters { All = true, Filters = ResourceNames.Filter(config.ContainerPrefix, agent) },
-            cancellationToken);
+            cancellationToken)).Where(c => !ResourceNames.IsSandbox(c.Labels)).ToList();
 
     /// <summary>The single container of an agent, or null. Used by every verb that acts on a running agent.</summary>
     public async Task<ContainerListResponse?> FindOneAsync(string agent, CancellationToken cancellationToken) =>
@@ -110,11 +120,21 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
 
         if (existing.Count == 0)
         {
+            var replaced = await ReplaceLegacyStateVolumeAsync(config.Find(spec.Agent)!, cancellationToken);
             await CreateAndStartAsync(spec, cancellationToken);
-            return $"{spec.Name}: created and started";
+            return $"{spec.Name}: created and started{(replaced ? "; " + LegacyNote : "")}";
         }
 
         var current = existing[0];
+        if (await IsLegacyStateVolumeAsync(spec.Agent, cancellationToken))
+        {
+            // The old layout kept every thread's transcripts and worktrees where sandboxes would see them: replace it.
+            await RemoveContainerAsync(current.ID, cancellationToken);
+            await ReplaceLegacyStateVolumeAsync(config.Find(spec.Agent)!, cancellationToken);
+            await CreateAndStartAsync(spec, cancellationToken);
+            return $"{spec.Name}: recreated; {LegacyNote}";
+        }
+
         var staleNote = current.Labels.TryGetValue(ResourceNames.SpecHashLabel, out var hash) && hash != ContainerConfigurationConverter.SpecHash(spec)
             ? " (its config or image differs from agents.json; run 'claude-hooks containers rebuild " + spec.Agent + "' to apply)"
             : "";
@@ -165,15 +185,15 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
     /// <summary>Waits until the container runs and its own health probe passes (explicit interval and timeout).</summary>
     private async Task WaitReadyAsync(string id, string name, CancellationToken cancellationToken)
     {
-        var exec = new AgentExec(docker);
+        var runtime = new ContainerRuntime(docker);
         var deadline = DateTime.UtcNow + ReadyTimeout;
         string last = "not started";
         while (DateTime.UtcNow < deadline)
         {
             var inspect = await docker.Containers.InspectContainerAsync(id, cancellationToken);
-            if (inspect.State.Running)
+            if (inspect.State!.Running)
             {
-                var probe = await exec.RunAsync(id, ["/usr/local/bin/agent-health"], cancellationToken: cancellationToken);
+                var probe = await runtime.ExecAsync(id, ["/usr/local/bin/agent-health"], cancellationToken: cancellationToken);
                 if (probe.Succeeded)
                 {
                     return;
@@ -181,10 +201,10 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
 
                 last = $"health probe failed: {(probe.Stderr + probe.Stdout).Trim()}";
             }
-            else if (inspect.State.Status is "exited" or "dead")
+            else if (inspect.State!.Status is "exited" or "dead")
             {
                 throw new ContainerOperationException(
-                    $"{name} exited with code {inspect.State.ExitCode} right after starting ({inspect.State.Error}); see 'claude-hooks containers logs {inspect.Config.Labels[ResourceNames.AgentLabel]}'");
+                    $"{name} exited with code {inspect.State!.ExitCode} right after starting ({inspect.State!.Error}); see 'claude-hooks containers logs {inspect.Config!.Labels[ResourceNames.AgentLabel]}'");
             }
 
             await Task.Delay(ReadyInterval, cancellationToken);
@@ -234,9 +254,37 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         {
             Name = spec.Network,
             Driver = "bridge",
-            CheckDuplicate = true,
             Labels = ResourceNames.Labels(config.ContainerPrefix, spec.Agent),
         }, cancellationToken);
+    }
+
+    private const string LegacyNote = "its state volume had the old layout (transcripts and worktrees of every thread) and was replaced by an empty repository cache; sessions of earlier tasks start fresh";
+
+    /// <summary>A state volume made before sandboxes (no layout label) holds what no sandbox may see.</summary>
+    private async Task<bool> IsLegacyStateVolumeAsync(string agent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var volume = await docker.Volumes.InspectAsync(ResourceNames.StateVolume(config.ContainerPrefix, agent), cancellationToken);
+            return volume.Labels is null || !volume.Labels.TryGetValue(ResourceNames.LayoutLabel, out var layout) || layout != ResourceNames.StateLayout;
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> ReplaceLegacyStateVolumeAsync(AgentConfig agent, CancellationToken cancellationToken)
+    {
+        if (!await IsLegacyStateVolumeAsync(agent.Name, cancellationToken))
+        {
+            return false;
+        }
+
+        var name = ResourceNames.StateVolume(config.ContainerPrefix, agent.Name);
+        LogLegacyVolume(agent.Name, name);
+        await docker.Volumes.RemoveAsync(name, force: true, cancellationToken);
+        return true;
     }
 
     private async Task EnsureVolumeAsync(string name, string agent, CancellationToken cancellationToken)
@@ -252,7 +300,13 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         }
         catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            await docker.Volumes.CreateAsync(new VolumesCreateParameters { Name = name, Labels = ResourceNames.Labels(config.ContainerPrefix, agent) }, cancellationToken);
+            var labels = ResourceNames.Labels(config.ContainerPrefix, agent);
+            if (name == ResourceNames.StateVolume(config.ContainerPrefix, agent))
+            {
+                labels[ResourceNames.LayoutLabel] = ResourceNames.StateLayout;
+            }
+
+            await docker.Volumes.CreateAsync(new VolumesCreateParameters { Name = name, Labels = labels }, cancellationToken);
         }
     }
 
@@ -296,6 +350,9 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "agent {Agent}: hardening override {Change}")]
     private partial void LogOverride(string agent, string change);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "agent {Agent}: state volume {Volume} has the layout from before task sandboxes; replacing it with an empty repository cache")]
+    private partial void LogLegacyVolume(string agent, string volume);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "agent {Agent}: removing duplicate container {Id}")]
     private partial void LogRemovingDuplicate(string agent, string id);

@@ -3,25 +3,72 @@ using ClaudeHooks.Config;
 
 namespace ClaudeHooks.Containers;
 
-/// <summary>Turns one agent's validated config into its container spec. Secrets never enter the spec.</summary>
+/// <summary>Turns one agent's validated config into its container specs. Secrets never enter a spec.</summary>
 internal static class ContainerSpecFactory
 {
     public const string CredentialsFileName = ".credentials.json";
 
+    /// <summary>
+    /// The agent's long-lived container: the state volume (the repository cache) writable by the maintenance user,
+    /// which is also the container's user. It runs nothing but its init; the service's own git runs there.
+    /// </summary>
     public static ContainerSpec Create(AgentsConfig config, AgentConfig agent)
+    {
+        var prefix = config.ContainerPrefix;
+        var mounts = new List<MountSpec>
+        {
+            new(MountKind.Volume, ResourceNames.StateVolume(prefix, agent.Name), ResourceNames.StateMount, ReadOnly: false),
+            new(MountKind.Volume, ResourceNames.HomeVolume(prefix, agent.Name), ResourceNames.HomeMount, ReadOnly: false),
+        };
+        var labels = ResourceNames.Labels(prefix, agent.Name);
+        labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
+        return Build(ContainerKind.Agent, agent, ResourceNames.Container(prefix, agent.Name), ResourceNames.MaintenanceUser, labels, mounts,
+            [$"HOME={ResourceNames.HomeMount}"], new Dictionary<string, string>(), config);
+    }
+
+    /// <summary>
+    /// One task sandbox of the agent: the agent's image, user, limits, runtime and network; the repository cache
+    /// read-only; a fresh home and <c>/tmp</c> in memory and a checkout volume of its own, all gone with it.
+    /// </summary>
+    public static ContainerSpec CreateSandbox(AgentsConfig config, AgentConfig agent, string name, IReadOnlyDictionary<string, string> extraLabels)
     {
         var prefix = config.ContainerPrefix;
         var settings = agent.Container;
         var mounts = new List<MountSpec>
         {
-            new(MountKind.Volume, ResourceNames.StateVolume(prefix, agent.Name), ResourceNames.StateMount, ReadOnly: false),
-            new(MountKind.Volume, ResourceNames.HomeVolume(prefix, agent.Name), ResourceNames.HomeMount, ReadOnly: false),
+            new(MountKind.Volume, ResourceNames.StateVolume(prefix, agent.Name), ResourceNames.StateMount, ReadOnly: true),
+            new(MountKind.Anonymous, "", ResourceNames.WorkRoot, ReadOnly: false),
         };
         if (agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory)
         {
             CheckCredentialsDirectory(config, agent);
             mounts.Add(new MountSpec(MountKind.Bind, agent.ClaudeAuth.Path, ResourceNames.CredentialsMount, ReadOnly: true));
         }
+
+        var labels = ResourceNames.Labels(prefix, agent.Name);
+        labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
+        labels[ResourceNames.KindLabel] = ResourceNames.SandboxKind;
+        foreach (var (key, value) in extraLabels)
+        {
+            labels[key] = value;
+        }
+
+        var owner = settings.User == "claude" ? $",uid={ResourceNames.AgentUid},gid={ResourceNames.AgentUid},mode=0700"
+            : int.TryParse(settings.User.Split(':')[0], CultureInfo.InvariantCulture, out var uid) ? $",uid={uid},mode=0700" : "";
+        var tmpfs = new Dictionary<string, string>
+        {
+            [ResourceNames.HomeMount] = string.Create(CultureInfo.InvariantCulture, $"rw,nosuid,nodev,size={settings.TmpSizeBytes}{owner}"),
+        };
+        return Build(ContainerKind.Sandbox, agent, name, settings.User, labels, mounts,
+            [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}"], tmpfs, config);
+    }
+
+    private static ContainerSpec Build(
+        ContainerKind kind, AgentConfig agent, string name, string user, Dictionary<string, string> labels, List<MountSpec> mounts,
+        IReadOnlyList<string> environment, Dictionary<string, string> tmpfs, AgentsConfig config)
+    {
+        var prefix = config.ContainerPrefix;
+        var settings = agent.Container;
 
         var securityOptions = new List<string>();
         if (settings.NoNewPrivileges)
@@ -34,16 +81,15 @@ internal static class ContainerSpecFactory
             securityOptions.Add("seccomp=unconfined");
         }
 
-        var labels = ResourceNames.Labels(prefix, agent.Name);
-        labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
-
+        tmpfs["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"rw,noexec,nosuid,nodev,size={settings.TmpSizeBytes}");
         return new ContainerSpec(
+            Kind: kind,
             Agent: agent.Name,
-            Name: ResourceNames.Container(prefix, agent.Name),
+            Name: name,
             Image: agent.Image,
-            User: settings.User,
+            User: user,
             Labels: labels,
-            Environment: [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.ClaudeConfigDir}"],
+            Environment: environment,
             Mounts: mounts,
             MemoryBytes: settings.MemoryBytes,
             MemorySwapBytes: settings.MemorySwapBytes,
@@ -56,10 +102,7 @@ internal static class ContainerSpecFactory
             CapAdd: settings.CapAdd,
             SecurityOptions: securityOptions,
             ReadOnlyRootfs: settings.ReadOnlyRootfs,
-            Tmpfs: new Dictionary<string, string>
-            {
-                ["/tmp"] = string.Create(CultureInfo.InvariantCulture, $"rw,noexec,nosuid,nodev,size={settings.TmpSizeBytes}"),
-            });
+            Tmpfs: tmpfs);
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ internal static class DockerConnection
     }
 
     public static DockerClient Create() =>
-        new DockerClientConfiguration(EndpointUri, defaultTimeout: TimeSpan.FromMinutes(10)).CreateClient();
+        new DockerClientBuilder().WithEndpoint(EndpointUri).WithTimeout(TimeSpan.FromMinutes(10)).Build();
 
     /// <summary>Pings the engine; throws <see cref="EngineUnavailableException"/> with the fix when it does not answer.</summary>
     public static async Task EnsureReachableAsync(DockerClient docker, CancellationToken cancellationToken)

@@ -52,8 +52,8 @@ internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
             if (container is not null)
             {
                 var inspect = await docker.Containers.InspectContainerAsync(container.ID, cancellationToken);
-                health = inspect.State.Health?.Status;
-                startedAt = inspect.State.Running && DateTime.TryParse(inspect.State.StartedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var started) ? started : null;
+                health = inspect.State!.Health?.Status;
+                startedAt = inspect.State!.Running && DateTime.TryParse(inspect.State!.StartedAt, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal, out var started) ? started : null;
             }
             else
             {

@@ -28,9 +28,9 @@ internal sealed class ImageBuilder(DockerClient docker)
         string? error = null;
         var progress = new Progress<JSONMessage>(message =>
         {
-            if (!string.IsNullOrEmpty(message.ErrorMessage) || message.Error is not null)
+            if (message.Error is not null)
             {
-                error = message.ErrorMessage ?? message.Error?.Message;
+                error = message.Error.Message ?? $"code {message.Error.Code}";
             }
             else if (!string.IsNullOrWhiteSpace(message.Stream))
             {

@@ -30,16 +30,18 @@ internal sealed partial class ForgeFlows(
     {
         var repository = Forge.Find(work.Repo)!;
         var agent = config.Find(work.Agent)!;
+        // A review is guided by its base branch's CLAUDE.md, never by the one its pull request brings.
+        string? guidance = null;
         var prompt = work.Kind switch
         {
             ForgeWork.Implement => ImplementPrompt(work, title, body),
-            ForgeWork.Review => await ReviewPromptAsync(work, agent, repository, cancellationToken),
+            ForgeWork.Review => await ReviewPromptAsync(work, agent, repository, b => guidance = b, cancellationToken),
             ForgeWork.Fix => await FixPromptAsync(work, agent, repository, cancellationToken),
             ForgeWork.Merge => $"Merge pull request #{work.Number} of {work.Repo} once it is approved for its head commit {work.HeadSha}.",
             _ => MentionPrompt(work),
         };
         var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(TaskIds.New(), work.Agent, repository.CloneUrl, work.BaseRef, work.Thread, prompt, TaskState.Queued, 0, now, now, null);
+        var task = new TaskRecord(TaskIds.New(), work.Agent, repository.CloneUrl, work.BaseRef, work.Thread, prompt, TaskState.Queued, 0, now, now, null, GuidanceRef: guidance);
         var id = await forgeStore.QueueWorkAsync(work, task, source, cancellationToken);
         if (id is not null)
         {
@@ -242,7 +244,7 @@ internal sealed partial class ForgeFlows(
     private static string ImplementPrompt(ForgeWork work, string? title, string? body) => $"""
         {UntrustedText.Preamble}
 
-        Issue #{work.Number} of {work.Repo} is assigned to you. Implement it in this worktree and commit your work on the current branch
+        Issue #{work.Number} of {work.Repo} is assigned to you. Implement it in this checkout and commit your work on the current branch
         with clear messages. The service pushes the branch and opens the pull request; do not push.
 
         Issue title:
@@ -254,13 +256,14 @@ internal sealed partial class ForgeFlows(
         Finish with a short summary of what you changed, for the pull request description.
         """;
 
-    private async Task<string> ReviewPromptAsync(ForgeWork work, AgentConfig agent, ForgeRepository repository, CancellationToken cancellationToken)
+    private async Task<string> ReviewPromptAsync(ForgeWork work, AgentConfig agent, ForgeRepository repository, Action<string> baseBranch, CancellationToken cancellationToken)
     {
         var pull = await Client(agent, repository).GetPullAsync(repository.FullName, work.Number, cancellationToken);
+        baseBranch(pull.Base.Ref);
         return $"""
             {UntrustedText.Preamble}
 
-            Review pull request #{pull.Number} of {work.Repo}. This worktree holds its head commit {work.HeadSha}; compare it with the base
+            Review pull request #{pull.Number} of {work.Repo}. This checkout holds its head commit {work.HeadSha}; compare it with the base
             branch (git diff origin/{pull.Base.Ref}...HEAD). Read the code and run the tests where you can. Do not commit or push.
 
             Title:
@@ -284,7 +287,7 @@ internal sealed partial class ForgeFlows(
         return $"""
             {UntrustedText.Preamble}
 
-            The reviewer asked for changes on pull request #{work.Number} of {work.Repo}, which is your branch in this worktree.
+            The reviewer asked for changes on pull request #{work.Number} of {work.Repo}, which is your branch in this checkout.
             Address them, commit, and finish with a short list of what you addressed. The service pushes and asks for review again.
 
             Review:
@@ -301,7 +304,7 @@ internal sealed partial class ForgeFlows(
         {(work.Sender is null ? "You were asked" : $"{work.Sender} mentioned you")} on #{work.Number} of {work.Repo}:
         {UntrustedText.Quote($"comment on #{work.Number}", work.Request)}
 
-        Do what is asked in this worktree if it is a change (commit it; the service pushes), and finish with your answer.
+        Do what is asked in this checkout if it is a change (commit it; the service pushes), and finish with your answer.
         """;
 
     private async Task TrackAsync(TaskRecord task, ForgeTask forgeTask, string text, CancellationToken cancellationToken)

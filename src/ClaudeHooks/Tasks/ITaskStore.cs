@@ -43,4 +43,9 @@ internal interface ITaskStore
     Task<SessionRecord?> GetSessionAsync(string agent, string repo, string thread, CancellationToken cancellationToken);
 
     Task SaveSessionAsync(SessionRecord session, CancellationToken cancellationToken);
+
+    /// <summary>The thread's transcript, kept by the service between its tasks' sandboxes.</summary>
+    Task<TranscriptRecord?> GetTranscriptAsync(string agent, string repo, string thread, CancellationToken cancellationToken);
+
+    Task SaveTranscriptAsync(TranscriptRecord transcript, CancellationToken cancellationToken);
 }

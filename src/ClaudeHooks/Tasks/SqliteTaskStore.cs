@@ -7,7 +7,7 @@ namespace ClaudeHooks.Tasks;
 
 internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore, IForgeStore
 {
-    private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at";
+    private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at, guidance_ref";
 
     public async Task CreateTaskAsync(TaskRecord task, string reason, CancellationToken cancellationToken)
     {
@@ -20,12 +20,12 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
     private async Task InsertTaskAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, string reason, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds)
-            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout)
+            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds, guidance_ref)
+            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout, $guidance)
             """, cancellationToken,
             ("$id", task.Id), ("$agent", task.Agent), ("$repo", task.Repo), ("$base_ref", task.BaseRef), ("$thread", task.Thread),
             ("$prompt", task.Prompt), ("$state", task.State.ToName()), ("$attempt", task.Attempt), ("$at", Format(task.CreatedAt)),
-            ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null));
+            ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null), ("$guidance", task.GuidanceRef));
         await InsertHistoryAsync(connection, transaction, task.Id, null, task.State, reason, cancellationToken);
     }
 
@@ -327,6 +327,29 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             ("$worktree", session.Worktree), ("$at", Format(clock.GetUtcNow())));
     }
 
+    public async Task<TranscriptRecord?> GetTranscriptAsync(string agent, string repo, string thread, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, "SELECT session_id, project_dir, data, saved_at FROM transcripts WHERE agent = $agent AND repo = $repo AND thread = $thread",
+            [("$agent", agent), ("$repo", repo), ("$thread", thread)]);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new TranscriptRecord(agent, repo, thread, reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), Parse(reader.GetString(3)))
+            : null;
+    }
+
+    public async Task SaveTranscriptAsync(TranscriptRecord transcript, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            INSERT INTO transcripts (agent, repo, thread, session_id, project_dir, data, saved_at)
+            VALUES ($agent, $repo, $thread, $session, $dir, $data, $at)
+            ON CONFLICT (agent, repo, thread) DO UPDATE SET session_id = excluded.session_id, project_dir = excluded.project_dir, data = excluded.data, saved_at = excluded.saved_at
+            """, cancellationToken,
+            ("$agent", transcript.Agent), ("$repo", transcript.Repo), ("$thread", transcript.Thread), ("$session", transcript.SessionId),
+            ("$dir", transcript.ProjectDirectory), ("$data", transcript.Data), ("$at", Format(transcript.SavedAt)));
+    }
+
     private async Task<bool> UpdateStateAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, string? owner, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -370,7 +393,8 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
                 reader.GetString(4), reader.GetString(5), TaskStateNames.Parse(reader.GetString(6)), reader.GetInt32(7),
                 Parse(reader.GetString(8)), Parse(reader.GetString(9)), reader.IsDBNull(10) ? null : reader.GetString(10),
                 reader.IsDBNull(11) ? null : TimeSpan.FromSeconds(reader.GetInt64(11)), reader.GetInt64(12) != 0,
-                reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : Parse(reader.GetString(14))));
+                reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : Parse(reader.GetString(14)),
+                reader.IsDBNull(15) ? null : reader.GetString(15)));
         }
 
         return tasks;

@@ -15,15 +15,19 @@ internal sealed record TaskRecord(
     TimeSpan? Timeout = null,
     bool CancelRequested = false,
     string? LeaseOwner = null,
-    DateTimeOffset? LeaseExpiresAt = null);
+    DateTimeOffset? LeaseExpiresAt = null,
+    string? GuidanceRef = null);
 
 internal sealed record TaskHistoryEntry(DateTimeOffset At, TaskState? From, TaskState To, string Reason);
 
 /// <summary>One stored event of a run: its order, time, type and the JSON as the CLI wrote it (or the runner's own).</summary>
 internal sealed record StoredEvent(string TaskId, long Seq, DateTimeOffset At, string Type, string Data);
 
-/// <summary>The Claude Code session of one conversation thread, resumable only from the same worktree.</summary>
+/// <summary>The Claude Code session of one conversation thread, resumable only from the same checkout path.</summary>
 internal sealed record SessionRecord(string Agent, string Repo, string Thread, string SessionId, string Worktree);
+
+/// <summary>A thread's saved transcript: the session file Claude Code wrote, and the folder under <c>projects/</c> it lives in.</summary>
+internal sealed record TranscriptRecord(string Agent, string Repo, string Thread, string SessionId, string ProjectDirectory, byte[] Data, DateTimeOffset SavedAt);
 
 internal sealed record TaskQuery(TaskState? State, string? Agent, string? Repo, int Limit, DateTimeOffset? Before);
 

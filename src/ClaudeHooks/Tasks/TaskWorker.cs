@@ -9,9 +9,10 @@ namespace ClaudeHooks.Tasks;
 
 /// <summary>
 /// Claims queued tasks per agent (FIFO, up to <c>max_concurrent_tasks</c> at once) under leases renewed by
-/// heartbeat, runs them, pushes their branch, and records the outcome; only the lease holder can. At start-up it
-/// recovers what a dead or stopped service left behind. On shutdown it stops claiming, gives running tasks the
-/// drain budget, then cancels them and marks them interrupted so the next start queues them again.
+/// heartbeat, runs each in a sandbox of its own, and records the outcome; only the lease holder can. At start-up
+/// it removes every sandbox no live task holds and recovers what a dead or stopped service left behind, and it
+/// keeps the warm sandboxes ready. On shutdown it stops claiming, gives running tasks the drain budget, then
+/// cancels them and marks them interrupted so the next start queues them again.
 /// </summary>
 internal sealed partial class TaskWorker(
     ITaskStore store,
@@ -19,7 +20,8 @@ internal sealed partial class TaskWorker(
     TaskSignals signals,
     AgentsConfig config,
     ClaudeHooksPaths paths,
-    DockerClient docker,
+    ContainerRuntime runtime,
+    SandboxManager sandboxes,
     ITaskHooks hooks,
     ILoggerFactory loggers) : IHostedLifecycleService
 {
@@ -38,6 +40,7 @@ internal sealed partial class TaskWorker(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await RecoverAsync(cancellationToken);
+        _loops.Add(Task.Run(() => MaintainSandboxesAsync(_stopClaiming.Token), CancellationToken.None));
         foreach (var agent in config.Agents)
         {
             for (var slot = 0; slot < agent.MaxConcurrentTasks; slot++)
@@ -80,21 +83,25 @@ internal sealed partial class TaskWorker(
     {
         await _stopClaiming.CancelAsync();
         await Task.WhenAll(_loops);
+        await sandboxes.DisposeAsync();
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Requeues (or fails, past the attempt bound) tasks whose lease expired and tasks a drain interrupted.</summary>
+    /// <summary>
+    /// Requeues (or fails, past the attempt bound) tasks whose lease expired and tasks a drain interrupted, after
+    /// removing their sandboxes; then removes every sandbox that no live task holds.
+    /// </summary>
     internal async Task RecoverAsync(CancellationToken cancellationToken)
     {
         foreach (var task in await store.FindAbandonedAsync(DateTimeOffset.UtcNow, cancellationToken))
         {
             var why = task.State == TaskState.Interrupted ? "interrupted by a service stop" : $"lease held by {task.LeaseOwner ?? "nobody"} expired (the service died mid-task)";
-            if (task.State == TaskState.Running && config.Find(task.Agent) is { } agent)
+            if (task.State == TaskState.Running)
             {
-                // A process started with docker exec outlives its client; end it before the task runs again.
-                var left = await KillLeftoversAsync(agent, task.Id, cancellationToken);
-                why += left is null ? "; its container could not be checked for leftover processes" : "; its leftover processes were stopped";
+                // A process started with docker exec outlives its client; its sandbox goes, and everything in it, before the task runs again.
+                var removed = await runtime.RemoveAsync(ResourceNames.Sandbox(config.ContainerPrefix, task.Agent, ResourceNames.TaskKey(task.Id)), cancellationToken);
+                why += removed ? "; its sandbox was removed with every process in it" : "; it had no sandbox left";
             }
 
             var to = await store.RequeueAsync(task, why, config.Service.MaxAttempts, cancellationToken);
@@ -105,6 +112,39 @@ internal sealed partial class TaskWorker(
                 {
                     signals.Wake(task.Agent);
                 }
+            }
+        }
+
+        await ReapAsync(cancellationToken);
+    }
+
+    /// <summary>Removes sandboxes no live task holds (a crash's leftovers, a task's that ended without its cleanup).</summary>
+    private async Task ReapAsync(CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var running = await store.ListTasksAsync(new TaskQuery(TaskState.Running, null, null, 10_000, null), cancellationToken);
+        var live = running.Where(t => t.LeaseExpiresAt > now).Select(t => ResourceNames.TaskKey(t.Id)).ToHashSet(StringComparer.Ordinal);
+        await sandboxes.ReapAsync(live, cancellationToken);
+    }
+
+    private async Task MaintainSandboxesAsync(CancellationToken stop)
+    {
+        var interval = TimeSpan.FromSeconds(Math.Clamp(config.Service.Lease.TotalSeconds / 2, 1, 30));
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await sandboxes.MaintainAsync(stop);
+                await Task.Delay(interval, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogLoopError("warm sandboxes", e.Message);
+                await Task.Delay(interval, CancellationToken.None);
             }
         }
     }
@@ -178,19 +218,14 @@ internal sealed partial class TaskWorker(
         {
             await hooks.StartingAsync(task, CancellationToken.None);
             outcome = await hooks.RunInsteadAsync(task, run.Token)
-                ?? await new AgentRunner(docker, config, paths, store, events, loggers.CreateLogger<AgentRunner>()).RunAsync(task, run.Token);
-            if (outcome.Status == TaskState.Succeeded && !run.IsCancellationRequested && outcome.Worktree is not null)
-            {
-                outcome = await PushAsync(agent, outcome);
-            }
-
+                ?? await new AgentRunner(runtime, sandboxes, config, paths, store, events, loggers.CreateLogger<AgentRunner>()).RunAsync(task, run.Token);
             outcome = await hooks.FinishedAsync(task, outcome, CancellationToken.None);
 
             (state, reason) = (outcome.Status, outcome.Reason);
         }
-        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException or Forge.ForgeApiException)
+        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException or Forge.ForgeApiException or SandboxException or ContainerOperationException)
         {
-            (state, reason) = (TaskState.Failed, e is DockerApiException api ? $"the Docker engine refused a request ({(int)api.StatusCode}): {api.ResponseBody.Trim()}" : e.Message);
+            (state, reason) = (TaskState.Failed, e is DockerApiException api ? $"the Docker engine refused a request ({(int)api.StatusCode}): {(api.ResponseBody ?? "").Trim()}" : e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -222,25 +257,6 @@ internal sealed partial class TaskWorker(
         events.Complete(task.Id);
     }
 
-    private async Task<RunOutcome> PushAsync(AgentConfig agent, RunOutcome outcome)
-    {
-        try
-        {
-            var environment = new AgentCredentials(config, paths).RunEnvironment(agent);
-            var pushed = await new BranchPublisher(new AgentExec(docker)).PushAsync(
-                ResourceNames.Container(config.ContainerPrefix, agent.Name), agent.Container.User, outcome.Worktree!, outcome.Branch!, environment, CancellationToken.None);
-            return outcome with
-            {
-                PushedCommits = pushed,
-                Reason = pushed.Count == 0 ? $"{outcome.Reason}; no new commits to push" : $"{outcome.Reason}; pushed {pushed.Count} commit(s) to {outcome.Branch}",
-            };
-        }
-        catch (WorkdirException e)
-        {
-            return outcome with { Status = TaskState.Failed, Reason = $"the agent finished but {e.Message}" };
-        }
-    }
-
     /// <summary>Renews the lease and watches for a cancel request stored by another process.</summary>
     private async Task HeartbeatAsync(TaskRecord task, CancellationTokenSource cancel, Action leaseLost, CancellationToken stop)
     {
@@ -270,21 +286,6 @@ internal sealed partial class TaskWorker(
             {
                 LogLoopError($"heartbeat {task.Id}", e.Message);
             }
-        }
-    }
-
-    private async Task<int?> KillLeftoversAsync(AgentConfig agent, string taskId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var result = await new AgentExec(docker).RunAsync(
-                ResourceNames.Container(config.ContainerPrefix, agent.Name), ["/usr/local/bin/agent-task", "cleanup", AgentRunner.TaskKey(taskId)],
-                user: agent.Container.User, cancellationToken: cancellationToken);
-            return result.Succeeded && int.TryParse(result.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var left) ? left : null;
-        }
-        catch (DockerApiException)
-        {
-            return null;
         }
     }
 

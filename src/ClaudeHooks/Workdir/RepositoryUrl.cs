@@ -13,7 +13,24 @@ internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyL
 
     public string CachePath => $"/state/cache/{Key}.git";
 
-    public string WorktreePath(string thread) => $"/state/worktrees/{Key}/{thread}";
+    /// <summary>A thread's checkout inside its task's sandbox: the same path for the same thread, so sessions resume.</summary>
+    public string CheckoutPath(string thread) => $"/work/{Key}/{thread}";
+
+    /// <summary>The <c>host[:port]</c> git names when it asks a credential helper, as written in the URL; null for ssh and local remotes.</summary>
+    public string? CredentialHost
+    {
+        get
+        {
+            var scheme = Url.IndexOf("://", StringComparison.Ordinal);
+            if (scheme < 0 || !Url.StartsWith("http", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            var authority = Url[(scheme + 3)..].Split('/')[0];
+            return authority[(authority.LastIndexOf('@') + 1)..];
+        }
+    }
 
     public static RepositoryUrl Parse(string text, bool allowLocal)
     {

@@ -6,7 +6,7 @@ using ClaudeHooks.TestServers;
 
 namespace ClaudeHooks.IntegrationTests.Agents;
 
-/// <summary>The real Claude Code CLI in the dev agent's container, against the scripted model and a real git remote.</summary>
+/// <summary>The real Claude Code CLI in the dev agent's task sandboxes, against the scripted model and a real git remote.</summary>
 [Collection(DockerCollection.Name)]
 public sealed class AgentRunnerTests(DockerFixture fixture)
 {
@@ -15,7 +15,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
     private string DevContainer => $"{fixture.Prefix}-dev";
 
     [SkippableFact]
-    public async Task Run_AgentCommitsInItsWorktree_FromRealRemote_AndEachThreadGetsItsOwn()
+    public async Task Run_AgentCommitsInItsCheckout_ThePushReachesTheRemote_AndEachThreadGetsItsOwn()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
@@ -27,7 +27,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
         var (task, outcome) = await RunAsync(repo, "issue-1", "Add a hello file.", cts.Token);
 
-        Assert.Equal(TaskState.Succeeded, outcome.Status);
+        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
         Assert.Equal("I added hello.txt and committed it.", outcome.FinalText);
         Assert.Equal(2, outcome.Turns);
         Assert.True(outcome.CostUsd > 0);
@@ -35,34 +35,41 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.Contains("\"input_tokens\"", outcome.UsageJson, StringComparison.Ordinal);
         Assert.Contains("inputTokens", outcome.ModelUsageJson, StringComparison.Ordinal);
         Assert.Equal("dev/issue-1", outcome.Branch);
-        Assert.EndsWith("/it-owner/" + RepoName(repo) + "/issue-1", outcome.Worktree, StringComparison.Ordinal);
+        Assert.Equal($"/work/{RepositoryKey(repo)}/issue-1", outcome.Worktree);
+        Assert.Equal(0, outcome.LeftoverProcesses);
+        var pushed = Assert.Single(outcome.PushedCommits!);
+        Assert.Equal("add hello", pushed.Subject);
 
-        var exec = new AgentExec(fixture.Docker);
-        var log = await exec.RunAsync(DevContainer, ["git", "-C", outcome.Worktree!, "log", "-1", "--format=%s|%an|%D"], cancellationToken: cts.Token);
-        Assert.Equal("add hello|it-dev|HEAD -> dev/issue-1", log.Stdout.Trim());
+        var bare = fixture.Git.BarePath("it-owner", RepoName(repo));
+        Assert.Equal("add hello|it-dev", (await GitHttpServer.GitAsync(bare, "log", "-1", "--format=%s|%an", "refs/heads/dev/issue-1")).Trim());
+        Assert.Equal(pushed.Sha, (await GitHttpServer.GitAsync(bare, "rev-parse", "refs/heads/dev/issue-1")).Trim());
         Assert.Contains("it-dev", fixture.Git.AuthenticatedUsers);
+        Assert.Null(await fixture.Runtime.InspectAsync(SandboxName(task.Id), cts.Token));
 
-        var second = await fixture.Runner().RunAsync(await NewTaskAsync(repo, "issue-2", "Look around.", cts.Token), cts.Token);
+        fixture.Model.Enqueue(ScriptedTurn.Bash("test ! -e hello.txt && git rev-parse --abbrev-ref HEAD"), ScriptedTurn.Text("looked"));
+        var (secondTask, second) = await RunAsync(repo, "issue-2", "Look around.", cts.Token);
         Assert.Equal(TaskState.Succeeded, second.Status);
         Assert.NotEqual(outcome.Worktree, second.Worktree);
-        var both = await exec.RunAsync(DevContainer, ["sh", "-c", "test -f \"$1/hello.txt\" && test ! -e \"$2/hello.txt\" && git -C \"$2\" rev-parse --abbrev-ref HEAD", "t", outcome.Worktree!, second.Worktree!], cancellationToken: cts.Token);
-        Assert.Equal("dev/issue-2", both.Stdout.Trim());
+        Assert.Contains(await fixture.Store.GetEventsAsync(secondTask.Id, 0, cts.Token), e => e.Type == "user/tool_result" && e.Data.Contains("dev/issue-2", StringComparison.Ordinal));
 
-        var leaked = await exec.RunAsync(DevContainer, ["sh", "-c", "grep -rlF -e \"$NEEDLE\" /state /home/claude /tmp 2>/dev/null; true"], [$"NEEDLE={fixture.DevToken}"], cancellationToken: cts.Token);
+        // The token is handed only to the service's own git in the agent's container, and is nowhere in it afterwards.
+        var leaked = await fixture.Runtime.ExecAsync(DevContainer, ["sh", "-c", "grep -rlF -e \"$NEEDLE\" /state /home/claude /tmp 2>/dev/null; true"], [$"NEEDLE={fixture.DevToken}"], cancellationToken: cts.Token);
         Assert.Equal("", leaked.Stdout);
 
         var stored = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
         Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(e => e.Seq));
-        Assert.Equal("runner/worktree", stored[0].Type);
+        Assert.Equal("runner/sandbox", stored[0].Type);
+        Assert.Contains(stored, e => e.Type == "runner/checkout");
         Assert.Contains(stored, e => e.Type == "system/init");
         Assert.Contains(stored, e => e.Type == "assistant" && e.Data.Contains("\"tool_use\"", StringComparison.Ordinal));
         Assert.Contains(stored, e => e.Type == "user/tool_result" && e.Data.Contains("committed", StringComparison.Ordinal));
-        Assert.Equal("result", stored[^2].Type);
+        Assert.Contains(stored, e => e.Type == "result");
+        Assert.Equal("runner/sandbox-removed", stored[^2].Type);
         Assert.Equal("runner/outcome", stored[^1].Type);
     }
 
     [SkippableFact]
-    public async Task Run_SecondPromptOnSameThread_ResumesTheSession()
+    public async Task Run_SecondPromptOnSameThread_ResumesInANewSandbox_WithOnlyThatThreadsTranscript()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
@@ -70,10 +77,14 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         fixture.Git.RequiredToken = null;
         var marker = "remember-" + Guid.NewGuid().ToString("N")[..8];
         fixture.Model.Enqueue(ScriptedTurn.Text("Noted."));
-        var (_, first) = await RunAsync(repo, "pr-7", $"Please remember {marker}.", cts.Token);
+        var (firstTask, first) = await RunAsync(repo, "pr-7", $"Please remember {marker}.", cts.Token);
+        fixture.Model.Enqueue(ScriptedTurn.Text("Other thread."));
+        var (_, other) = await RunAsync(repo, "pr-8", "Another thread of the same agent.", cts.Token);
         var before = fixture.Model.ConversationRequests.Count;
 
-        fixture.Model.Enqueue(ScriptedTurn.Text($"You asked me to remember {marker}."));
+        fixture.Model.Enqueue(
+            ScriptedTurn.Bash("find \"$CLAUDE_CONFIG_DIR/projects\" -name '*.jsonl' | sed 's|.*/||' | sort | tr '\\n' ' '"),
+            ScriptedTurn.Text($"You asked me to remember {marker}."));
         var (task, second) = await RunAsync(repo, "pr-7", "What did I ask you to remember?", cts.Token);
 
         Assert.Equal(TaskState.Succeeded, first.Status);
@@ -86,6 +97,14 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.True(resumed.MessageCount >= 3, $"the resumed request carried {resumed.MessageCount} messages");
         var history = await fixture.Store.GetHistoryAsync(task.Id, cts.Token);
         Assert.Contains(history, h => h.Reason.StartsWith($"resuming session {first.SessionId}", StringComparison.Ordinal));
+
+        // A new sandbox, holding this thread's transcript and no other.
+        var events = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
+        var sandboxes = new[] { firstTask.Id, task.Id }.Select(SandboxName).ToList();
+        Assert.NotEqual(sandboxes[0], sandboxes[1]);
+        var listing = events.Single(e => e.Type == "user/tool_result").Data;
+        Assert.Contains($"{first.SessionId}.jsonl", listing, StringComparison.Ordinal);
+        Assert.DoesNotContain($"{other.SessionId}.jsonl", listing, StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -97,8 +116,11 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         fixture.Git.RequiredToken = null;
         fixture.Model.Enqueue(ScriptedTurn.Text("first"));
         var (_, first) = await RunAsync(repo, "issue-9", "one", cts.Token);
-        var removed = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["sh", "-c", "find /state/claude/projects -name \"$1.jsonl\" -delete", "rm", first.SessionId!], cancellationToken: cts.Token);
-        Assert.True(removed.Succeeded, removed.Stderr);
+        var key = RepositoryKey(repo);
+        var kept = await fixture.Store.GetTranscriptAsync("dev", key, "issue-9", cts.Token);
+        Assert.Equal(first.SessionId, kept!.SessionId);
+        Assert.Contains("\"one\"", System.Text.Encoding.UTF8.GetString(kept.Data), StringComparison.Ordinal);
+        await fixture.Store.SaveTranscriptAsync(kept with { SessionId = Guid.NewGuid().ToString() }, cts.Token);
 
         fixture.Model.Enqueue(ScriptedTurn.Text("second"));
         var (task, second) = await RunAsync(repo, "issue-9", "two", cts.Token);
@@ -107,7 +129,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.False(second.Resumed);
         Assert.NotEqual(first.SessionId, second.SessionId);
         var history = await fixture.Store.GetHistoryAsync(task.Id, cts.Token);
-        Assert.Contains(history, h => h.Reason.Contains("cannot be resumed (its transcript is gone", StringComparison.Ordinal) && h.Reason.Contains(second.SessionId!, StringComparison.Ordinal));
+        Assert.Contains(history, h => h.Reason.Contains("cannot be resumed (the service holds no transcript of it)", StringComparison.Ordinal) && h.Reason.Contains(second.SessionId!, StringComparison.Ordinal));
         Assert.Equal(second.SessionId, (await fixture.Store.GetSessionAsync("dev", RepositoryKey(repo), "issue-9", cts.Token))!.SessionId);
     }
 
@@ -127,7 +149,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.Contains("no output for 5s (agents.dev.runner.idle_timeout)", outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(0, outcome.LeftoverProcesses);
         Assert.Equal(baseline, await ProcessesAsync(cts.Token));
-        Assert.Empty(await TaskProcessesAsync(task.Id, cts.Token));
+        Assert.Null(await fixture.Runtime.InspectAsync(SandboxName(task.Id), cts.Token));
         Assert.Contains((await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)), e => e.Type == "runner/stopping" && e.Data.Contains("Idle", StringComparison.Ordinal));
     }
 
@@ -139,12 +161,12 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         var repo = await NewRepositoryAsync();
         fixture.Git.RequiredToken = null;
         var baseline = await ProcessesAsync(cts.Token);
-        fixture.Model.Enqueue(ScriptedTurn.Bash("mkfifo \"$TMPDIR/a\" \"$TMPDIR/b\" && (cat \"$TMPDIR/a\" &) && cat \"$TMPDIR/b\"; echo never"));
+        fixture.Model.Enqueue(ScriptedTurn.Bash("mkfifo /tmp/a /tmp/b && (cat /tmp/a &) && cat /tmp/b; echo never"));
         var task = await NewTaskAsync(repo, "issue-cancel", "Wait a long time.", cts.Token);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
 
         var run = fixture.Runner().RunAsync(task, cancel.Token);
-        while ((await TaskProcessesAsync(task.Id, cts.Token)).Count < 3 || !(await ProcessesAsync(cts.Token)).Any(p => p.Contains("cat /tmp/claude-hooks/", StringComparison.Ordinal) && p.EndsWith("/b", StringComparison.Ordinal)))
+        while (!(await TaskProcessesAsync(task.Id, cts.Token)).Any(p => p.EndsWith("cat /tmp/b", StringComparison.Ordinal)))
         {
             if (run.IsCompleted)
             {
@@ -161,8 +183,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.Equal(TaskState.Cancelled, outcome.Status);
         Assert.Equal(0, outcome.LeftoverProcesses);
         Assert.Equal(baseline, await ProcessesAsync(cts.Token));
-        var temp = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["sh", "-c", "ls -A /tmp/claude-hooks"], cancellationToken: cts.Token);
-        Assert.DoesNotContain(AgentRunner.TaskKey(task.Id), temp.Stdout, StringComparison.Ordinal);
+        Assert.Null(await fixture.Runtime.InspectAsync(SandboxName(task.Id), cts.Token));
     }
 
     [SkippableFact]
@@ -226,9 +247,16 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
     private Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken) => fixture.DevProcessesAsync(cancellationToken);
 
+    private string SandboxName(string taskId) => ResourceNames.Sandbox(fixture.Prefix, "dev", ResourceNames.TaskKey(taskId));
+
+    /// <summary>The commands running in the task's sandbox, as the engine lists them (none when it has no sandbox).</summary>
     private async Task<IReadOnlyList<string>> TaskProcessesAsync(string taskId, CancellationToken cancellationToken)
     {
-        var pids = await new AgentExec(fixture.Docker).RunAsync(DevContainer, ["/usr/local/bin/agent-task", "pids", AgentRunner.TaskKey(taskId)], cancellationToken: cancellationToken);
-        return pids.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (await fixture.Runtime.InspectAsync(SandboxName(taskId), cancellationToken) is not { State.Running: true })
+        {
+            return [];
+        }
+
+        return (await fixture.Runtime.ProcessesAsync(SandboxName(taskId), cancellationToken)).Select(p => p.Command).ToList();
     }
 }

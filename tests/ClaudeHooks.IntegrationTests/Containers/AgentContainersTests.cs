@@ -20,6 +20,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         var before = await ListAsync(cts.Token);
         var results = await fixture.Reconciler().UpAsync(fixture.Config.Agents, cts.Token);
         var after = await ListAsync(cts.Token);
+        var state = await fixture.Docker.Volumes.InspectAsync($"{fixture.Prefix}-dev-state", cts.Token);
 
         Assert.Equal(["boss", "dev", "reviewer"], before.Select(c => c.Labels[ResourceNames.AgentLabel]).Order());
         Assert.All(before, c => Assert.Equal("running", c.State));
@@ -27,7 +28,8 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         Assert.All(results, r => Assert.Contains("already running, adopted", r, StringComparison.Ordinal));
         Assert.Contains($"/{fixture.Prefix}-dev", after.Single(c => c.Labels[ResourceNames.AgentLabel] == "dev").Names);
 
-        var volumes = (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes.Select(v => v.Name).Order();
+        var volumes = (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes!
+            .Where(v => !ResourceNames.IsSandbox(v.Labels)).Select(v => v.Name).Order();
         Assert.Equal(
             new[] { "boss", "dev", "reviewer" }.SelectMany(a => new[] { $"{fixture.Prefix}-{a}-home", $"{fixture.Prefix}-{a}-state" }).Order(),
             volumes);
@@ -35,8 +37,29 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         Assert.Equal(3, networks.Count);
 
         var dev = await fixture.Docker.Containers.InspectContainerAsync($"{fixture.Prefix}-dev", cts.Token);
-        Assert.Equal(RestartPolicyKind.UnlessStopped, dev.HostConfig.RestartPolicy.Name);
+        Assert.Equal(RestartPolicyKind.UnlessStopped, dev.HostConfig!.RestartPolicy!.Name);
         Assert.Equal($"{fixture.Prefix}-dev-net", dev.HostConfig.NetworkMode);
+        Assert.Equal(ResourceNames.MaintenanceUser, dev.Config!.User);
+        Assert.Equal(ResourceNames.StateLayout, state.Labels![ResourceNames.LayoutLabel]);
+    }
+
+    [SkippableFact]
+    public async Task Up_StateVolumeOfTheOldLayout_IsReplacedByAnEmptyCache()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var reviewer = fixture.Config.Find("reviewer")!;
+        var volume = $"{fixture.Prefix}-reviewer-state";
+        await fixture.Docker.Containers.RemoveContainerAsync($"{fixture.Prefix}-reviewer", new ContainerRemoveParameters { Force = true }, cts.Token);
+        await fixture.Docker.Volumes.RemoveAsync(volume, force: true, cts.Token);
+        await fixture.Docker.Volumes.CreateAsync(new VolumesCreateParameters { Name = volume, Labels = ResourceNames.Labels(fixture.Prefix, "reviewer") }, cts.Token);
+
+        var result = Assert.Single(await fixture.Reconciler().UpAsync([reviewer], cts.Token));
+
+        Assert.Contains("had the old layout", result, StringComparison.Ordinal);
+        Assert.Equal(ResourceNames.StateLayout, (await fixture.Docker.Volumes.InspectAsync(volume, cts.Token)).Labels![ResourceNames.LayoutLabel]);
+        var owner = await fixture.Runtime.ExecAsync($"{fixture.Prefix}-reviewer", ["stat", "-c", "%U", "/state/cache"], cancellationToken: cts.Token);
+        Assert.Equal(ResourceNames.MaintenanceUser, owner.Stdout.Trim());
     }
 
     [SkippableFact]
@@ -64,19 +87,19 @@ public sealed class AgentContainersTests(DockerFixture fixture)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
-        var exec = new AgentExec(fixture.Docker);
+        var exec = fixture.Runtime;
         var marker = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var container = $"{fixture.Prefix}-dev";
-        var write = await exec.RunAsync(container, ["sh", "-c", $"echo {marker} > /state/claude/marker && mkdir -p /state/worktrees/x && echo {marker} > /state/worktrees/x/f"], cancellationToken: cts.Token);
+        var write = await exec.ExecAsync(container, ["sh", "-c", $"mkdir -p /state/cache/x && echo {marker} > /state/cache/x/f"], cancellationToken: cts.Token);
         Assert.True(write.Succeeded, write.Stderr);
         var before = await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token);
 
         await fixture.Reconciler().RebuildAsync([fixture.Config.Find("dev")!], cts.Token);
 
         var after = await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token);
-        var read = await exec.RunAsync(container, ["sh", "-c", "cat /state/claude/marker /state/worktrees/x/f"], cancellationToken: cts.Token);
+        var read = await exec.ExecAsync(container, ["sh", "-c", "cat /state/cache/x/f && rm -r /state/cache/x"], cancellationToken: cts.Token);
         Assert.NotEqual(before.ID, after.ID);
-        Assert.Equal($"{marker}\n{marker}\n", read.Stdout);
+        Assert.Equal($"{marker}\n", read.Stdout);
     }
 
     [SkippableFact]
@@ -86,12 +109,17 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         using var cts = new CancellationTokenSource(Timeout);
         var tokensBefore = fixture.Config.Agents.Select(a => File.ReadAllText(fixture.Paths.TokenFile(a.Name))).ToList();
 
-        var findings = await new ContainerAuditor(fixture.Docker, fixture.Config, fixture.Paths).AuditAsync(fixture.Config.Agents, "stand-in-" + fixture.Prefix, cts.Token);
+        var findings = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>()).AuditAsync(fixture.Config.Agents, "stand-in-" + fixture.Prefix, cts.Token);
 
         Assert.All(findings, f => Assert.True(f.Passed, $"{f.Agent} {f.Check}: {f.Detail}"));
         Assert.Equal(3, findings.Select(f => f.Agent).Distinct().Count());
         Assert.Contains(findings, f => f.Check == "token not in filesystem");
-        Assert.Contains(findings, f => f.Check == "empty home");
+        Assert.Contains(findings, f => f.Check == "sandbox empty home");
+        Assert.Contains(findings, f => f.Check == "cache not writable by the agent");
+        Assert.Contains(findings, f => f.Check == "sandbox cache read-only");
+        Assert.Contains(findings, f => f.Check == "Claude policy is the service's");
+        Assert.Contains(findings, f => f.Check == "agent container runs only its init");
+        Assert.Contains(findings, f => f.Check == "no sandbox outlives its task");
         Assert.Equal(tokensBefore, fixture.Config.Agents.Select(a => File.ReadAllText(fixture.Paths.TokenFile(a.Name))));
     }
 
@@ -110,7 +138,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         await fixture.Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cts.Token);
         try
         {
-            var findings = await new ContainerAuditor(fixture.Docker, fixture.Config, fixture.Paths).AuditAsync([reviewer], standIn, cts.Token);
+            var findings = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>()).AuditAsync([reviewer], standIn, cts.Token);
 
             var failed = findings.Where(f => !f.Passed).Select(f => f.Check).ToList();
             Assert.Contains("secrets in container config", failed);
@@ -121,7 +149,39 @@ public sealed class AgentContainersTests(DockerFixture fixture)
             await fixture.Reconciler().RebuildAsync([reviewer], CancellationToken.None);
         }
 
-        var clean = await new ContainerAuditor(fixture.Docker, fixture.Config, fixture.Paths).AuditAsync([reviewer], standIn, cts.Token);
+        var clean = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>()).AuditAsync([reviewer], standIn, cts.Token);
+        Assert.All(clean, f => Assert.True(f.Passed, $"{f.Check}: {f.Detail}"));
+    }
+
+    [SkippableFact]
+    public async Task Audit_FailsOn_ASandboxOutlivingItsTask_AWritableCache_AndAPlantedSettingsFile()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var dev = fixture.Config.Find("dev")!;
+        var container = $"{fixture.Prefix}-dev";
+        var auditor = new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>());
+        var stray = await fixture.Sandboxes.AcquireAsync(dev, "t-ended-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), cts.Token);
+        try
+        {
+            var open = await fixture.Runtime.ExecAsync(container, ["sh", "-c", "mkdir -p /state/cache/open && chmod 0777 /state/cache/open"], cancellationToken: cts.Token);
+            var plant = await fixture.Runtime.ExecAsync(container, ["sh", "-c", "mkdir -p /home/claude/.claude && echo '{\"hooks\":{}}' > /home/claude/.claude/settings.json"], user: "claude", cancellationToken: cts.Token);
+            Assert.True(open.Succeeded && plant.Succeeded, open.Stderr + plant.Stderr);
+
+            var failed = (await auditor.AuditAsync([dev], null, cts.Token)).Where(f => !f.Passed).ToList();
+
+            Assert.Contains(failed, f => f.Check == "no sandbox outlives its task" && f.Detail.Contains(stray.Name, StringComparison.Ordinal));
+            Assert.Contains(failed, f => f.Check == "cache not writable by the agent" && f.Detail.Contains("/state/cache/open", StringComparison.Ordinal));
+            Assert.Contains(failed, f => f.Check == "no Claude settings in the agent's volumes" && f.Detail.Contains("/home/claude/.claude", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await fixture.Sandboxes.ReleaseAsync(stray);
+            await fixture.Runtime.ExecAsync(container, ["rm", "-rf", "/state/cache/open"], cancellationToken: CancellationToken.None);
+            await fixture.Runtime.ExecAsync(container, ["rm", "-rf", "/home/claude/.claude"], user: "claude", cancellationToken: CancellationToken.None);
+        }
+
+        var clean = await auditor.AuditAsync([dev], null, cts.Token);
         Assert.All(clean, f => Assert.True(f.Passed, $"{f.Check}: {f.Detail}"));
     }
 
@@ -130,11 +190,12 @@ public sealed class AgentContainersTests(DockerFixture fixture)
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
-        var exec = new AgentExec(fixture.Docker);
-        var container = $"{fixture.Prefix}-boss";
-        var inside = "/state/claude/.credentials.json";
-        var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State.StartedAt;
-        var before = await exec.RunAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
+        var exec = fixture.Runtime;
+        var sandbox = await fixture.Sandboxes.AcquireAsync(fixture.Config.Find("boss")!, "t-credentials", cts.Token);
+        var container = sandbox.Id;
+        var inside = "/run/claude-credentials/.credentials.json";
+        var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State!.StartedAt;
+        var before = await exec.ExecAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
 
         var refreshed = """{"claudeAiOauth":{"accessToken":"refreshed-""" + fixture.Prefix + "\"}}";
         var target = Path.Combine(fixture.CredentialsDirectory, ".credentials.json");
@@ -142,9 +203,9 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         AgentSandbox.WriteSecret(temporary, refreshed, AgentSandbox.ContainerUid);
         File.Move(temporary, target, overwrite: true);
 
-        var after = await exec.RunAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
+        var after = await exec.ExecAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
         var hostInode = await HostInodeAsync(target);
-        var startedAfter = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State.StartedAt;
+        var startedAfter = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State!.StartedAt;
 
         Assert.True(before.Succeeded, before.Stderr);
         Assert.EndsWith(DockerFixture.StandInCredentials, before.Stdout.Trim(), StringComparison.Ordinal);
@@ -154,7 +215,8 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         Assert.Equal(hostInode, inodeAfter);
         Assert.Equal(startedBefore, startedAfter);
 
-        var write = await exec.RunAsync(container, ["sh", "-c", $"echo x > {inside}"], cancellationToken: cts.Token);
+        var write = await exec.ExecAsync(container, ["sh", "-c", $"echo x > {inside}"], cancellationToken: cts.Token);
+        await fixture.Sandboxes.ReleaseAsync(sandbox);
         Assert.False(write.Succeeded);
         Assert.Contains("Read-only file system", write.Stderr, StringComparison.Ordinal);
     }
@@ -166,24 +228,26 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         using var cts = new CancellationTokenSource(Timeout);
         var dev = fixture.Config.Find("dev")!;
         var credentials = new AgentCredentials(fixture.Config, fixture.Paths);
-        var exec = new AgentExec(fixture.Docker);
+        var exec = fixture.Runtime;
         var container = $"{fixture.Prefix}-dev";
         var tokenFile = fixture.Paths.TokenFile("dev");
         var original = await File.ReadAllTextAsync(tokenFile, cts.Token);
-        var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State.StartedAt;
+        var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State!.StartedAt;
         try
         {
             AgentSandbox.WriteSecret(tokenFile, "rotation-one-" + fixture.Prefix);
-            var first = await exec.RunAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.ExecEnvironment(dev, includeForgeToken: true), cancellationToken: cts.Token);
+            var first = await exec.ExecAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.MaintenanceEnvironment(dev, null), cancellationToken: cts.Token);
             AgentSandbox.WriteSecret(tokenFile, "rotation-two-" + fixture.Prefix);
-            var second = await exec.RunAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.ExecEnvironment(dev, includeForgeToken: true), cancellationToken: cts.Token);
-            var withoutToken = await exec.RunAsync(container, ["sh", "-c", "printf %s \"${FORGE_TOKEN:-none}\""], cancellationToken: cts.Token);
+            var second = await exec.ExecAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.MaintenanceEnvironment(dev, null), cancellationToken: cts.Token);
+            var withoutToken = await exec.ExecAsync(container, ["sh", "-c", "printf %s \"${FORGE_TOKEN:-none}\""], cancellationToken: cts.Token);
+            var agentRun = credentials.RunEnvironment(dev);
             var inspect = await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token);
 
             Assert.Equal("rotation-one-" + fixture.Prefix, first.Stdout);
             Assert.Equal("rotation-two-" + fixture.Prefix, second.Stdout);
             Assert.Equal("none", withoutToken.Stdout);
-            Assert.Equal(startedBefore, inspect.State.StartedAt);
+            Assert.DoesNotContain(agentRun, e => e.Contains("rotation-", StringComparison.Ordinal));
+            Assert.Equal(startedBefore, inspect.State!.StartedAt);
             Assert.DoesNotContain("rotation-", JsonSerializer.Serialize(inspect), StringComparison.Ordinal);
         }
         finally
@@ -193,46 +257,38 @@ public sealed class AgentContainersTests(DockerFixture fixture)
     }
 
     [SkippableFact]
-    public async Task ForkBomb_HitsPidsLimit_WhileOtherAgentsStayResponsive()
+    public async Task ForkBomb_InASandbox_HitsPidsLimit_WhileTheAgentsStayResponsive_AndGoesWithTheSandbox()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
-        var dev = $"{fixture.Prefix}-dev";
-        var exec = await fixture.Docker.Exec.ExecCreateContainerAsync(dev, new ContainerExecCreateParameters
-        {
-            Cmd = ["bash", "-c", "bomb() { bomb | bomb & }; bomb"],
-            User = "claude",
-            AttachStdout = true,
-            AttachStderr = true,
-        }, cts.Token);
-        using var bombOutput = await fixture.Docker.Exec.StartAndAttachContainerExecAsync(exec.ID, tty: false, cts.Token);
+        var sandbox = await fixture.Sandboxes.AcquireAsync(fixture.Config.Find("dev")!, "t-forkbomb", cts.Token);
+        using var bomb = await fixture.Runtime.StartStreamingAsync(sandbox.Id, ["bash", "-c", "bomb() { bomb | bomb & }; bomb"], new ExecOptions(User: "claude"), cts.Token);
+        bomb.Stream.CloseWrite();
+        SandboxEnd end;
+        ulong peak = 0;
         try
         {
-            ulong peak = 0;
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (peak < (ulong)DockerFixture.DevPidsLimit - 2 && DateTime.UtcNow < deadline)
             {
-                peak = Math.Max(peak, await PidsAsync(dev, cts.Token));
+                peak = Math.Max(peak, await PidsAsync(sandbox.Id, cts.Token));
                 await Task.Delay(200, cts.Token);
             }
 
             var others = await Task.WhenAll(
-                new AgentExec(fixture.Docker).RunAsync($"{fixture.Prefix}-reviewer", ["sh", "-c", "echo alive"], cancellationToken: cts.Token),
-                new AgentExec(fixture.Docker).RunAsync($"{fixture.Prefix}-boss", ["sh", "-c", "echo alive"], cancellationToken: cts.Token));
-            var pids = await PidsAsync(dev, cts.Token);
-
-            Assert.InRange(peak, (ulong)DockerFixture.DevPidsLimit - 2, (ulong)DockerFixture.DevPidsLimit);
-            Assert.InRange(pids, 0UL, (ulong)DockerFixture.DevPidsLimit);
+                fixture.Runtime.ExecAsync($"{fixture.Prefix}-dev", ["sh", "-c", "echo alive"], cancellationToken: cts.Token),
+                fixture.Runtime.ExecAsync($"{fixture.Prefix}-reviewer", ["sh", "-c", "echo alive"], cancellationToken: cts.Token));
             Assert.All(others, r => Assert.Equal("alive\n", r.Stdout));
         }
         finally
         {
-            await fixture.Docker.Containers.KillContainerAsync(dev, new ContainerKillParameters(), CancellationToken.None);
-            await fixture.Reconciler().UpAsync([fixture.Config.Find("dev")!], CancellationToken.None);
+            end = await fixture.Sandboxes.ReleaseAsync(sandbox);
         }
 
-        var recovered = await new AgentExec(fixture.Docker).RunAsync(dev, ["sh", "-c", "echo back"], cancellationToken: cts.Token);
-        Assert.Equal("back\n", recovered.Stdout);
+        Assert.InRange(peak, (ulong)DockerFixture.DevPidsLimit - 2, (ulong)DockerFixture.DevPidsLimit);
+        Assert.True(end.KilledProcesses > 10, $"{end.KilledProcesses} processes were killed with the sandbox");
+        Assert.Equal(0, end.LeftoverProcesses);
+        Assert.Null(await fixture.Runtime.InspectAsync(sandbox.Id, cts.Token));
     }
 
     private async Task<ulong> PidsAsync(string container, CancellationToken cancellationToken)
@@ -247,8 +303,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         return stats?.PidsStats?.Current ?? 0;
     }
 
-    private async Task<IList<ContainerListResponse>> ListAsync(CancellationToken cancellationToken) =>
-        await fixture.Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ResourceNames.Filter(fixture.Prefix) }, cancellationToken);
+    private Task<IList<ContainerListResponse>> ListAsync(CancellationToken cancellationToken) => fixture.Reconciler().FindAsync(null, cancellationToken);
 
     private static async Task<string> HostInodeAsync(string path)
     {

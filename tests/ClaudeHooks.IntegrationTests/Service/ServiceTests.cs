@@ -104,7 +104,7 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         var (repo, _) = await NewRepositoryAsync();
         fixture.Git.RequiredToken = null;
         var baseline = await ProcessesAsync(cts.Token);
-        fixture.Model.EnqueueFor("cancel-marker", ScriptedTurn.Bash("mkfifo \"$TMPDIR/wait\" && cat \"$TMPDIR/wait\""));
+        fixture.Model.EnqueueFor("cancel-marker", ScriptedTurn.Bash("mkfifo /tmp/wait && cat /tmp/wait"));
 
         var id = await SubmitAsync(service, new { agent = "dev", repo, prompt = "cancel-marker", thread = "issue-31" });
         await WaitForProcessAsync("wait", cts.Token);
@@ -114,6 +114,7 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         Assert.Equal("cancelled", task.GetProperty("state").GetString());
         Assert.Equal(baseline, await ProcessesAsync(cts.Token));
+        Assert.DoesNotContain(await fixture.SandboxNamesAsync(cts.Token), n => n.EndsWith(id, StringComparison.Ordinal));
         using var again = await service.Client.PostAsync($"task/{id}/cancel", null, cts.Token);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
@@ -127,12 +128,14 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         var (repo, _) = await NewRepositoryAsync();
         fixture.Git.RequiredToken = null;
         var baseline = await ProcessesAsync(cts.Token);
-        fixture.Model.EnqueueFor("crash-marker", ScriptedTurn.Bash("mkfifo \"$TMPDIR/crash\" && cat \"$TMPDIR/crash\""), ScriptedTurn.Text("finished after recovery"));
+        fixture.Model.EnqueueFor("crash-marker", ScriptedTurn.Bash("mkfifo /tmp/crash && cat /tmp/crash"), ScriptedTurn.Text("finished after recovery"));
 
         var id = await SubmitAsync(service, new { agent = "dev", repo, prompt = "crash-marker", thread = "issue-41" });
         await WaitForProcessAsync("crash", cts.Token);
+        var before = await fixture.Runtime.InspectAsync(ClaudeHooks.Containers.ResourceNames.Sandbox(fixture.Prefix, "dev", id), cts.Token);
         await service.KillAsync();
-        Assert.Contains(await ProcessesAsync(cts.Token), p => p.EndsWith("/crash", StringComparison.Ordinal));
+        Assert.Contains(await SandboxProcessesAsync(cts.Token), p => p.EndsWith("/crash", StringComparison.Ordinal));
+        var stale = (await fixture.SandboxNamesAsync(cts.Token)).ToList();
 
         var restarted = await StartAsync();
         var task = await WaitForEndAsync(restarted, id, cts.Token);
@@ -141,8 +144,14 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         Assert.Equal(2, task.GetProperty("attempt").GetInt32());
         var history = task.GetProperty("history").EnumerateArray().ToList();
         Assert.Single(history, h => h.GetProperty("to").GetString() == "succeeded");
-        Assert.Contains(history, h => h.GetProperty("reason").GetString()!.Contains("expired (the service died mid-task); its leftover processes were stopped; queued again for attempt 2 of 3", StringComparison.Ordinal));
+        Assert.Contains(history, h => h.GetProperty("reason").GetString()!.Contains("expired (the service died mid-task); its sandbox was removed with every process in it; queued again for attempt 2 of 3", StringComparison.Ordinal));
         Assert.Equal(baseline, await ProcessesAsync(cts.Token));
+
+        // Nothing of the dead service's sandboxes is left: neither the task's nor its warm ones.
+        Assert.Null(await fixture.Runtime.InspectAsync(before!.ID, cts.Token));
+        var now = await fixture.SandboxNamesAsync(cts.Token);
+        Assert.Empty(now.Intersect(stale));
+        Assert.DoesNotContain(await SandboxProcessesAsync(cts.Token), p => p.EndsWith("/crash", StringComparison.Ordinal));
     }
 
     [SkippableFact]
@@ -153,7 +162,7 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         var service = await StartAsync();
         var (repo, _) = await NewRepositoryAsync();
         fixture.Git.RequiredToken = null;
-        fixture.Model.EnqueueFor("drain-marker", ScriptedTurn.Bash("mkfifo \"$TMPDIR/drain\" && cat \"$TMPDIR/drain\""), ScriptedTurn.Text("resumed after restart"));
+        fixture.Model.EnqueueFor("drain-marker", ScriptedTurn.Bash("mkfifo /tmp/drain && cat /tmp/drain"), ScriptedTurn.Text("resumed after restart"));
         fixture.Model.EnqueueFor("late-marker", ScriptedTurn.Text("late task done"));
 
         var first = await SubmitAsync(service, new { agent = "dev", repo, prompt = "drain-marker", thread = "issue-51" });
@@ -163,7 +172,7 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         var late = await SubmitAsync(service, new { agent = "dev", repo, prompt = "late-marker", thread = "issue-52" });
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the service did not exit after its drain budget");
 
-        Assert.Equal(0, service.ExitCode);
+        Assert.True(service.ExitCode == 0, service.Log);
         Assert.Contains("draining: no new tasks are claimed", service.Log, StringComparison.Ordinal);
         var restarted = await StartAsync();
         var tasks = await Task.WhenAll(WaitForEndAsync(restarted, first, cts.Token), WaitForEndAsync(restarted, late, cts.Token));
@@ -331,11 +340,14 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
 
     private async Task WaitForProcessAsync(string fifo, CancellationToken cancellationToken)
     {
-        while (!(await ProcessesAsync(cancellationToken)).Any(p => p.Contains("cat ", StringComparison.Ordinal) && p.EndsWith($"/{fifo}", StringComparison.Ordinal)))
+        while (!(await SandboxProcessesAsync(cancellationToken)).Any(p => p.Contains("cat ", StringComparison.Ordinal) && p.EndsWith($"/{fifo}", StringComparison.Ordinal)))
         {
             await Task.Delay(200, cancellationToken);
         }
     }
 
+    /// <summary>What runs in the dev agent's own container: its init and nothing else, whatever the tasks do.</summary>
     private Task<IReadOnlyList<string>> ProcessesAsync(CancellationToken cancellationToken) => fixture.DevProcessesAsync(cancellationToken);
+
+    private Task<IReadOnlyList<string>> SandboxProcessesAsync(CancellationToken cancellationToken) => fixture.SandboxProcessesAsync("dev", cancellationToken);
 }

@@ -16,7 +16,7 @@ public sealed class ClaudeCommandLineTests
         Assert.Equal(
             [
                 "claude", "-p", "--output-format=stream-json", "--verbose", $"--session-id={Session}", "--max-turns=25",
-                "--permission-mode=acceptEdits", "--max-budget-usd=2.5", "--allowedTools=Read,Bash(git log:*)", "--disallowedTools=WebFetch",
+                "--permission-mode=acceptEdits", "--setting-sources=", "--strict-mcp-config", """--mcp-config={"mcpServers":{}}""", "--max-budget-usd=2.5", "--allowedTools=Read,Bash(git log:*)", "--disallowedTools=WebFetch",
                 "--model=sonnet", "--append-system-prompt=Be careful.\nUse \"quotes\" and $vars.",
             ],
             argv);

@@ -37,7 +37,7 @@ public sealed class AgentCredentialsTests : IDisposable
         Assert.Contains("FORGE_TOKEN=second", after);
         Assert.Contains("CLAUDE_CODE_OAUTH_TOKEN=oauth-1", after);
         Assert.Contains("ANTHROPIC_BASE_URL=http://10.0.0.1:9000", after);
-        Assert.Contains("CLAUDE_CONFIG_DIR=/state/claude", after);
+        Assert.Contains("CLAUDE_CONFIG_DIR=/home/claude/.claude", after);
     }
 
     [Fact]

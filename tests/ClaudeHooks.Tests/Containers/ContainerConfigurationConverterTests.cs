@@ -23,10 +23,10 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         var config = Parse("""{ "container_prefix": "t1", "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
 
         var create = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0]));
-        var host = create.HostConfig;
+        var host = create.HostConfig!;
 
         Assert.Equal("t1-dev", create.Name);
-        Assert.Equal("claude", create.User);
+        Assert.Equal(ResourceNames.MaintenanceUser, create.User);
         Assert.Equal(["ALL"], host.CapDrop);
         Assert.Empty(host.CapAdd);
         Assert.Equal(["no-new-privileges:true"], host.SecurityOpt);
@@ -40,15 +40,45 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         Assert.Equal("t1-dev-net", host.NetworkMode);
         Assert.Empty(host.PortBindings);
         Assert.False(host.PublishAllPorts);
-        Assert.Equal(RestartPolicyKind.UnlessStopped, host.RestartPolicy.Name);
-        Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs["/tmp"], StringComparison.Ordinal);
-        Assert.Equal(["volume:t1-dev-state:/state:rw", "volume:t1-dev-home:/home/claude:rw"], host.Mounts.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly ? "ro" : "rw")}"));
-        Assert.DoesNotContain(host.Mounts, m => m.Source.Contains("docker.sock", StringComparison.Ordinal));
+        Assert.Equal(RestartPolicyKind.UnlessStopped, host.RestartPolicy!.Name);
+        Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs!["/tmp"], StringComparison.Ordinal);
+        Assert.Equal(["volume:t1-dev-state:/state:rw", "volume:t1-dev-home:/home/claude:rw"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
+        Assert.DoesNotContain(host.Mounts!, m => (m.Source ?? "").Contains("docker.sock", StringComparison.Ordinal));
+        Assert.Null(create.Healthcheck);
         Assert.Equal("true", create.Labels[ResourceNames.ManagedLabel]);
         Assert.Equal("t1", create.Labels[ResourceNames.PrefixLabel]);
         Assert.Equal("dev", create.Labels[ResourceNames.AgentLabel]);
         Assert.Equal("dev", create.Labels[ResourceNames.RoleLabel]);
         Assert.Equal(16, create.Labels[ResourceNames.SpecHashLabel].Length);
+    }
+
+    [Fact]
+    public void ToCreateParameters_Sandbox_HasTheAgentsHardening_AReadOnlyCache_AndNothingThatOutlivesIt()
+    {
+        var config = Parse("""{ "container_prefix": "t1", "agents": { "dev": { "role": "dev", "forge_user": "d", "container": { "pids": 64, "memory": "1g", "runtime": "runsc" } } } }""");
+        var agent = config.Agents[0];
+
+        var create = ContainerConfigurationConverter.ToCreateParameters(
+            ContainerSpecFactory.CreateSandbox(config, agent, "t1-dev-t1234", new Dictionary<string, string> { [ResourceNames.TaskLabel] = "t1234" }));
+        var agentHost = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, agent)).HostConfig!;
+        var host = create.HostConfig!;
+
+        Assert.Equal("t1-dev-t1234", create.Name);
+        Assert.Equal("claude", create.User);
+        Assert.Equal(RestartPolicyKind.No, host.RestartPolicy!.Name);
+        Assert.Equal(["NONE"], create.Healthcheck!.Test);
+        Assert.Equal(agentHost.CapDrop, host.CapDrop);
+        Assert.Equal(agentHost.SecurityOpt, host.SecurityOpt);
+        Assert.Equal((agentHost.PidsLimit, agentHost.Memory, agentHost.MemorySwap, agentHost.NanoCPUs, agentHost.Runtime, agentHost.NetworkMode, agentHost.ReadonlyRootfs),
+            (host.PidsLimit, host.Memory, host.MemorySwap, host.NanoCPUs, host.Runtime, host.NetworkMode, host.ReadonlyRootfs));
+        Assert.Equal(["volume:t1-dev-state:/state:ro", "volume::/work:rw"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
+        Assert.Equal(ResourceNames.SandboxKind, host.Mounts![1].VolumeOptions!.Labels![ResourceNames.KindLabel]);
+        Assert.Equal($"rw,nosuid,nodev,size={512L << 20},uid=1000,gid=1000,mode=0700", host.Tmpfs!["/home/claude"]);
+        Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs!["/tmp"], StringComparison.Ordinal);
+        Assert.Contains("CLAUDE_CONFIG_DIR=/home/claude/.claude", create.Env);
+        Assert.Equal(ResourceNames.SandboxKind, create.Labels[ResourceNames.KindLabel]);
+        Assert.Equal("t1234", create.Labels[ResourceNames.TaskLabel]);
+        Assert.Equal("dev", create.Labels[ResourceNames.AgentLabel]);
     }
 
     [Fact]
@@ -60,7 +90,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
               "cap_add": ["NET_BIND_SERVICE"], "no_new_privileges": false, "seccomp": "unconfined", "read_only_rootfs": false, "tmp_size": "64m" } } } }
             """);
 
-        var host = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig;
+        var host = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig!;
 
         Assert.Equal(1L << 30, host.Memory);
         Assert.Equal(2L << 30, host.MemorySwap);
@@ -71,17 +101,19 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         Assert.Equal(["NET_BIND_SERVICE"], host.CapAdd);
         Assert.Equal(["seccomp=unconfined"], host.SecurityOpt);
         Assert.False(host.ReadonlyRootfs);
-        Assert.EndsWith($"size={64L << 20}", host.Tmpfs["/tmp"], StringComparison.Ordinal);
+        Assert.EndsWith($"size={64L << 20}", host.Tmpfs!["/tmp"], StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ToCreateParameters_CredentialsHostPath_MountsParentDirectoryReadOnly()
+    public void ToCreateParameters_CredentialsHostPath_MountsParentDirectoryReadOnlyIntoSandboxesOnly()
     {
         var file = _home.Write("creds/dev/.credentials.json", """{"claudeAiOauth":{}}""");
         var config = Parse($$"""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_path": "{{file}}" } } } }""");
 
-        var mounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig.Mounts;
+        var mounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>())).HostConfig!.Mounts!;
+        var agentMounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig!.Mounts!;
 
+        Assert.DoesNotContain(agentMounts, m => m.Type == "bind");
         var credentials = Assert.Single(mounts, m => m.Type == "bind");
         Assert.Equal(Path.GetDirectoryName(file), credentials.Source);
         Assert.Equal(ResourceNames.CredentialsMount, credentials.Target);
@@ -95,7 +127,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         _home.Write("creds/id_ed25519", "secret");
         var config = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "creds" } } } }""");
 
-        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.Create(config, config.Agents[0]));
+        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>()));
 
         Assert.Contains("agents.dev.claude_auth.credentials_host_dir", error.Message, StringComparison.Ordinal);
         Assert.Contains("holds id_ed25519 besides .credentials.json", error.Message, StringComparison.Ordinal);
@@ -106,7 +138,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
     {
         var config = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "missing" } } } }""");
 
-        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.Create(config, config.Agents[0]));
+        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>()));
 
         Assert.Contains("does not exist; create it", error.Message, StringComparison.Ordinal);
     }
@@ -120,13 +152,16 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         _home.Write("claude-auth/dev", oauthCanary);
         var config = Parse("""{ "model": { "base_url": "http://model.local:9000" }, "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
 
-        var create = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0]));
-        var json = JsonSerializer.Serialize(create);
+        foreach (var spec in new[] { ContainerSpecFactory.Create(config, config.Agents[0]), ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>()) })
+        {
+            var create = ContainerConfigurationConverter.ToCreateParameters(spec);
+            var json = JsonSerializer.Serialize(create);
 
-        Assert.DoesNotContain(forgeCanary, json, StringComparison.Ordinal);
-        Assert.DoesNotContain(oauthCanary, json, StringComparison.Ordinal);
-        Assert.DoesNotContain(create.Env, e => e.StartsWith("FORGE_TOKEN=", StringComparison.Ordinal) || e.Contains("TOKEN", StringComparison.Ordinal) || e.Contains("API_KEY", StringComparison.Ordinal));
-        Assert.DoesNotContain(create.HostConfig.Mounts, m => m.Source.StartsWith(_paths.TokensDirectory, StringComparison.Ordinal));
+            Assert.DoesNotContain(forgeCanary, json, StringComparison.Ordinal);
+            Assert.DoesNotContain(oauthCanary, json, StringComparison.Ordinal);
+            Assert.DoesNotContain(create.Env, e => e.StartsWith("FORGE_TOKEN=", StringComparison.Ordinal) || e.Contains("TOKEN", StringComparison.Ordinal) || e.Contains("API_KEY", StringComparison.Ordinal));
+            Assert.DoesNotContain(create.HostConfig!.Mounts!, m => (m.Source ?? "").StartsWith(_paths.TokensDirectory, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -17,8 +17,16 @@ public sealed class RepositoryUrlTests
 
         Assert.Equal(key, repository.Key);
         Assert.Equal($"/state/cache/{key}.git", repository.CachePath);
-        Assert.Equal($"/state/worktrees/{key}/issue-42", repository.WorktreePath("issue-42"));
+        Assert.Equal($"/work/{key}/issue-42", repository.CheckoutPath("issue-42"));
     }
+
+    [Theory]
+    [InlineData("https://forge.example/acme/widgets.git", "forge.example")]
+    [InlineData("http://10.0.0.5:3000/acme/widgets.git", "10.0.0.5:3000")]
+    [InlineData("https://bot@forge.example:8443/acme/widgets", "forge.example:8443")]
+    [InlineData("ssh://git@forge.example:2222/acme/widgets.git", null)]
+    [InlineData("git@forge.example:acme/widgets.git", null)]
+    public void CredentialHost_IsWhatGitAsksTheHelperFor(string url, string? host) => Assert.Equal(host, RepositoryUrl.Parse(url, allowLocal: false).CredentialHost);
 
     [Theory]
     [InlineData("file:///srv/git/acme/widgets.git", "local/srv/git/acme/widgets")]

@@ -5,14 +5,18 @@ using ClaudeHooks.Workdir;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary><c>claude-hooks worktrees prune</c>: removes stale worktrees, keeping and reporting any with unpushed work.</summary>
-internal static class WorktreesCommand
+/// <summary>
+/// <c>claude-hooks cache prune</c>: removes repository caches not used for a while. Checkouts live in task
+/// sandboxes and go with them, so nothing here can touch a running task's files; a cache a task is fetching into or
+/// pushing from is skipped.
+/// </summary>
+internal static class CacheCommand
 {
     public static Command Create()
     {
         var agent = GlobalOptions.OptionalAgent();
-        var olderThan = new Option<string?>("--older-than") { Description = "Idle age that makes a worktree stale (default: workdir.stale_after)" };
-        var prune = new Command("prune", "Remove worktrees idle longer than the stale age; never one with uncommitted or unpushed work") { agent, olderThan };
+        var olderThan = new Option<string?>("--older-than") { Description = "Idle age that makes a cache stale (default: workdir.stale_after)" };
+        var prune = new Command("prune", "Remove repository caches unused for longer than the stale age; never one a running task holds") { agent, olderThan };
         prune.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
@@ -24,11 +28,10 @@ internal static class WorktreesCommand
             }
 
             var docker = await context.ConnectAsync(cancellationToken);
-            var manager = new WorktreeManager(new AgentExec(docker));
+            var cache = new RepositoryCache(new ContainerRuntime(docker));
             foreach (var agentConfig in config.Select(parse.GetValue(agent)))
             {
-                var results = await manager.CleanupAsync(ResourceNames.Container(config.ContainerPrefix, agentConfig.Name), agentConfig.Container.User, age, [], cancellationToken);
-                foreach (var result in results)
+                foreach (var result in await cache.PruneAsync(ResourceNames.Container(config.ContainerPrefix, agentConfig.Name), age, cancellationToken))
                 {
                     Console.WriteLine($"{agentConfig.Name}: {(result.Removed ? "removed" : "kept")} {result.Path}{(result.Removed ? "" : $" ({result.Detail})")}");
                 }
@@ -37,7 +40,7 @@ internal static class WorktreesCommand
             return ExitCodes.Success;
         }));
 
-        var command = new Command("worktrees", "Manage the agents' git worktrees");
+        var command = new Command("cache", "Manage the agents' repository caches");
         command.Subcommands.Add(prune);
         return command;
     }

@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using ClaudeHooks.Config;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace ClaudeHooks.Containers;
+
+/// <summary>
+/// Task sandboxes: one short-lived container per task, made from its agent's image and container spec, and
+/// removed (with its checkout volume and every process in it) when the task ends. Keeps a warm pool of started
+/// sandboxes per agent (<c>warm_sandboxes</c>) so a task does not wait for a container to start; a warm sandbox
+/// that died or runs an outdated image is removed, never used. Sandboxes left by a crash are reaped by label.
+/// </summary>
+internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsConfig config, ILogger<SandboxManager> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Sandbox>> _warm = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _filling = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Task, bool> _background = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
+
+    /// <summary>Marks the warm sandboxes this process made, so a reaper in another process (or after a crash) knows they are not its own.</summary>
+    public string PoolId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+
+    /// <summary>
+    /// A sandbox for <paramref name="taskId"/>: a warm one renamed for the task when one is ready, else a new one.
+    /// The pool is topped up in the background.
+    /// </summary>
+    public async Task<Sandbox> AcquireAsync(AgentConfig agent, string taskId, CancellationToken cancellationToken)
+    {
+        var name = ResourceNames.Sandbox(config.ContainerPrefix, agent.Name, ResourceNames.TaskKey(taskId));
+        try
+        {
+            var queue = _warm.GetOrAdd(agent.Name, _ => new ConcurrentQueue<Sandbox>());
+            while (queue.TryDequeue(out var warm))
+            {
+                if (await UsableAsync(agent, warm, cancellationToken))
+                {
+                    await runtime.Engine.Containers.RenameContainerAsync(warm.Id, new ContainerRenameParameters { NewName = name }, cancellationToken);
+                    return warm with { Name = name, TaskId = taskId };
+                }
+
+                LogDiscarded(warm.Name, agent.Name);
+                await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+            }
+
+            return await CreateAsync(agent, name, taskId, cancellationToken);
+        }
+        finally
+        {
+            Refill(agent);
+        }
+    }
+
+    /// <summary>
+    /// Ends a sandbox: counts what still runs in it besides its init (processes the task left behind), removes it
+    /// with everything in it, and checks that it is gone.
+    /// </summary>
+    public async Task<SandboxEnd> ReleaseAsync(Sandbox sandbox)
+    {
+        var killed = 0;
+        try
+        {
+            killed = (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.InitPids.Contains(p.Pid));
+        }
+        catch (DockerApiException)
+        {
+            // Not running any more (the task stopped its own init): nothing of it can still run.
+        }
+
+        await runtime.RemoveAsync(sandbox.Id, CancellationToken.None);
+        var left = await runtime.InspectAsync(sandbox.Id, CancellationToken.None) is { } still
+            ? (still.State!.Running ? (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count : 0)
+            : 0;
+        return new SandboxEnd(killed, left);
+    }
+
+    /// <summary>Fills every agent's pool to its <c>warm_sandboxes</c>, replacing warm sandboxes that died.</summary>
+    public async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        foreach (var agent in config.Agents)
+        {
+            var queue = _warm.GetOrAdd(agent.Name, _ => new ConcurrentQueue<Sandbox>());
+            var count = queue.Count;
+            for (var i = 0; i < count && queue.TryDequeue(out var warm); i++)
+            {
+                if (await UsableAsync(agent, warm, cancellationToken))
+                {
+                    queue.Enqueue(warm);
+                    continue;
+                }
+
+                LogDiscarded(warm.Name, agent.Name);
+                await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+            }
+
+            await FillAsync(agent, cancellationToken);
+        }
+    }
+
+    public int WarmCount(string agent) => _warm.TryGetValue(agent, out var queue) ? queue.Count : 0;
+
+    /// <summary>
+    /// Removes every sandbox of this prefix that is neither one of this pool's warm ones nor bound to a task in
+    /// <paramref name="liveTaskKeys"/>, and any checkout volume a crash left without its container.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReapAsync(IReadOnlySet<string> liveTaskKeys, CancellationToken cancellationToken)
+    {
+        var removed = new List<string>();
+        foreach (var container in await ListAsync(config.ContainerPrefix, cancellationToken))
+        {
+            var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID;
+            var labels = container.Labels ?? new Dictionary<string, string>();
+            var agent = labels.TryGetValue(ResourceNames.AgentLabel, out var a) ? a : "";
+            var key = name.StartsWith($"{config.ContainerPrefix}-{agent}-", StringComparison.Ordinal) ? name[(config.ContainerPrefix.Length + agent.Length + 2)..] : "";
+            var ours = labels.TryGetValue(ResourceNames.PoolLabel, out var pool) && pool == PoolId;
+            if ((ours && key.StartsWith("warm-", StringComparison.Ordinal)) || liveTaskKeys.Contains(key))
+            {
+                continue;
+            }
+
+            if (await runtime.RemoveAsync(container.ID, cancellationToken))
+            {
+                LogReaped(name);
+                removed.Add(name);
+            }
+        }
+
+        var volumes = await runtime.Engine.Volumes.ListAsync(new VolumesListParameters { Filters = DanglingSandboxVolumes() }, cancellationToken);
+        foreach (var volume in volumes.Volumes ?? [])
+        {
+            try
+            {
+                await runtime.Engine.Volumes.RemoveAsync(volume.Name, force: true, cancellationToken);
+                removed.Add($"volume {volume.Name}");
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Its sandbox is still being created or removed; the next pass takes it.
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Every sandbox of a prefix, running or not.</summary>
+    public async Task<IList<ContainerListResponse>> ListAsync(string prefix, CancellationToken cancellationToken) =>
+        await runtime.Engine.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ResourceNames.SandboxFilter(prefix) }, cancellationToken);
+
+    /// <summary>A sandbox of the agent that is not bound to any task (used by audit to look inside one); removed by the caller with <see cref="ReleaseAsync"/>.</summary>
+    public Task<Sandbox> CreateProbeAsync(AgentConfig agent, CancellationToken cancellationToken) =>
+        CreateAsync(agent, ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, "probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))), null, cancellationToken);
+
+    /// <summary>Removes the warm sandboxes; safe to call more than once (the worker and the host both do).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        await Task.WhenAll(_background.Keys);
+        foreach (var queue in _warm.Values)
+        {
+            while (queue.TryDequeue(out var warm))
+            {
+                await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+            }
+        }
+    }
+
+    private void Refill(AgentConfig agent)
+    {
+        if (agent.WarmSandboxes == 0 || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await FillAsync(agent, _stopping.Token);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception e) when (e is DockerApiException or SandboxException or HttpRequestException)
+            {
+                LogFillFailed(agent.Name, e.Message);
+            }
+        }, CancellationToken.None);
+        _background[task] = true;
+        task.ContinueWith(t => _background.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task FillAsync(AgentConfig agent, CancellationToken cancellationToken)
+    {
+        var gate = _filling.GetOrAdd(agent.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var queue = _warm.GetOrAdd(agent.Name, _ => new ConcurrentQueue<Sandbox>());
+            while (queue.Count < agent.WarmSandboxes && !cancellationToken.IsCancellationRequested)
+            {
+                var name = ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+                queue.Enqueue(await CreateAsync(agent, name, null, cancellationToken));
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<bool> UsableAsync(AgentConfig agent, Sandbox sandbox, CancellationToken cancellationToken)
+    {
+        var inspect = await runtime.InspectAsync(sandbox.Id, cancellationToken);
+        if (inspect is not { State.Running: true })
+        {
+            return false;
+        }
+
+        // An image rebuilt under the same tag makes the warm sandbox outdated.
+        var image = await runtime.Engine.Images.InspectImageAsync(agent.Image, cancellationToken);
+        return image.ID == inspect.Image;
+    }
+
+    private async Task<Sandbox> CreateAsync(AgentConfig agent, string name, string? taskId, CancellationToken cancellationToken)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ResourceNames.PoolLabel] = PoolId };
+        if (taskId is not null)
+        {
+            labels[ResourceNames.TaskLabel] = taskId;
+        }
+
+        var spec = ContainerSpecFactory.CreateSandbox(config, agent, name, labels);
+        var started = Stopwatch.GetTimestamp();
+        string id;
+        try
+        {
+            id = await runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec), cancellationToken);
+        }
+        catch (DockerApiException e)
+        {
+            throw new SandboxException(CreateFailure(agent, spec, e));
+        }
+
+        var init = await runtime.ProcessesAsync(id, cancellationToken);
+        var idle = await runtime.ExecAsync(id, ["ps", "-o", "pid=", "--ppid", "1"], cancellationToken: cancellationToken);
+        if (!idle.Succeeded || idle.Stdout.Trim().Length == 0)
+        {
+            await runtime.RemoveAsync(id, CancellationToken.None);
+            throw new SandboxException($"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {agent.Image} needs ps (procps) and the claude-hooks entrypoint; see 'claude-hooks doctor'");
+        }
+
+        return new Sandbox(agent.Name, name, id, taskId, taskId is null, [.. init.Select(p => p.Pid)], idle.Stdout.Trim(), Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>The engine's message and what the operator can do about it.</summary>
+    private string CreateFailure(AgentConfig agent, ContainerSpec spec, DockerApiException e)
+    {
+        var message = (e.ResponseBody ?? "").Trim();
+        var fix = message switch
+        {
+            _ when message.Contains("No such image", StringComparison.OrdinalIgnoreCase) => $"build it with 'claude-hooks images build' (agents.{agent.Name}.image is {spec.Image})",
+            _ when message.Contains("runtime", StringComparison.OrdinalIgnoreCase) => $"install the runtime {spec.Runtime} in the engine or remove agents.{agent.Name}.container.runtime",
+            _ when message.Contains("network", StringComparison.OrdinalIgnoreCase) => $"run 'claude-hooks containers up {agent.Name}' to create its network",
+            _ when message.Contains("volume", StringComparison.OrdinalIgnoreCase) => $"run 'claude-hooks containers up {agent.Name}' to create its state volume",
+            _ => "see 'claude-hooks doctor'",
+        };
+        return $"the engine could not create sandbox {spec.Name} for agent {agent.Name} ({(int)e.StatusCode}: {message}); {fix}";
+    }
+
+    private IDictionary<string, IDictionary<string, bool>> DanglingSandboxVolumes()
+    {
+        var filter = ResourceNames.SandboxFilter(config.ContainerPrefix);
+        filter["dangling"] = new Dictionary<string, bool> { ["true"] = true };
+        return filter;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "sandbox {Name}: removed, no task of this service holds it")]
+    private partial void LogReaped(string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "warm sandbox {Name} of agent {Agent} died or runs an outdated image; removed, not used")]
+    private partial void LogDiscarded(string name, string agent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "agent {Agent}: preparing a warm sandbox failed: {Error}")]
+    private partial void LogFillFailed(string agent, string error);
+}
+
+/// <summary>
+/// One sandbox: its container, the task it serves (none while warm), its init's pids as the engine sees them, the
+/// pid of the init's idle child inside it (which stopping a task spares), and how long it took to make.
+/// </summary>
+internal sealed record Sandbox(string Agent, string Name, string Id, string? TaskId, bool Warm, IReadOnlyList<string> InitPids, string IdlePid, TimeSpan CreateTime);
+
+/// <summary>How a sandbox ended: processes the task left behind (killed with it) and processes still alive after removal (0 once it is gone).</summary>
+internal sealed record SandboxEnd(int KilledProcesses, int LeftoverProcesses);
+
+internal sealed class SandboxException(string message) : Exception(message);

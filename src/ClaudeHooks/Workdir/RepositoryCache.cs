@@ -1,0 +1,178 @@
+using System.Globalization;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Config;
+using ClaudeHooks.Containers;
+
+namespace ClaudeHooks.Workdir;
+
+/// <summary>
+/// The agent's repository caches: bare mirrors under <c>/state/cache</c> in its long-lived container, written only
+/// by the maintenance user there and mounted read-only into every sandbox. Fetches and pushes run here, never in a
+/// sandbox, with a git that reads no config but the cache's own. Work of one cache is serialised with flock.
+/// </summary>
+internal sealed class RepositoryCache(ContainerRuntime runtime)
+{
+    /// <summary>The largest CLAUDE.md passed on to the agent.</summary>
+    public const int MaxGuidanceBytes = 64 * 1024;
+
+    // Arguments reach every script as positional parameters, never spliced into its text.
+    private const string PrepareScript = """
+        set -eu
+        cache=$1 url=$2 branch=$3 base=$4 guidance=$5
+        mkdir -p "${cache%/*}"
+        exec 9>"$cache.lock"
+        flock 9
+        fresh=no
+        if [ ! -d "$cache/objects" ]; then
+            git init -q --bare --template= "$cache"
+            fresh=yes
+        fi
+        touch "$cache.lock"
+        git -C "$cache" fetch -q --prune --no-tags "$url" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+        if [ -z "$base" ] && { [ "$fresh" = yes ] || ! git -C "$cache" rev-parse -q --verify 'HEAD^{commit}' >/dev/null; }; then
+            default=$(git -C "$cache" ls-remote --symref "$url" HEAD | awk '$1 == "ref:" && $3 == "HEAD" { sub("^refs/heads/", "", $2); print $2 }')
+            [ -z "$default" ] || git -C "$cache" symbolic-ref HEAD "refs/heads/$default"
+        fi
+        exists=no
+        if git -C "$cache" rev-parse -q --verify "refs/heads/$branch^{commit}" >/dev/null; then
+            start=refs/heads/$branch exists=yes
+        elif [ -n "$base" ]; then
+            if git -C "$cache" rev-parse -q --verify "refs/heads/$base^{commit}" >/dev/null; then
+                start=refs/heads/$base
+            elif git -C "$cache" rev-parse -q --verify "$base^{commit}" >/dev/null; then
+                start=$base
+            else
+                echo "base ref '$base' does not exist in the repository" >&2
+                exit 3
+            fi
+        elif git -C "$cache" rev-parse -q --verify 'HEAD^{commit}' >/dev/null; then
+            start=HEAD
+        else
+            echo "the repository has no default branch (is it empty?); pass a base ref" >&2
+            exit 3
+        fi
+        echo "start $(git -C "$cache" rev-parse "$start^{commit}")"
+        echo "branch-exists $exists"
+        guide=${guidance:-HEAD}
+        if git -C "$cache" cat-file -e "$guide:CLAUDE.md" 2>/dev/null; then
+            echo "guidance $guide"
+            echo ---
+            git -C "$cache" cat-file blob "$guide:CLAUDE.md" | head -c 65536
+        fi
+        """;
+
+    // The bundle comes from the sandbox and is untrusted: it is verified against the cache, fetched under a ref no
+    // clone sees, and pushed from there; the remote URL is the task's, never one from any config.
+    private const string PublishScript = """
+        set -eu
+        cache=$1 url=$2 branch=$3 key=$4
+        exec 9>"$cache.lock"
+        flock 9
+        bundle=$(mktemp /tmp/incoming.XXXXXX)
+        incoming=refs/claude-hooks/incoming/$key
+        trap 'rm -f "$bundle"; git -C "$cache" update-ref -d "$incoming" 2>/dev/null || true' EXIT
+        cat > "$bundle"
+        [ -s "$bundle" ] || exit 0
+        if ! git -C "$cache" bundle verify -q "$bundle" >/dev/null 2>&1; then
+            echo "the task's commits do not apply to the repository as cached (the bundle does not verify)" >&2
+            exit 4
+        fi
+        git -C "$cache" fetch -q --no-tags "$bundle" "+HEAD:$incoming"
+        commits=$(git -C "$cache" rev-list --reverse "$incoming" --not --branches)
+        [ -n "$commits" ] || exit 0
+        git -C "$cache" push -q "$url" "$incoming:refs/heads/$branch" >&2
+        git -C "$cache" update-ref "refs/heads/$branch" "$incoming"
+        for commit in $commits; do git -C "$cache" log -1 --format='%H %s' "$commit"; done
+        """;
+
+    // Removes caches idle for longer than the given age; a cache whose lock is held (a task is fetching or
+    // publishing) is skipped, and no task's checkout is reachable from here at all.
+    private const string PruneScript = """
+        set -u
+        stale_seconds=$1
+        now=$(date +%s)
+        find /state/cache -type d -name '*.git' -prune 2>/dev/null | while read -r cache; do
+            used=$(stat -c %Y "$cache.lock" 2>/dev/null || stat -c %Y "$cache")
+            if [ $((now - used)) -lt "$stale_seconds" ]; then echo "kept $cache used $((now - used))s ago"; continue; fi
+            exec 9>"$cache.lock"
+            if ! flock -n 9; then echo "kept $cache in use"; exec 9>&-; continue; fi
+            rm -rf "$cache" && echo "removed $cache"
+            rm -f "$cache.lock"
+            exec 9>&-
+        done
+        """;
+
+    /// <summary>
+    /// Fetches the remote into the cache and finds where the thread's checkout starts: its branch as last pushed,
+    /// else the base ref, else the default branch. Also returns the CLAUDE.md of <paramref name="guidanceRef"/>
+    /// (default: the default branch), the repository's own guidance as the agent will see it.
+    /// </summary>
+    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    {
+        var result = await runtime.ExecAsync(
+            container,
+            ["sh", "-c", PrepareScript, "prepare", repository.CachePath, repository.Url, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef)],
+            environment,
+            ResourceNames.MaintenanceUser,
+            cancellationToken: cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new WorkdirException($"fetching {repository.Url} into the cache of agent {agent.Name} failed: {LastLines(result.Stderr)}");
+        }
+
+        var (header, guidance) = result.Stdout.IndexOf("\n---\n", StringComparison.Ordinal) is var cut and >= 0
+            ? (result.Stdout[..cut], result.Stdout[(cut + 5)..])
+            : (result.Stdout, null);
+        var fields = header.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', 2))
+            .ToDictionary(parts => parts[0], parts => parts.Length > 1 ? parts[1] : "", StringComparer.Ordinal);
+        return new CachedRepository(fields["start"], fields["branch-exists"] == "yes", fields.GetValueOrDefault("guidance"), guidance);
+    }
+
+    /// <summary>Verifies the task's commits (a bundle made in its sandbox), pushes them to the thread's branch, and reports those new to the remote.</summary>
+    public async Task<IReadOnlyList<PushedCommit>> PublishAsync(string container, RepositoryUrl repository, string branch, string taskKey, byte[] bundle, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    {
+        var result = await runtime.ExecWithInputAsync(
+            container,
+            ["sh", "-c", PublishScript, "publish", repository.CachePath, repository.Url, branch, taskKey],
+            bundle,
+            new ExecOptions(environment, ResourceNames.MaintenanceUser),
+            cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new WorkdirException($"pushing {branch} failed: {LastLines(result.Stderr)}");
+        }
+
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', 2))
+            .Select(parts => new PushedCommit(parts[0], parts.Length > 1 ? parts[1] : ""))
+            .ToList();
+    }
+
+    /// <summary>Removes caches not used for <paramref name="staleAfter"/>, skipping any a task holds.</summary>
+    public async Task<IReadOnlyList<CachePrune>> PruneAsync(string container, TimeSpan staleAfter, CancellationToken cancellationToken)
+    {
+        var result = await runtime.ExecAsync(
+            container,
+            ["sh", "-c", PruneScript, "prune", ((long)staleAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+            user: ResourceNames.MaintenanceUser,
+            cancellationToken: cancellationToken);
+        return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(' ', 3))
+            .Select(parts => new CachePrune(parts[1], parts[0] == "removed", parts.Length > 2 ? parts[2] : ""))
+            .ToList();
+    }
+
+    internal static string LastLines(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "git printed nothing" : string.Join(" | ", lines.TakeLast(3));
+    }
+}
+
+/// <summary>What a task starts from: the commit, whether the thread's branch exists, and the repository's guidance (CLAUDE.md) and where it came from.</summary>
+internal sealed record CachedRepository(string StartCommit, bool BranchExists, string? GuidanceRef, string? Guidance);
+
+internal sealed record CachePrune(string Path, bool Removed, string Detail);
+
+internal sealed class WorkdirException(string message) : Exception(message);

@@ -1,0 +1,54 @@
+using ClaudeHooks.Containers;
+
+namespace ClaudeHooks.Workdir;
+
+/// <summary>
+/// A task's checkout inside its sandbox: cloned from the read-only cache (objects shared, nothing copied) before
+/// any agent code runs, and at the end read back as a git bundle, the only thing of it that leaves the sandbox.
+/// </summary>
+internal sealed class SandboxCheckout(ContainerRuntime runtime)
+{
+    /// <summary>The largest bundle of a task's commits accepted from a sandbox.</summary>
+    public const long MaxBundleBytes = 256L * 1024 * 1024;
+
+    // A credentials directory (mounted read-only) is linked, not copied, so a host-side refresh is seen at once.
+    private const string CloneScript = """
+        set -eu
+        cache=$1 path=$2 branch=$3 start=$4
+        mkdir -p "$CLAUDE_CONFIG_DIR"
+        if [ -f /run/claude-credentials/.credentials.json ]; then
+            ln -sf /run/claude-credentials/.credentials.json "$CLAUDE_CONFIG_DIR/.credentials.json"
+        fi
+        mkdir -p "${path%/*}"
+        git clone -q --shared --no-checkout "$cache" "$path"
+        git -C "$path" checkout -q -B "$branch" "$start"
+        """;
+
+    // Runs as the agent, in its sandbox, after it ended: whatever its config does, the output is only data that
+    // the cache verifies before anything is pushed.
+    private const string BundleScript = """
+        set -eu
+        cd "$1"
+        git rev-parse -q --verify 'HEAD^{commit}' >/dev/null || exit 0
+        [ -n "$(git rev-list -n 1 HEAD --not --remotes=origin)" ] || exit 0
+        git bundle create -q - HEAD --not --remotes=origin
+        """;
+
+    public async Task CloneAsync(string sandbox, string user, RepositoryUrl repository, string path, string branch, string startCommit, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    {
+        var result = await runtime.ExecAsync(sandbox, ["sh", "-c", CloneScript, "clone", repository.CachePath, path, branch, startCommit], environment, user, cancellationToken: cancellationToken);
+        if (!result.Succeeded)
+        {
+            throw new WorkdirException($"making the checkout {path} in sandbox {sandbox} failed: {RepositoryCache.LastLines(result.Stderr)}");
+        }
+    }
+
+    /// <summary>The commits on the checkout's HEAD that the cache does not have, as a bundle; empty when there are none.</summary>
+    public async Task<byte[]> BundleAsync(string sandbox, string user, string path, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    {
+        var result = await runtime.ExecForBytesAsync(sandbox, ["sh", "-c", BundleScript, "bundle", path], new ExecOptions(environment, user), MaxBundleBytes, cancellationToken);
+        return result.Succeeded
+            ? result.Stdout
+            : throw new WorkdirException($"reading the task's commits from {path} failed: {RepositoryCache.LastLines(result.Stderr)}");
+    }
+}
