@@ -96,6 +96,11 @@ internal static class ApiBenchmark
             await FirstInitAsync(service, id);
             endToEnd.Add(stopwatch.Elapsed.TotalMilliseconds);
             await WaitEndAsync(service, id);
+            if (waitForWarm)
+            {
+                await WaitForServiceWarmAsync(sandbox);
+            }
+
             raw.Add(await RawExec.TimeToInitAsync(baseline.Id, checkout, sandbox.Config.Model.BaseUrl!));
         }
 

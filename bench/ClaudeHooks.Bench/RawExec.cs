@@ -35,7 +35,7 @@ internal static class RawExec
         var agent = sandbox.Config.Find("dev")!;
         var repository = RepositoryUrl.Parse(repo, allowLocal: false);
         var credentials = new AgentCredentials(sandbox.Config, sandbox.Paths);
-        var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, repository, "dev/baseline", null, null,
+        var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, repository, "dev/baseline", null, null, "baseline",
             credentials.MaintenanceEnvironment(agent, repository.CredentialHost), CancellationToken.None);
         var baseline = await sandbox.Sandboxes.CreateProbeAsync(agent, CancellationToken.None);
         var checkout = repository.CheckoutPath("baseline");

@@ -46,7 +46,7 @@ internal sealed partial class AgentRunner(
         var maintenance = credentials.MaintenanceEnvironment(agent, repository.CredentialHost);
 
         // The cache fetch (agent's container) and the sandbox (warm or new) do not depend on each other.
-        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, repository, branch, task.BaseRef, task.GuidanceRef, maintenance, cancellationToken);
+        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, repository, branch, task.BaseRef, task.GuidanceRef, ResourceNames.TaskKey(task.Id), maintenance, cancellationToken);
         Sandbox sandbox;
         try
         {
@@ -65,16 +65,16 @@ internal sealed partial class AgentRunner(
             await PublishAsync(task.Id, "runner/sandbox", new { name = sandbox.Name, warm = sandbox.Warm, create_ms = (long)sandbox.CreateTime.TotalMilliseconds });
             var session = await ChooseSessionAsync(task, agent, repository, checkout, sandbox, cancellationToken);
             var cached = await preparing;
-            await new SandboxCheckout(runtime).CloneAsync(sandbox.Id, agent.Container.User, repository, checkout, branch, cached.StartCommit, runEnvironment, cancellationToken);
             await PublishAsync(task.Id, "runner/checkout", new { path = checkout, branch, start = cached.StartCommit, branch_existed = cached.BranchExists, guidance = cached.GuidanceRef });
 
             var systemPrompt = await SystemPromptAsync(agent, cached, cancellationToken);
-            var attempt = await RunOnceAsync(task, agent, sandbox, checkout, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
-            if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed)
+            var launch = new Launch(repository, checkout, branch, cached.StartCommit);
+            var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
+            if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
             {
                 var fresh = Guid.NewGuid().ToString();
                 await store.AddHistoryNoteAsync(task.Id, $"resuming session {session.Id} failed ({attempt.Outcome.Reason}); starting a fresh session {fresh}", CancellationToken.None);
-                attempt = await RunOnceAsync(task, agent, sandbox, checkout, runEnvironment, fresh, resume: false, systemPrompt, cancellationToken);
+                attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, fresh, resume: false, systemPrompt, cancellationToken);
             }
 
             outcome = attempt.Outcome with { Worktree = checkout, Branch = branch };
@@ -97,6 +97,7 @@ internal sealed partial class AgentRunner(
         finally
         {
             end = await sandboxes.ReleaseAsync(sandbox);
+            sandboxes.Refill(agent);
             if (end.KilledProcesses > 0 || end.LeftoverProcesses > 0)
             {
                 LogLeftover(task.Id, end.KilledProcesses, end.LeftoverProcesses);
@@ -166,9 +167,7 @@ internal sealed partial class AgentRunner(
         try
         {
             var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, runEnvironment, CancellationToken.None);
-            var pushed = bundle.Length == 0
-                ? []
-                : await new RepositoryCache(runtime).PublishAsync(container, repository, branch, ResourceNames.TaskKey(task.Id), bundle, maintenance, CancellationToken.None);
+            var pushed = await new RepositoryCache(runtime).PublishAsync(container, repository, branch, ResourceNames.TaskKey(task.Id), bundle, maintenance, CancellationToken.None);
             return outcome with
             {
                 PushedCommits = pushed,
@@ -211,7 +210,7 @@ internal sealed partial class AgentRunner(
         TaskRecord task,
         AgentConfig agent,
         Sandbox sandbox,
-        string checkout,
+        Launch launch,
         IReadOnlyList<string> environment,
         string sessionId,
         bool resume,
@@ -220,11 +219,13 @@ internal sealed partial class AgentRunner(
     {
         var settings = agent.Runner;
         var arguments = CommandOverride ?? ClaudeCommandLine.Build(settings, sessionId, resume, systemPrompt);
-        await PublishAsync(task.Id, "runner/start", new { session_id = sessionId, resume, cwd = checkout, argv = arguments.Select(a => a.StartsWith("--append-system-prompt=", StringComparison.Ordinal) ? "--append-system-prompt=…" : a) });
+        await PublishAsync(task.Id, "runner/start", new { session_id = sessionId, resume, cwd = launch.Checkout, argv = arguments.Select(a => a.StartsWith("--append-system-prompt=", StringComparison.Ordinal) ? "--append-system-prompt=…" : a) });
 
-        var state = new RunState(Stopwatch.GetTimestamp());
+        // One exec makes the checkout (before any agent code runs) and then becomes the CLI.
+        var state = new RunState(Stopwatch.GetTimestamp()) { Started = () => sandboxes.Refill(agent) };
         using var stopping = new CancellationTokenSource();
-        using var exec = await runtime.StartStreamingAsync(sandbox.Id, arguments, new ExecOptions(environment, agent.Container.User, checkout), cancellationToken);
+        var command = SandboxCheckout.Launch(launch.Repository, launch.Checkout, launch.Branch, launch.StartCommit, arguments);
+        using var exec = await runtime.StartStreamingAsync(sandbox.Id, command, new ExecOptions(environment, agent.Container.User, ResourceNames.WorkRoot), cancellationToken);
         var stream = exec.Stream;
         var prompt = Encoding.UTF8.GetBytes(task.Prompt);
         await stream.WriteAsync(prompt, 0, prompt.Length, cancellationToken);
@@ -317,6 +318,8 @@ internal sealed partial class AgentRunner(
             {
                 case InitEvent init:
                     state.Init = init;
+                    state.Started?.Invoke();
+                    state.Started = null;
                     break;
                 case ResultEvent result:
                     state.Result = result;
@@ -435,6 +438,8 @@ internal sealed partial class AgentRunner(
             _ when IsAuthenticationFailure(state) => (TaskState.Failed, AuthenticationMessage(agent)),
             _ when result is { Succeeded: true } => (TaskState.Succeeded, $"completed in {result.NumTurns} turn(s)"),
             _ when result is not null => (TaskState.Failed, ResultFailure(agent, result)),
+            _ when exitCode == SandboxCheckout.CheckoutFailedExitCode && state.Init is null && state.Stderr.Contains(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) =>
+                (TaskState.Failed, $"making the checkout {task.Thread} from the cache failed before Claude Code started: {Shorten(state.Stderr[(state.Stderr.IndexOf(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) + SandboxCheckout.CheckoutFailedMarker.Length)..])}"),
             _ when state.Malformed.Count > 0 => (TaskState.Failed,
                 $"Claude Code's output was not valid stream-json ({state.Malformed.Count} bad line(s); first: {state.Malformed[0].Reason}: \"{state.Malformed[0].Raw}\"); exit code {exitCode}{StderrNote(state)}"),
             _ => (TaskState.Failed, $"Claude Code exited with code {exitCode} without reporting a result{StderrNote(state)}"),
@@ -498,6 +503,9 @@ internal sealed partial class AgentRunner(
 
     private sealed record Attempt(RunOutcome Outcome, bool SawInit);
 
+    /// <summary>Where a run starts: the thread's checkout, made from the cache at this commit on this branch.</summary>
+    private sealed record Launch(RepositoryUrl Repository, string Checkout, string Branch, string StartCommit);
+
     private enum StopReason
     {
         None,
@@ -514,6 +522,9 @@ internal sealed partial class AgentRunner(
         private long _lastOutput = started;
 
         public InitEvent? Init { get; set; }
+
+        /// <summary>Called once, when the CLI reports it has started.</summary>
+        public Action? Started { get; set; }
 
         public ResultEvent? Result { get; set; }
 

@@ -29,9 +29,16 @@ internal static class CacheCommand
 
             var docker = await context.ConnectAsync(cancellationToken);
             var cache = new RepositoryCache(new ContainerRuntime(docker));
+            var live = await AuditCommand.LiveTaskKeysAsync(parse.GetValue(RunCommand.DataDirectory) ?? Persistence.Database.DefaultDataDirectory, cancellationToken);
+            if (live is null)
+            {
+                await Console.Error.WriteLineAsync("error: no database in the data directory, so running tasks cannot be told apart; pass --data-dir (the service's)");
+                return ExitCodes.InvalidConfig;
+            }
+
             foreach (var agentConfig in config.Select(parse.GetValue(agent)))
             {
-                foreach (var result in await cache.PruneAsync(ResourceNames.Container(config.ContainerPrefix, agentConfig.Name), age, cancellationToken))
+                foreach (var result in await cache.PruneAsync(ResourceNames.Container(config.ContainerPrefix, agentConfig.Name), age, live, cancellationToken))
                 {
                     Console.WriteLine($"{agentConfig.Name}: {(result.Removed ? "removed" : "kept")} {result.Path}{(result.Removed ? "" : $" ({result.Detail})")}");
                 }

@@ -42,7 +42,7 @@ internal static class ContainersCommand
     private static Command Down()
     {
         var agent = GlobalOptions.OptionalAgent();
-        var volumes = new Option<bool>("--volumes") { Description = "Also delete the agents' state and home volumes (transcripts, caches, worktrees)" };
+        var volumes = new Option<bool>("--volumes") { Description = "Also delete the agents' state and home volumes (their repository caches)" };
         var command = new Command("down", "Stop and remove agent containers (volumes are kept unless --volumes)") { agent, volumes };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {

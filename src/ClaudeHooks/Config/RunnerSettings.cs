@@ -15,7 +15,7 @@ internal sealed record RunnerSettings(
     public static readonly string[] PermissionModes = ["default", "acceptEdits", "plan", "bypassPermissions", "dontAsk", "auto"];
 }
 
-/// <summary>Where agents' repositories come from and how long idle worktrees are kept.</summary>
+/// <summary>Where agents' repositories come from and how long an unused repository cache is kept.</summary>
 internal sealed record WorkdirSettings(bool AllowLocalRepos, TimeSpan StaleAfter)
 {
     public static WorkdirSettings Default { get; } = new(AllowLocalRepos: false, StaleAfter: TimeSpan.FromDays(7));

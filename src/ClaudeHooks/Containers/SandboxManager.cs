@@ -27,32 +27,26 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
 
     /// <summary>
     /// A sandbox for <paramref name="taskId"/>: a warm one renamed for the task when one is ready, else a new one.
-    /// The pool is topped up in the background.
+    /// The caller tops the pool up with <see cref="Refill"/> once its run has started, so that making the next
+    /// sandbox does not compete with this one's start for the CPU.
     /// </summary>
     public async Task<Sandbox> AcquireAsync(AgentConfig agent, string taskId, CancellationToken cancellationToken)
     {
         var name = ResourceNames.Sandbox(config.ContainerPrefix, agent.Name, ResourceNames.TaskKey(taskId));
-        try
+        var queue = _warm.GetOrAdd(agent.Name, _ => new ConcurrentQueue<Sandbox>());
+        while (queue.TryDequeue(out var warm))
         {
-            var queue = _warm.GetOrAdd(agent.Name, _ => new ConcurrentQueue<Sandbox>());
-            while (queue.TryDequeue(out var warm))
+            if (await UsableAsync(agent, warm, cancellationToken))
             {
-                if (await UsableAsync(agent, warm, cancellationToken))
-                {
-                    await runtime.Engine.Containers.RenameContainerAsync(warm.Id, new ContainerRenameParameters { NewName = name }, cancellationToken);
-                    return warm with { Name = name, TaskId = taskId };
-                }
-
-                LogDiscarded(warm.Name, agent.Name);
-                await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+                await runtime.Engine.Containers.RenameContainerAsync(warm.Id, new ContainerRenameParameters { NewName = name }, cancellationToken);
+                return warm with { Name = name, TaskId = taskId };
             }
 
-            return await CreateAsync(agent, name, taskId, cancellationToken);
+            LogDiscarded(warm.Name, agent.Name);
+            await runtime.RemoveAsync(warm.Id, CancellationToken.None);
         }
-        finally
-        {
-            Refill(agent);
-        }
+
+        return await CreateAsync(agent, name, taskId, cancellationToken);
     }
 
     /// <summary>
@@ -173,7 +167,8 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         }
     }
 
-    private void Refill(AgentConfig agent)
+    /// <summary>Tops the agent's pool up in the background (no-op when it keeps no warm sandbox or is stopping).</summary>
+    public void Refill(AgentConfig agent)
     {
         if (agent.WarmSandboxes == 0 || _stopping.IsCancellationRequested)
         {

@@ -67,7 +67,7 @@ internal static class ForgeRouter
 
     private static string FixKey(string repo, long number, string? headSha, string? reviewBody) => $"{repo}|fix|{number}|{headSha}|{Hash(reviewBody)}";
 
-    /// <summary>A dev branch is named &lt;agent&gt;/&lt;thread&gt;; its thread is where the session and worktree live.</summary>
+    /// <summary>A dev branch is named &lt;agent&gt;/&lt;thread&gt;; its thread is where the session and checkout path live.</summary>
     public static string ThreadOf(AgentConfig agent, string? headRef, long number) =>
         headRef is not null && headRef.StartsWith(agent.Name + "/", StringComparison.Ordinal) ? headRef[(agent.Name.Length + 1)..] : $"pr-{number}";
 

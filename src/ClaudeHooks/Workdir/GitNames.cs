@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 
 namespace ClaudeHooks.Workdir;
 
-/// <summary>Validation of the names that reach git's command line: threads (worktree and branch names) and refs.</summary>
+/// <summary>Validation of the names that reach git's command line: threads (checkout and branch names) and refs.</summary>
 internal static partial class GitNames
 {
     public static string Thread(string thread) => ThreadPattern().IsMatch(thread)

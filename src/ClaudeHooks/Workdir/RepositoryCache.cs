@@ -18,10 +18,11 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     // Arguments reach every script as positional parameters, never spliced into its text.
     private const string PrepareScript = """
         set -eu
-        cache=$1 url=$2 branch=$3 base=$4 guidance=$5
-        mkdir -p "${cache%/*}"
+        cache=$1 url=$2 branch=$3 base=$4 guidance=$5 key=$6
+        mkdir -p "${cache%/*}" "$cache.users"
         exec 9>"$cache.lock"
         flock 9
+        : > "$cache.users/$key"
         fresh=no
         if [ ! -d "$cache/objects" ]; then
             git init -q --bare --template= "$cache"
@@ -70,7 +71,7 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         flock 9
         bundle=$(mktemp /tmp/incoming.XXXXXX)
         incoming=refs/claude-hooks/incoming/$key
-        trap 'rm -f "$bundle"; git -C "$cache" update-ref -d "$incoming" 2>/dev/null || true' EXIT
+        trap 'rm -f "$bundle" "$cache.users/$key"; git -C "$cache" update-ref -d "$incoming" 2>/dev/null || true' EXIT
         cat > "$bundle"
         [ -s "$bundle" ] || exit 0
         if ! git -C "$cache" bundle verify -q "$bundle" >/dev/null 2>&1; then
@@ -85,18 +86,27 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         for commit in $commits; do git -C "$cache" log -1 --format='%H %s' "$commit"; done
         """;
 
-    // Removes caches idle for longer than the given age; a cache whose lock is held (a task is fetching or
-    // publishing) is skipped, and no task's checkout is reachable from here at all.
+    // Removes caches idle for longer than the given age. A running task marks its cache (its checkout borrows the
+    // cache's objects), so a cache marked by a live task, or locked for a fetch or a push, is kept; marks of tasks
+    // no longer running are dropped. No task's checkout is reachable from here at all.
     private const string PruneScript = """
         set -u
-        stale_seconds=$1
+        stale_seconds=$1; shift
         now=$(date +%s)
         find /state/cache -type d -name '*.git' -prune 2>/dev/null | while read -r cache; do
             used=$(stat -c %Y "$cache.lock" 2>/dev/null || stat -c %Y "$cache")
-            if [ $((now - used)) -lt "$stale_seconds" ]; then echo "kept $cache used $((now - used))s ago"; continue; fi
-            exec 9>"$cache.lock"
-            if ! flock -n 9; then echo "kept $cache in use"; exec 9>&-; continue; fi
-            rm -rf "$cache" && echo "removed $cache"
+            exec 9>>"$cache.lock"
+            if ! flock -n 9; then echo "kept $cache in use by a fetch or a push"; exec 9>&-; continue; fi
+            holder=
+            for mark in "$cache.users"/*; do
+                [ -e "$mark" ] || continue
+                key=${mark##*/} live=no
+                for running in "$@"; do [ "$running" = "$key" ] && live=yes; done
+                if [ "$live" = yes ]; then holder=$key; else rm -f "$mark"; fi
+            done
+            if [ -n "$holder" ]; then echo "kept $cache in use by running task $holder"; exec 9>&-; continue; fi
+            if [ $((now - used)) -lt "$stale_seconds" ]; then echo "kept $cache used $((now - used))s ago"; exec 9>&-; continue; fi
+            rm -rf "$cache" "$cache.users" && echo "removed $cache"
             rm -f "$cache.lock"
             exec 9>&-
         done
@@ -107,11 +117,12 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     /// else the base ref, else the default branch. Also returns the CLAUDE.md of <paramref name="guidanceRef"/>
     /// (default: the default branch), the repository's own guidance as the agent will see it.
     /// </summary>
-    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    /// <remarks>The cache is marked as used by <paramref name="taskKey"/> until <see cref="PublishAsync"/> for that task, so a prune keeps it.</remarks>
+    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, string taskKey, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         var result = await runtime.ExecAsync(
             container,
-            ["sh", "-c", PrepareScript, "prepare", repository.CachePath, repository.Url, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef)],
+            ["sh", "-c", PrepareScript, "prepare", repository.CachePath, repository.Url, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey],
             environment,
             ResourceNames.MaintenanceUser,
             cancellationToken: cancellationToken);
@@ -129,7 +140,10 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         return new CachedRepository(fields["start"], fields["branch-exists"] == "yes", fields.GetValueOrDefault("guidance"), guidance);
     }
 
-    /// <summary>Verifies the task's commits (a bundle made in its sandbox), pushes them to the thread's branch, and reports those new to the remote.</summary>
+    /// <summary>
+    /// Verifies the task's commits (a bundle made in its sandbox; empty when there are none), pushes them to the
+    /// thread's branch, reports those new to the remote, and drops the task's mark on the cache.
+    /// </summary>
     public async Task<IReadOnlyList<PushedCommit>> PublishAsync(string container, RepositoryUrl repository, string branch, string taskKey, byte[] bundle, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         var result = await runtime.ExecWithInputAsync(
@@ -149,12 +163,12 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
             .ToList();
     }
 
-    /// <summary>Removes caches not used for <paramref name="staleAfter"/>, skipping any a task holds.</summary>
-    public async Task<IReadOnlyList<CachePrune>> PruneAsync(string container, TimeSpan staleAfter, CancellationToken cancellationToken)
+    /// <summary>Removes caches not used for <paramref name="staleAfter"/>, keeping any that one of <paramref name="liveTaskKeys"/> (running tasks) holds.</summary>
+    public async Task<IReadOnlyList<CachePrune>> PruneAsync(string container, TimeSpan staleAfter, IReadOnlySet<string> liveTaskKeys, CancellationToken cancellationToken)
     {
         var result = await runtime.ExecAsync(
             container,
-            ["sh", "-c", PruneScript, "prune", ((long)staleAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture)],
+            ["sh", "-c", PruneScript, "prune", ((long)staleAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture), .. liveTaskKeys],
             user: ResourceNames.MaintenanceUser,
             cancellationToken: cancellationToken);
         return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)

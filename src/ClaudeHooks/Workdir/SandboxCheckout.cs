@@ -11,23 +11,42 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
     /// <summary>The largest bundle of a task's commits accepted from a sandbox.</summary>
     public const long MaxBundleBytes = 256L * 1024 * 1024;
 
+    /// <summary>The exit code of a launch whose checkout could not be made (the command never started).</summary>
+    public const int CheckoutFailedExitCode = 97;
+
+    /// <summary>What a launch whose checkout failed prints before git's own message.</summary>
+    public const string CheckoutFailedMarker = "claude-hooks: making the checkout failed:";
+
     // A credentials directory (mounted read-only) is linked, not copied, so a host-side refresh is seen at once.
-    private const string CloneScript = """
-        set -eu
+    // The checkout is made once per sandbox; a second launch (a fresh session after a failed resume) reuses it.
+    private const string Prepare = """
+        prepare() {
+            mkdir -p "$CLAUDE_CONFIG_DIR" &&
+            { [ ! -f /run/claude-credentials/.credentials.json ] || ln -sf /run/claude-credentials/.credentials.json "$CLAUDE_CONFIG_DIR/.credentials.json"; } &&
+            { [ -e "$path/.git" ] || { mkdir -p "${path%/*}" && git clone -q --shared --no-checkout "$cache" "$path" && git -C "$path" checkout -q -B "$branch" "$start"; }; }
+        }
         cache=$1 path=$2 branch=$3 start=$4
-        mkdir -p "$CLAUDE_CONFIG_DIR"
-        if [ -f /run/claude-credentials/.credentials.json ]; then
-            ln -sf /run/claude-credentials/.credentials.json "$CLAUDE_CONFIG_DIR/.credentials.json"
+        shift 4
+
+        """;
+
+    private const string CloneScript = Prepare + "prepare";
+
+    // Prepares, then becomes the command (the Claude Code CLI) in the checkout, in one exec.
+    private static readonly string LaunchScript = Prepare + $$"""
+        if ! failure=$(prepare 2>&1); then
+            echo "{{CheckoutFailedMarker}} $failure" >&2
+            exit {{CheckoutFailedExitCode}}
         fi
-        mkdir -p "${path%/*}"
-        git clone -q --shared --no-checkout "$cache" "$path"
-        git -C "$path" checkout -q -B "$branch" "$start"
+        cd "$path"
+        exec "$@"
         """;
 
     // Runs as the agent, in its sandbox, after it ended: whatever its config does, the output is only data that
     // the cache verifies before anything is pushed.
     private const string BundleScript = """
         set -eu
+        [ -e "$1/.git" ] || exit 0
         cd "$1"
         git rev-parse -q --verify 'HEAD^{commit}' >/dev/null || exit 0
         [ -n "$(git rev-list -n 1 HEAD --not --remotes=origin)" ] || exit 0
@@ -42,6 +61,13 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
             throw new WorkdirException($"making the checkout {path} in sandbox {sandbox} failed: {RepositoryCache.LastLines(result.Stderr)}");
         }
     }
+
+    /// <summary>
+    /// The command line that makes the checkout and then runs <paramref name="command"/> in it, saving an exec on
+    /// the way to the first event. A failed checkout exits with <see cref="CheckoutFailedExitCode"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Launch(RepositoryUrl repository, string path, string branch, string startCommit, IReadOnlyList<string> command) =>
+        ["sh", "-c", LaunchScript, "launch", repository.CachePath, path, branch, startCommit, .. command];
 
     /// <summary>The commits on the checkout's HEAD that the cache does not have, as a bundle; empty when there are none.</summary>
     public async Task<byte[]> BundleAsync(string sandbox, string user, string path, IReadOnlyList<string> environment, CancellationToken cancellationToken)

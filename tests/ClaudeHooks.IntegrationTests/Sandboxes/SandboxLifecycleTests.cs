@@ -1,0 +1,122 @@
+using System.Text.Json;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Containers;
+using ClaudeHooks.Tasks;
+using ClaudeHooks.TestServers;
+using ClaudeHooks.Workdir;
+using Docker.DotNet.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using TaskState = ClaudeHooks.Tasks.TaskState;
+
+namespace ClaudeHooks.IntegrationTests.Sandboxes;
+
+/// <summary>The warm pool, cache pruning beside running tasks, and a sandbox that cannot be made.</summary>
+[Collection(DockerCollection.Name)]
+public sealed class SandboxLifecycleTests(DockerFixture fixture)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    [SkippableFact]
+    public async Task WarmSandbox_KilledFromOutside_IsNeverUsed_AndIsReplaced()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        fixture.Git.RequiredToken = null;
+        await fixture.Sandboxes.MaintainAsync(cts.Token);
+        var killed = (await WarmAsync(cts.Token)).Single();
+        await fixture.Docker.Containers.KillContainerAsync(killed.ID, new ContainerKillParameters(), cts.Token);
+
+        var repo = await fixture.Git.CreateRepositoryAsync("it-owner", "warm-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# warm\n" });
+        fixture.Model.Enqueue(ScriptedTurn.Text("ran"));
+        var task = await fixture.NewRunningTaskAsync(repo, "issue-91", "Run anywhere.", cts.Token);
+        var outcome = await fixture.Runner().RunAsync(task, cts.Token);
+        var used = JsonDocument.Parse((await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)).First(e => e.Type == "runner/sandbox").Data).RootElement;
+
+        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.False(used.GetProperty("warm").GetBoolean());
+        Assert.Null(await fixture.Runtime.InspectAsync(killed.ID, cts.Token));
+
+        await fixture.Sandboxes.MaintainAsync(cts.Token);
+        var replacement = (await WarmAsync(cts.Token)).Single();
+        Assert.NotEqual(killed.ID, replacement.ID);
+        Assert.Equal("running", replacement.State);
+        Assert.Equal(1, fixture.Sandboxes.WarmCount("dev"));
+    }
+
+    [SkippableFact]
+    public async Task CachePrune_DuringARunningTask_LeavesItUntouched_AndRemovesAStaleCache()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        fixture.Git.RequiredToken = null;
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var stale = await fixture.Git.CreateRepositoryAsync("it-owner", $"stale-{id}", new Dictionary<string, string> { ["README.md"] = "# stale\n" });
+        fixture.Model.Enqueue(ScriptedTurn.Text("warmed the cache"));
+        var (_, first) = await RunAsync(stale, "issue-92", "Look.", cts.Token);
+        Assert.True(first.Status == TaskState.Succeeded, first.Reason);
+
+        var busy = await fixture.Git.CreateRepositoryAsync("it-owner", $"busy-{id}", new Dictionary<string, string> { ["README.md"] = "# busy\n" });
+        fixture.Model.EnqueueFor($"prune-{id}",
+            ScriptedTurn.Bash($"sleep 4; git log --oneline | wc -l; echo more >> README.md && git commit -qam 'during the prune' && echo committed-{id}"),
+            ScriptedTurn.Text("survived"));
+        var task = await fixture.NewRunningTaskAsync(busy, "issue-93", $"prune-{id}: work slowly.", cts.Token);
+        var run = fixture.Runner().RunAsync(task, cts.Token);
+        var sandbox = ResourceNames.Sandbox(fixture.Prefix, "dev", ResourceNames.TaskKey(task.Id));
+        while (!(await fixture.SandboxProcessesAsync("dev", cts.Token)).Any(p => p.StartsWith("sleep 4", StringComparison.Ordinal)))
+        {
+            Assert.False(run.IsCompleted, "the task ended before the prune");
+            await Task.Delay(100, cts.Token);
+        }
+
+        var pruned = await new RepositoryCache(fixture.Runtime).PruneAsync($"{fixture.Prefix}-dev", TimeSpan.Zero, new HashSet<string> { ResourceNames.TaskKey(task.Id) }, cts.Token);
+        var outcome = await run;
+        var seen = string.Join("\n", (await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)).Where(e => e.Type == "user/tool_result").Select(e => e.Data));
+
+        Assert.Contains(pruned, p => p.Path.EndsWith($"/busy-{id}.git", StringComparison.Ordinal) && !p.Removed && p.Detail.Contains("running task", StringComparison.Ordinal));
+        Assert.Contains(pruned, p => p.Path.EndsWith($"/stale-{id}.git", StringComparison.Ordinal) && p.Removed);
+        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.Contains($"committed-{id}", seen, StringComparison.Ordinal);
+        Assert.Equal("during the prune", Assert.Single(outcome.PushedCommits!).Subject);
+        Assert.Null(await fixture.Runtime.InspectAsync(sandbox, cts.Token));
+
+        // Once the task is over the cache is no longer held; the next prune may take it.
+        var after = await new RepositoryCache(fixture.Runtime).PruneAsync($"{fixture.Prefix}-dev", TimeSpan.Zero, new HashSet<string>(), cts.Token);
+        Assert.Contains(after, p => p.Path.EndsWith($"/busy-{id}.git", StringComparison.Ordinal) && p.Removed);
+    }
+
+    [SkippableFact]
+    public async Task Sandbox_ThatCannotBeCreated_FailsWithTheEnginesMessageAndTheFix_AndLeavesNothing()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        fixture.Git.RequiredToken = null;
+        var dev = fixture.Config.Find("dev")!;
+        var broken = fixture.Config with { Agents = [dev with { Image = "claude-hooks/no-such-image:gone", WarmSandboxes = 0 }] };
+        await using var sandboxes = new SandboxManager(fixture.Runtime, broken, NullLogger<SandboxManager>.Instance);
+        var runner = new AgentRunner(fixture.Runtime, sandboxes, broken, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), NullLogger<AgentRunner>.Instance);
+        var repo = await fixture.Git.CreateRepositoryAsync("it-owner", "broken-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# broken\n" });
+        var task = await fixture.NewRunningTaskAsync(repo, "issue-94", "Never runs.", cts.Token);
+        var before = (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes!.Count;
+
+        var error = await Assert.ThrowsAsync<SandboxException>(() => runner.RunAsync(task, cts.Token));
+
+        Assert.Contains("No such image", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("claude-hooks images build", error.Message, StringComparison.Ordinal);
+        Assert.Null(await fixture.Runtime.InspectAsync(ResourceNames.Sandbox(fixture.Prefix, "dev", ResourceNames.TaskKey(task.Id)), cts.Token));
+        Assert.Equal(before, (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes!.Count);
+    }
+
+    private async Task<List<ContainerListResponse>> WarmAsync(CancellationToken cancellationToken) =>
+        (await fixture.Sandboxes.ListAsync(fixture.Prefix, cancellationToken))
+            .Where(c => c.Labels![ResourceNames.AgentLabel] == "dev" && c.Labels[ResourceNames.PoolLabel] == fixture.Sandboxes.PoolId)
+            .Where(c => c.Names.Any(n => n.Contains("-warm-", StringComparison.Ordinal) && !n.Contains("-warm-probe-", StringComparison.Ordinal)))
+            .ToList();
+
+    private async Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken)
+    {
+        var task = await fixture.NewRunningTaskAsync(repo, thread, prompt, cancellationToken);
+        var outcome = await fixture.Runner().RunAsync(task, cancellationToken);
+        await fixture.Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, JsonSerializer.Serialize(outcome), cancellationToken);
+        return (task, outcome);
+    }
+}
