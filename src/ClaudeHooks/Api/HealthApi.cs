@@ -42,7 +42,7 @@ internal static class HealthApi
             "docker",
             worker.Draining,
             new DockerHealth(status.SocketConnected, status.ImageAvailable, status.ImageName, status.NetworkExists),
-            status.Agents.Select(a => new AgentHealth(a.Name, a.Role, a.Container, a.State, a.Health, a.Image, a.StartedAt)).ToList(),
+            status.Agents.Select(a => new AgentHealth(a.Name, a.Role, a.Container, a.State, a.Health, a.Image, a.StartedAt, a.TaskSandboxes, a.WarmSandboxes)).ToList(),
             queue,
             new DatabaseHealth(queue is not null, database.FilePath),
             problems);
@@ -57,5 +57,5 @@ internal static class HealthApi
 
     internal sealed record DockerHealth(bool SocketConnected, bool ImageAvailable, string ImageName, bool NetworkExists);
 
-    internal sealed record AgentHealth(string Name, string Role, string Container, string State, string Health, string Image, DateTime? StartedAt);
+    internal sealed record AgentHealth(string Name, string Role, string Container, string State, string Health, string Image, DateTime? StartedAt, int TaskSandboxes, int WarmSandboxes);
 }

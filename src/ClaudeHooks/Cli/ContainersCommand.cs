@@ -172,8 +172,22 @@ internal static class ContainersCommand
             {
                 a.Name, a.Container, a.State, a.Health, a.Image,
                 a.StartedAt is { } started ? FormatUptime(DateTime.UtcNow - started.ToUniversalTime()) : "-",
+                $"{a.TaskSandboxes} running, {a.WarmSandboxes} warm",
             }).ToList();
-            Table.Print(["AGENT", "CONTAINER", "STATE", "HEALTH", "IMAGE", "UPTIME"], rows);
+            Table.Print(["AGENT", "CONTAINER", "STATE", "HEALTH", "IMAGE", "UPTIME", "SANDBOXES"], rows);
+            var sandboxes = await new SandboxManager(new ContainerRuntime(docker), context.Config, context.LoggerFactory.CreateLogger<SandboxManager>()).ListAsync(context.Config.ContainerPrefix, cancellationToken);
+            if (sandboxes.Count > 0)
+            {
+                Console.WriteLine();
+                Table.Print(["SANDBOX", "AGENT", "TASK", "STATE", "AGE"], sandboxes.Select(c =>
+                {
+                    var name = c.Names.First().TrimStart('/');
+                    var agent = c.Labels!.TryGetValue(ResourceNames.AgentLabel, out var a) ? a : "?";
+                    var key = name.Length > context.Config.ContainerPrefix.Length + agent.Length + 2 ? name[(context.Config.ContainerPrefix.Length + agent.Length + 2)..] : name;
+                    return new[] { name, agent, key.StartsWith("warm-", StringComparison.Ordinal) ? "(warm)" : key, c.State ?? "?", FormatUptime(DateTime.UtcNow - c.Created.ToUniversalTime()) };
+                }).ToList());
+            }
+
             return status.Agents.All(a => a.State == "running") ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));
         return command;

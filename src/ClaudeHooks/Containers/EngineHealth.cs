@@ -46,7 +46,10 @@ internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
         var agents = new List<AgentStatus>();
         foreach (var agent in config.Agents)
         {
-            var container = containers.FirstOrDefault(c => c.Labels.TryGetValue(ResourceNames.AgentLabel, out var name) && name == agent.Name);
+            bool Mine(ContainerListResponse c) => c.Labels is not null && c.Labels.TryGetValue(ResourceNames.AgentLabel, out var name) && name == agent.Name;
+            var container = containers.FirstOrDefault(c => Mine(c) && !ResourceNames.IsSandbox(c.Labels));
+            var sandboxes = containers.Where(c => Mine(c) && ResourceNames.IsSandbox(c.Labels) && c.State == "running").ToList();
+            var warm = sandboxes.Count(c => c.Names.Any(n => n.Contains("-warm-", StringComparison.Ordinal)));
             string? health = null;
             DateTime? startedAt = null;
             if (container is not null)
@@ -67,7 +70,9 @@ internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
                 container?.State ?? "missing",
                 health ?? (container is null ? "-" : "none"),
                 container?.Image ?? agent.Image,
-                startedAt));
+                startedAt,
+                sandboxes.Count - warm,
+                warm));
         }
 
         return new EngineStatus(true, imageAvailable, config.Images.Default, networkExists, agents, problems);
@@ -95,4 +100,5 @@ internal sealed record EngineStatus(
     IReadOnlyList<AgentStatus> Agents,
     IReadOnlyList<string> Problems);
 
-internal sealed record AgentStatus(string Name, string Role, string Container, string State, string Health, string Image, DateTime? StartedAt);
+/// <summary>An agent's long-lived container, and how many task sandboxes (running a task, or warm) it has now.</summary>
+internal sealed record AgentStatus(string Name, string Role, string Container, string State, string Health, string Image, DateTime? StartedAt, int TaskSandboxes, int WarmSandboxes);
