@@ -35,11 +35,12 @@ internal static class RawExec
         var agent = sandbox.Config.Find("dev")!;
         var repository = RepositoryUrl.Parse(repo, allowLocal: false);
         var credentials = new AgentCredentials(sandbox.Config, sandbox.Paths);
-        var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, repository, "dev/baseline", null, null, "baseline",
+        var cache = CacheNames.Load(sandbox.Paths).PathFor(agent.Name, repository);
+        var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, cache, repository, "dev/baseline", null, null, "baseline",
             credentials.MaintenanceEnvironment(agent, repository.CredentialHost), CancellationToken.None);
         var baseline = await sandbox.Sandboxes.CreateProbeAsync(agent, CancellationToken.None);
         var checkout = repository.CheckoutPath("baseline");
-        await new SandboxCheckout(sandbox.Runtime).CloneAsync(baseline.Id, "claude", repository, checkout, "dev/baseline", cached.StartCommit, credentials.RunEnvironment(agent), CancellationToken.None);
+        await new SandboxCheckout(sandbox.Runtime).CloneAsync(baseline.Id, "claude", cache, checkout, "dev/baseline", cached.StartCommit, credentials.RunEnvironment(agent), CancellationToken.None);
         return (baseline, checkout);
     }
 

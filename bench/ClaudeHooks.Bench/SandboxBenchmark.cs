@@ -51,7 +51,7 @@ internal static class SandboxBenchmark
             var problem = await keeper.RestoreAsync(target, "claude", record, CancellationToken.None);
             restore.Add(stopwatch.Elapsed.TotalMilliseconds);
             stopwatch.Restart();
-            var (saved, why) = await keeper.SaveAsync(target, "claude", "dev", "bench/repo", "bench", session);
+            var (saved, why) = await keeper.SaveAsync(target, "claude", "dev", "bench/repo", "bench", session, CancellationToken.None);
             await sandbox.Store.SaveTranscriptAsync(saved ?? throw new InvalidOperationException(why ?? problem), CancellationToken.None);
             save.Add(stopwatch.Elapsed.TotalMilliseconds);
             if (saved.Data.Length != data.Length)

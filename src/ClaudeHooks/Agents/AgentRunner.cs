@@ -44,9 +44,10 @@ internal sealed partial class AgentRunner(
         var checkout = repository.CheckoutPath(task.Thread);
         var runEnvironment = credentials.RunEnvironment(agent);
         var maintenance = credentials.MaintenanceEnvironment(agent, repository.CredentialHost);
+        var cache = CacheNames.Load(paths).PathFor(agent.Name, repository);
 
         // The cache fetch (agent's container) and the sandbox (warm or new) do not depend on each other.
-        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, repository, branch, task.BaseRef, task.GuidanceRef, ResourceNames.TaskKey(task.Id), maintenance, cancellationToken);
+        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, cache, repository, branch, task.BaseRef, task.GuidanceRef, ResourceNames.TaskKey(task.Id), maintenance, cancellationToken);
         Sandbox sandbox;
         try
         {
@@ -60,6 +61,7 @@ internal sealed partial class AgentRunner(
 
         RunOutcome outcome;
         var end = new SandboxEnd(0, 0);
+        var leftBehind = 0;
         try
         {
             await PublishAsync(task.Id, "runner/sandbox", new { name = sandbox.Name, warm = sandbox.Warm, create_ms = (long)sandbox.CreateTime.TotalMilliseconds });
@@ -68,7 +70,7 @@ internal sealed partial class AgentRunner(
             await PublishAsync(task.Id, "runner/checkout", new { path = checkout, branch, start = cached.StartCommit, branch_existed = cached.BranchExists, guidance = cached.GuidanceRef });
 
             var systemPrompt = await SystemPromptAsync(agent, cached, cancellationToken);
-            var launch = new Launch(repository, checkout, branch, cached.StartCommit);
+            var launch = new Launch(cache, checkout, branch, cached.StartCommit);
             var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
             if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
             {
@@ -78,37 +80,89 @@ internal sealed partial class AgentRunner(
             }
 
             outcome = attempt.Outcome with { Worktree = checkout, Branch = branch };
+
+            // Nothing of the task may run while its commits and transcript are read back, and reading them has a
+            // deadline of its own: whatever the task left in its checkout cannot hold the service up.
+            leftBehind = await StopEverythingAsync(sandbox, agent);
+            using var finishing = new CancellationTokenSource(FinishLimit);
             if (attempt.SawInit && outcome.SessionId is { } started)
             {
-                await store.SaveSessionAsync(new SessionRecord(agent.Name, repository.Key, task.Thread, started, checkout), CancellationToken.None);
-                var saved = await new TranscriptKeeper(runtime).SaveAsync(sandbox, agent.Container.User, agent.Name, repository.Key, task.Thread, started);
-                if (saved.Record is { } record)
-                {
-                    await store.SaveTranscriptAsync(record, CancellationToken.None);
-                }
-                else
-                {
-                    await store.AddHistoryNoteAsync(task.Id, $"the transcript of session {started} was not saved ({saved.Problem}); the next task of the thread starts a fresh session", CancellationToken.None);
-                }
+                await SaveSessionAsync(task, agent, repository, sandbox, checkout, started, attempt.ExpectedSession, finishing.Token);
             }
 
-            outcome = await PublishCommitsAsync(task, agent, repository, container, sandbox, checkout, branch, runEnvironment, maintenance, outcome);
+            outcome = await PublishCommitsAsync(task, agent, repository, container, cache, sandbox, checkout, branch, runEnvironment, maintenance, outcome, finishing.Token);
         }
         finally
         {
             end = await sandboxes.ReleaseAsync(sandbox);
             sandboxes.Refill(agent);
-            if (end.KilledProcesses > 0 || end.LeftoverProcesses > 0)
+            if (leftBehind + end.KilledProcesses > 0 || end.LeftoverProcesses > 0)
             {
-                LogLeftover(task.Id, end.KilledProcesses, end.LeftoverProcesses);
+                LogLeftover(task.Id, leftBehind + end.KilledProcesses, end.LeftoverProcesses);
             }
 
-            await PublishAsync(task.Id, "runner/sandbox-removed", new { name = sandbox.Name, killed_processes = end.KilledProcesses, leftover_processes = end.LeftoverProcesses });
+            await PublishAsync(task.Id, "runner/sandbox-removed", new { name = sandbox.Name, killed_processes = leftBehind + end.KilledProcesses, leftover_processes = end.LeftoverProcesses });
         }
 
-        outcome = outcome with { LeftoverProcesses = end.LeftoverProcesses, KilledProcesses = end.KilledProcesses };
+        outcome = outcome with { LeftoverProcesses = end.LeftoverProcesses, KilledProcesses = leftBehind + end.KilledProcesses };
         await PublishAsync(task.Id, "runner/outcome", outcome);
         return outcome;
+    }
+
+    /// <summary>How long reading a finished task's transcript and commits out of its sandbox, and pushing them, may take.</summary>
+    internal TimeSpan FinishLimit { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Counts what the task left running (as the engine sees it) and kills all of it, pass after pass, so that
+    /// nothing of the task can change what is read back from the sandbox. The count goes into the outcome.
+    /// </summary>
+    private async Task<int> StopEverythingAsync(Sandbox sandbox, AgentConfig agent)
+    {
+        var first = await StrayCountAsync(sandbox);
+        var stray = first;
+        for (var pass = 0; pass < 5 && stray > 0; pass++)
+        {
+            await SignalAllAsync(sandbox, agent, "KILL");
+            stray = await StrayCountAsync(sandbox);
+        }
+
+        return first;
+    }
+
+    private async Task<int> StrayCountAsync(Sandbox sandbox)
+    {
+        try
+        {
+            return (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.InitPids.Contains(p.Pid));
+        }
+        catch (DockerApiException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>
+    /// Keeps the session for the thread's next task, with its transcript; only when the CLI started the session the
+    /// service asked for (a task could print a forged init event of its own).
+    /// </summary>
+    private async Task SaveSessionAsync(TaskRecord task, AgentConfig agent, RepositoryUrl repository, Sandbox sandbox, string checkout, string started, string expected, CancellationToken cancellationToken)
+    {
+        if (started != expected)
+        {
+            await store.AddHistoryNoteAsync(task.Id, $"Claude Code reported session {started}, not {expected} as started; it is not kept, and the next task of the thread starts a fresh session", CancellationToken.None);
+            return;
+        }
+
+        await store.SaveSessionAsync(new SessionRecord(agent.Name, repository.Key, task.Thread, started, checkout), CancellationToken.None);
+        var saved = await new TranscriptKeeper(runtime).SaveAsync(sandbox, agent.Container.User, agent.Name, repository.Key, task.Thread, started, cancellationToken);
+        if (saved.Record is { } record)
+        {
+            await store.SaveTranscriptAsync(record, CancellationToken.None);
+        }
+        else
+        {
+            await store.AddHistoryNoteAsync(task.Id, $"the transcript of session {started} was not saved ({saved.Problem}); the next task of the thread starts a fresh session", CancellationToken.None);
+        }
     }
 
     /// <summary>
@@ -161,24 +215,28 @@ internal sealed partial class AgentRunner(
     /// did not succeed still has its commits pushed to its own branch, so no work is lost between tasks of a thread.
     /// </summary>
     private async Task<RunOutcome> PublishCommitsAsync(
-        TaskRecord task, AgentConfig agent, RepositoryUrl repository, string container, Sandbox sandbox, string checkout, string branch,
-        IReadOnlyList<string> runEnvironment, IReadOnlyList<string> maintenance, RunOutcome outcome)
+        TaskRecord task, AgentConfig agent, RepositoryUrl repository, string container, string cache, Sandbox sandbox, string checkout, string branch,
+        IReadOnlyList<string> runEnvironment, IReadOnlyList<string> maintenance, RunOutcome outcome, CancellationToken cancellationToken)
     {
         try
         {
-            var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, runEnvironment, CancellationToken.None);
-            var pushed = await new RepositoryCache(runtime).PublishAsync(container, repository, branch, ResourceNames.TaskKey(task.Id), bundle, maintenance, CancellationToken.None);
+            var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, runEnvironment, cancellationToken);
+            var pushed = await new RepositoryCache(runtime).PublishAsync(container, cache, repository, branch, ResourceNames.TaskKey(task.Id), bundle, maintenance, cancellationToken);
             return outcome with
             {
                 PushedCommits = pushed,
                 Reason = pushed.Count == 0 ? $"{outcome.Reason}; no new commits to push" : $"{outcome.Reason}; pushed {pushed.Count} commit(s) to {branch}",
             };
         }
-        catch (Exception e) when (e is WorkdirException or ContainerOperationException or DockerApiException)
+        catch (Exception e) when (e is WorkdirException or ContainerOperationException or DockerApiException or OperationCanceledException)
         {
             if (e is DockerApiException api)
             {
                 e = new WorkdirException($"its commits could not be read: the sandbox no longer runs ({(api.ResponseBody ?? "").Trim()})");
+            }
+            else if (e is OperationCanceledException)
+            {
+                e = new WorkdirException($"reading its commits out of the sandbox and pushing them took longer than {Duration.Format(FinishLimit)}; they were not pushed");
             }
 
             return outcome.Status == TaskState.Succeeded
@@ -224,7 +282,7 @@ internal sealed partial class AgentRunner(
         // One exec makes the checkout (before any agent code runs) and then becomes the CLI.
         var state = new RunState(Stopwatch.GetTimestamp()) { Started = () => sandboxes.Refill(agent) };
         using var stopping = new CancellationTokenSource();
-        var command = SandboxCheckout.Launch(launch.Repository, launch.Checkout, launch.Branch, launch.StartCommit, arguments);
+        var command = SandboxCheckout.Launch(launch.Cache, launch.Checkout, launch.Branch, launch.StartCommit, arguments);
         using var exec = await runtime.StartStreamingAsync(sandbox.Id, command, new ExecOptions(environment, agent.Container.User, ResourceNames.WorkRoot), cancellationToken);
         var stream = exec.Stream;
         var prompt = Encoding.UTF8.GetBytes(task.Prompt);
@@ -251,7 +309,7 @@ internal sealed partial class AgentRunner(
         }
 
         var outcome = Judge(task, agent, state, exitCode, sessionId, resume);
-        return new Attempt(outcome, state.Init is not null);
+        return new Attempt(outcome, state.Init is not null, sessionId);
     }
 
     /// <summary>Splits the exec's multiplexed output: stdout to the NDJSON reader, stderr to stored events.</summary>
@@ -501,10 +559,10 @@ internal sealed partial class AgentRunner(
     [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: {Killed} process(es) of the task were still running at its end and went with its sandbox; {Left} alive after removal")]
     private partial void LogLeftover(string taskId, int killed, int left);
 
-    private sealed record Attempt(RunOutcome Outcome, bool SawInit);
+    private sealed record Attempt(RunOutcome Outcome, bool SawInit, string ExpectedSession);
 
     /// <summary>Where a run starts: the thread's checkout, made from the cache at this commit on this branch.</summary>
-    private sealed record Launch(RepositoryUrl Repository, string Checkout, string Branch, string StartCommit);
+    private sealed record Launch(string Cache, string Checkout, string Branch, string StartCommit);
 
     private enum StopReason
     {

@@ -35,7 +35,7 @@ internal sealed partial class TranscriptKeeper(ContainerRuntime runtime)
     /// <summary>Null when restored, else why not.</summary>
     public async Task<string?> RestoreAsync(Sandbox sandbox, string user, TranscriptRecord transcript, CancellationToken cancellationToken)
     {
-        if (!ProjectDirectoryPattern().IsMatch(transcript.ProjectDirectory) || transcript.ProjectDirectory is "." or ".." || !Guid.TryParse(transcript.SessionId, out _))
+        if (!ProjectDirectoryPattern().IsMatch(transcript.ProjectDirectory) || transcript.ProjectDirectory is "." or ".." || !Guid.TryParseExact(transcript.SessionId, "D", out _))
         {
             return "its stored transcript has an unusable name";
         }
@@ -46,12 +46,16 @@ internal sealed partial class TranscriptKeeper(ContainerRuntime runtime)
     }
 
     /// <summary>The session's transcript as Claude Code left it in the sandbox, or why it could not be read.</summary>
-    public async Task<(TranscriptRecord? Record, string? Problem)> SaveAsync(Sandbox sandbox, string user, string agent, string repo, string thread, string sessionId)
+    public async Task<(TranscriptRecord? Record, string? Problem)> SaveAsync(Sandbox sandbox, string user, string agent, string repo, string thread, string sessionId, CancellationToken cancellationToken)
     {
         ExecBytes saved;
         try
         {
-            saved = await runtime.ExecForBytesAsync(sandbox.Id, ["sh", "-c", SaveScript, "save", sessionId], Environment with { User = user }, MaxBytes, CancellationToken.None);
+            saved = await runtime.ExecForBytesAsync(sandbox.Id, ["sh", "-c", SaveScript, "save", sessionId], Environment with { User = user }, MaxBytes, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return (null, "reading it out of the sandbox took too long");
         }
         catch (ContainerOperationException e)
         {

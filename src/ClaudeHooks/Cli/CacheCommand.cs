@@ -40,7 +40,7 @@ internal static class CacheCommand
             {
                 foreach (var result in await cache.PruneAsync(ResourceNames.Container(config.ContainerPrefix, agentConfig.Name), age, live, cancellationToken))
                 {
-                    Console.WriteLine($"{agentConfig.Name}: {(result.Removed ? "removed" : "kept")} {result.Path}{(result.Removed ? "" : $" ({result.Detail})")}");
+                    Console.WriteLine($"{agentConfig.Name}: {(result.Removed ? "removed" : "kept")} {result.Repository} ({result.Path}){(result.Removed ? "" : $": {result.Detail}")}");
                 }
             }
 

@@ -64,13 +64,24 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             return findings;
         }
 
+        if (agent.Container.Network is null)
+        {
+            var network = await docker.Networks.InspectNetworkAsync(ResourceNames.Network(config.ContainerPrefix, agent.Name), cancellationToken);
+            var isolated = network.Options is not null && network.Options.TryGetValue(ResourceNames.InterContainerOption, out var icc) && icc == "false";
+            Check("sandboxes cannot reach each other", isolated, isolated
+                ? $"{network.Name} carries no traffic between its containers"
+                : $"{network.Name} lets its containers talk to each other; recreate it: 'claude-hooks containers down {agent.Name}' then 'containers up {agent.Name}'");
+        }
+
         await LiveProcessAsync(agent, name, ResourceNames.MaintenanceUser, "", Check, cancellationToken);
         await OnlyInitAsync(agent, name, inspect, Check, cancellationToken);
-        var cache = await runtime.ExecAsync(name, ["sh", "-c", "find /state -writable -print 2>/dev/null | head -n 5; find /state ! -user hooks -print 2>/dev/null | head -n 5"], user: agent.Container.User, cancellationToken: cancellationToken);
+        // Looked through as the owner (the agent's uid cannot even list /state/cache): anything not owned by it, or
+        // writable by group or others, could be changed by another uid.
+        var cache = await runtime.ExecAsync(name, ["sh", "-c", "find /state \\( ! -user hooks -o -perm /022 \\) ! -type l -print 2>/dev/null | head -n 5"], user: ResourceNames.MaintenanceUser, cancellationToken: cancellationToken);
         var writable = cache.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Check("cache not writable by the agent", cache.Succeeded && writable.Length == 0, writable.Length == 0
-            ? $"nothing under /state is writable by {agent.Container.User} or owned by anyone but {ResourceNames.MaintenanceUser}"
-            : $"{string.Join(", ", writable)} writable by {agent.Container.User} or not owned by {ResourceNames.MaintenanceUser}; run 'claude-hooks containers rebuild {agent.Name}' (it replaces a state volume of the old layout)");
+            ? $"everything under /state is owned by {ResourceNames.MaintenanceUser} and writable by it alone"
+            : $"{string.Join(", ", writable)} not owned by {ResourceNames.MaintenanceUser} or writable by others; run 'claude-hooks containers rebuild {agent.Name}' (it replaces a state volume of the old layout)");
         // Each volume is looked through as the user that owns it (the home volume is the agent user's, 0700).
         var plantedState = await runtime.ExecAsync(name, ["sh", "-c", PlantedSettingsScript, "planted", ResourceNames.StateMount], user: ResourceNames.MaintenanceUser, cancellationToken: cancellationToken);
         var plantedHome = await runtime.ExecAsync(name, ["sh", "-c", PlantedSettingsScript, "planted", ResourceNames.HomeMount], user: agent.Container.User, cancellationToken: cancellationToken);
@@ -116,7 +127,21 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
                 failed.Add("the state volume is not mounted read-only");
             }
 
-            check($"sandbox {name} hardening", failed.Count == 0, failed.Count == 0 ? "as its agent's spec" : string.Join("; ", failed) + $"; remove it ('docker rm -f {name}')");
+            if (sandbox.State == "running")
+            {
+                // A Claude Code process that loads settings from anywhere but the service would run under another policy.
+                var unruly = (await runtime.ProcessesAsync(sandbox.ID, cancellationToken))
+                    .Where(p => p.Command.StartsWith("claude ", StringComparison.Ordinal) || p.Command.Contains("/claude ", StringComparison.Ordinal))
+                    .Where(p => !Agents.ClaudeCommandLine.PolicyFlags.All(flag => p.Command.Contains(flag, StringComparison.Ordinal)))
+                    .Select(p => p.Pid)
+                    .ToList();
+                if (unruly.Count > 0)
+                {
+                    failed.Add($"Claude Code process(es) {string.Join(", ", unruly)} run without the service's policy flags ({string.Join(" ", Agents.ClaudeCommandLine.PolicyFlags)})");
+                }
+            }
+
+            check($"sandbox {name} hardening", failed.Count == 0, failed.Count == 0 ? "as its agent's spec, and every Claude Code in it under the service's policy" : string.Join("; ", failed) + $"; remove it ('docker rm -f {name}')");
         }
 
         check("no sandbox outlives its task", stray.Count == 0 && liveTaskKeys is not null, liveTaskKeys is null
@@ -155,6 +180,11 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             var write = await runtime.ExecAsync(probe.Id, ["sh", "-c", "touch /state/cache/.audit-write 2>&1 || true; test -w /state/cache && echo writable || true"], user: agent.Container.User, cancellationToken: cancellationToken);
             var readOnly = !write.Stdout.Contains("writable", StringComparison.Ordinal) && write.Stdout.Contains("Read-only file system", StringComparison.Ordinal);
             check("sandbox cache read-only", readOnly, readOnly ? "writing the cache from a sandbox fails: read-only file system" : $"a sandbox could write the cache ({write.Stdout.Trim()}); run 'claude-hooks containers rebuild {agent.Name}'");
+            var listing = await runtime.ExecAsync(probe.Id, ["sh", "-c", "ls -A /state/cache 2>&1; echo \"found=$(find /state -name '*.git' 2>/dev/null | wc -l)\""], user: agent.Container.User, cancellationToken: cancellationToken);
+            var hidden = listing.Stdout.Contains("Permission denied", StringComparison.Ordinal) && listing.Stdout.Contains("found=0", StringComparison.Ordinal);
+            check("sandbox sees no repository's cache", hidden, hidden
+                ? "/state/cache cannot be listed from a sandbox; a task reaches only the cache it is given"
+                : $"a sandbox can list the caches ({listing.Stdout.Trim()}); run 'claude-hooks containers rebuild {agent.Name}' (its entrypoint makes /state/cache 0711)");
 
             var expected = ExpectedManagedSettings();
             var policy = await runtime.ExecAsync(probe.Id, ["sh", "-c", $"ls -A /etc/claude-code; echo ---; cat {ManagedSettingsPath}"], user: agent.Container.User, cancellationToken: cancellationToken);

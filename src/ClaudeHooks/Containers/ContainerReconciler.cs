@@ -250,11 +250,13 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
                 $"network {spec.Network} (agents.{spec.Agent}.container.network) does not exist; create it with 'docker network create {spec.Network}' or remove the key");
         }
 
+        // No traffic between containers on it: concurrent sandboxes of the agent cannot reach each other.
         await docker.Networks.CreateNetworkAsync(new NetworksCreateParameters
         {
             Name = spec.Network,
             Driver = "bridge",
             Labels = ResourceNames.Labels(config.ContainerPrefix, spec.Agent),
+            Options = new Dictionary<string, string> { [ResourceNames.InterContainerOption] = "false" },
         }, cancellationToken);
     }
 

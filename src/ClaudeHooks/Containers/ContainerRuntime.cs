@@ -53,6 +53,11 @@ internal sealed class ContainerRuntime(DockerClient docker)
     public async Task<IReadOnlyList<ContainerProcess>> ProcessesAsync(string container, CancellationToken cancellationToken)
     {
         var top = await docker.Containers.ListProcessesAsync(container, new ContainerListProcessesParameters { PsArgs = "-eo pid,ppid,user,args" }, cancellationToken);
+        if (top.Titles is null || top.Processes is null)
+        {
+            return [];
+        }
+
         var titles = top.Titles.ToList();
         int Column(string name) => titles.FindIndex(t => t.Equals(name, StringComparison.OrdinalIgnoreCase));
         var (pid, ppid, user, args) = (Column("PID"), Column("PPID"), Column("USER"), Column("COMMAND") is >= 0 and var c ? c : Column("ARGS"));

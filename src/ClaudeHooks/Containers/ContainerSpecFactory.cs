@@ -57,7 +57,8 @@ internal static class ContainerSpecFactory
             : int.TryParse(settings.User.Split(':')[0], CultureInfo.InvariantCulture, out var uid) ? $",uid={uid},mode=0700" : "";
         var tmpfs = new Dictionary<string, string>
         {
-            [ResourceNames.HomeMount] = string.Create(CultureInfo.InvariantCulture, $"rw,nosuid,nodev,size={settings.TmpSizeBytes}{owner}"),
+            // exec: tools an agent installs for itself (pip --user, npm prefix) run from ~; it is gone with the sandbox.
+            [ResourceNames.HomeMount] = string.Create(CultureInfo.InvariantCulture, $"rw,exec,nosuid,nodev,size={settings.TmpSizeBytes}{owner}"),
         };
         return Build(ContainerKind.Sandbox, agent, name, settings.User, labels, mounts,
             [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}"], tmpfs, config);

@@ -15,6 +15,9 @@ internal static class ResourceNames
     public const string LayoutLabel = "org.claude-hooks.layout";
     public const string SandboxKind = "sandbox";
 
+    /// <summary>The bridge option that, set to false, stops traffic between containers of one network.</summary>
+    public const string InterContainerOption = "com.docker.network.bridge.enable_icc";
+
     /// <summary>The state volume's layout: 2 holds only the repository cache (earlier ones also held transcripts and worktrees).</summary>
     public const string StateLayout = "2";
 

@@ -60,15 +60,22 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         {
             killed = (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.InitPids.Contains(p.Pid));
         }
-        catch (DockerApiException)
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException)
         {
-            // Not running any more (the task stopped its own init): nothing of it can still run.
+            // Not running any more (the task stopped its own init, or it is already gone): nothing of it can still run.
         }
 
-        await runtime.RemoveAsync(sandbox.Id, CancellationToken.None);
-        var left = await runtime.InspectAsync(sandbox.Id, CancellationToken.None) is { } still
-            ? (still.State!.Running ? (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count : 0)
-            : 0;
+        try
+        {
+            await runtime.RemoveAsync(sandbox.Id, CancellationToken.None);
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException)
+        {
+            LogRemoveFailed(sandbox.Name, e.Message);
+        }
+
+        var still = await runtime.InspectAsync(sandbox.Id, CancellationToken.None);
+        var left = still is { State.Running: true } ? (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count : 0;
         return new SandboxEnd(killed, left);
     }
 
@@ -101,17 +108,23 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
     /// Removes every sandbox of this prefix that is neither one of this pool's warm ones nor bound to a task in
     /// <paramref name="liveTaskKeys"/>, and any checkout volume a crash left without its container.
     /// </summary>
-    public async Task<IReadOnlyList<string>> ReapAsync(IReadOnlySet<string> liveTaskKeys, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The sandboxes are listed before the live tasks are read, so a task claimed in between (its sandbox just
+    /// made or renamed) is seen as live, never reaped.
+    /// </remarks>
+    public async Task<IReadOnlyList<string>> ReapAsync(Func<CancellationToken, Task<IReadOnlySet<string>>> liveTaskKeys, CancellationToken cancellationToken)
     {
         var removed = new List<string>();
-        foreach (var container in await ListAsync(config.ContainerPrefix, cancellationToken))
+        var containers = await ListAsync(config.ContainerPrefix, cancellationToken);
+        var live = await liveTaskKeys(cancellationToken);
+        foreach (var container in containers)
         {
             var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID;
             var labels = container.Labels ?? new Dictionary<string, string>();
             var agent = labels.TryGetValue(ResourceNames.AgentLabel, out var a) ? a : "";
             var key = name.StartsWith($"{config.ContainerPrefix}-{agent}-", StringComparison.Ordinal) ? name[(config.ContainerPrefix.Length + agent.Length + 2)..] : "";
             var ours = labels.TryGetValue(ResourceNames.PoolLabel, out var pool) && pool == PoolId;
-            if ((ours && key.StartsWith("warm-", StringComparison.Ordinal)) || liveTaskKeys.Contains(key))
+            if ((ours && key.StartsWith("warm-", StringComparison.Ordinal)) || live.Contains(key))
             {
                 continue;
             }
@@ -277,6 +290,9 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         filter["dangling"] = new Dictionary<string, bool> { ["true"] = true };
         return filter;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "sandbox {Name} could not be removed ({Error}); the next reap removes it")]
+    private partial void LogRemoveFailed(string name, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "sandbox {Name}: removed, no task of this service holds it")]
     private partial void LogReaped(string name);

@@ -119,13 +119,13 @@ internal sealed partial class TaskWorker(
     }
 
     /// <summary>Removes sandboxes no live task holds (a crash's leftovers, a task's that ended without its cleanup).</summary>
-    private async Task ReapAsync(CancellationToken cancellationToken)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var running = await store.ListTasksAsync(new TaskQuery(TaskState.Running, null, null, 10_000, null), cancellationToken);
-        var live = running.Where(t => t.LeaseExpiresAt > now).Select(t => ResourceNames.TaskKey(t.Id)).ToHashSet(StringComparer.Ordinal);
-        await sandboxes.ReapAsync(live, cancellationToken);
-    }
+    private async Task ReapAsync(CancellationToken cancellationToken) =>
+        await sandboxes.ReapAsync(async token =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var running = await store.ListTasksAsync(new TaskQuery(TaskState.Running, null, null, 10_000, null), token);
+            return running.Where(t => t.LeaseExpiresAt > now).Select(t => ResourceNames.TaskKey(t.Id)).ToHashSet(StringComparer.Ordinal);
+        }, cancellationToken);
 
     private async Task MaintainSandboxesAsync(CancellationToken stop)
     {

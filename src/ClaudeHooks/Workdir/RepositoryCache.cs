@@ -18,11 +18,12 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     // Arguments reach every script as positional parameters, never spliced into its text.
     private const string PrepareScript = """
         set -eu
-        cache=$1 url=$2 branch=$3 base=$4 guidance=$5 key=$6
-        mkdir -p "${cache%/*}" "$cache.users"
+        cache=$1 url=$2 branch=$3 base=$4 guidance=$5 key=$6 repo=$7
         exec 9>"$cache.lock"
         flock 9
+        mkdir -p "$cache.users"
         : > "$cache.users/$key"
+        printf '%s\n' "$repo" > "$cache.repo"
         fresh=no
         if [ ! -d "$cache/objects" ]; then
             git init -q --bare --template= "$cache"
@@ -96,7 +97,8 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         find /state/cache -type d -name '*.git' -prune 2>/dev/null | while read -r cache; do
             used=$(stat -c %Y "$cache.lock" 2>/dev/null || stat -c %Y "$cache")
             exec 9>>"$cache.lock"
-            if ! flock -n 9; then echo "kept $cache in use by a fetch or a push"; exec 9>&-; continue; fi
+            repo=$(cat "$cache.repo" 2>/dev/null || echo "?")
+            if ! flock -n 9; then printf 'kept\t%s\t%s\tin use by a fetch or a push\n' "$cache" "$repo"; exec 9>&-; continue; fi
             holder=
             for mark in "$cache.users"/*; do
                 [ -e "$mark" ] || continue
@@ -104,10 +106,9 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
                 for running in "$@"; do [ "$running" = "$key" ] && live=yes; done
                 if [ "$live" = yes ]; then holder=$key; else rm -f "$mark"; fi
             done
-            if [ -n "$holder" ]; then echo "kept $cache in use by running task $holder"; exec 9>&-; continue; fi
-            if [ $((now - used)) -lt "$stale_seconds" ]; then echo "kept $cache used $((now - used))s ago"; exec 9>&-; continue; fi
-            rm -rf "$cache" "$cache.users" && echo "removed $cache"
-            rm -f "$cache.lock"
+            if [ -n "$holder" ]; then printf 'kept\t%s\t%s\tin use by running task %s\n' "$cache" "$repo" "$holder"; exec 9>&-; continue; fi
+            if [ $((now - used)) -lt "$stale_seconds" ]; then printf 'kept\t%s\t%s\tused %ss ago\n' "$cache" "$repo" "$((now - used))"; exec 9>&-; continue; fi
+            rm -rf "$cache" "$cache.users" "$cache.repo" && printf 'removed\t%s\t%s\t\n' "$cache" "$repo"
             exec 9>&-
         done
         """;
@@ -118,11 +119,11 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     /// (default: the default branch), the repository's own guidance as the agent will see it.
     /// </summary>
     /// <remarks>The cache is marked as used by <paramref name="taskKey"/> until <see cref="PublishAsync"/> for that task, so a prune keeps it.</remarks>
-    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, string taskKey, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, string cache, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, string taskKey, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         var result = await runtime.ExecAsync(
             container,
-            ["sh", "-c", PrepareScript, "prepare", repository.CachePath, repository.Url, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey],
+            ["sh", "-c", PrepareScript, "prepare", cache, repository.Url, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey, repository.Key],
             environment,
             ResourceNames.MaintenanceUser,
             cancellationToken: cancellationToken);
@@ -144,11 +145,11 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     /// Verifies the task's commits (a bundle made in its sandbox; empty when there are none), pushes them to the
     /// thread's branch, reports those new to the remote, and drops the task's mark on the cache.
     /// </summary>
-    public async Task<IReadOnlyList<PushedCommit>> PublishAsync(string container, RepositoryUrl repository, string branch, string taskKey, byte[] bundle, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PushedCommit>> PublishAsync(string container, string cache, RepositoryUrl repository, string branch, string taskKey, byte[] bundle, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         var result = await runtime.ExecWithInputAsync(
             container,
-            ["sh", "-c", PublishScript, "publish", repository.CachePath, repository.Url, branch, taskKey],
+            ["sh", "-c", PublishScript, "publish", cache, repository.Url, branch, taskKey],
             bundle,
             new ExecOptions(environment, ResourceNames.MaintenanceUser),
             cancellationToken);
@@ -172,8 +173,9 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
             user: ResourceNames.MaintenanceUser,
             cancellationToken: cancellationToken);
         return result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ', 3))
-            .Select(parts => new CachePrune(parts[1], parts[0] == "removed", parts.Length > 2 ? parts[2] : ""))
+            .Select(line => line.Split('\t', 4))
+            .Where(parts => parts.Length == 4)
+            .Select(parts => new CachePrune(parts[1], parts[2], parts[0] == "removed", parts[3]))
             .ToList();
     }
 
@@ -187,6 +189,6 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
 /// <summary>What a task starts from: the commit, whether the thread's branch exists, and the repository's guidance (CLAUDE.md) and where it came from.</summary>
 internal sealed record CachedRepository(string StartCommit, bool BranchExists, string? GuidanceRef, string? Guidance);
 
-internal sealed record CachePrune(string Path, bool Removed, string Detail);
+internal sealed record CachePrune(string Path, string Repository, bool Removed, string Detail);
 
 internal sealed class WorkdirException(string message) : Exception(message);

@@ -8,10 +8,8 @@ namespace ClaudeHooks.Workdir;
 /// </summary>
 internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyList<string> Owner, string Name)
 {
-    /// <summary>Cache key and storage path parts: host/owner.../name.</summary>
+    /// <summary>The repository's identity and checkout path parts: host/owner.../name.</summary>
     public string Key => string.Join('/', [Host, .. Owner, Name]);
-
-    public string CachePath => $"/state/cache/{Key}.git";
 
     /// <summary>A thread's checkout inside its task's sandbox: the same path for the same thread, so sessions resume.</summary>
     public string CheckoutPath(string thread) => $"/work/{Key}/{thread}";

@@ -53,9 +53,9 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
         git bundle create -q - HEAD --not --remotes=origin
         """;
 
-    public async Task CloneAsync(string sandbox, string user, RepositoryUrl repository, string path, string branch, string startCommit, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public async Task CloneAsync(string sandbox, string user, string cache, string path, string branch, string startCommit, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
-        var result = await runtime.ExecAsync(sandbox, ["sh", "-c", CloneScript, "clone", repository.CachePath, path, branch, startCommit], environment, user, cancellationToken: cancellationToken);
+        var result = await runtime.ExecAsync(sandbox, ["sh", "-c", CloneScript, "clone", cache, path, branch, startCommit], environment, user, cancellationToken: cancellationToken);
         if (!result.Succeeded)
         {
             throw new WorkdirException($"making the checkout {path} in sandbox {sandbox} failed: {RepositoryCache.LastLines(result.Stderr)}");
@@ -66,8 +66,8 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
     /// The command line that makes the checkout and then runs <paramref name="command"/> in it, saving an exec on
     /// the way to the first event. A failed checkout exits with <see cref="CheckoutFailedExitCode"/>.
     /// </summary>
-    public static IReadOnlyList<string> Launch(RepositoryUrl repository, string path, string branch, string startCommit, IReadOnlyList<string> command) =>
-        ["sh", "-c", LaunchScript, "launch", repository.CachePath, path, branch, startCommit, .. command];
+    public static IReadOnlyList<string> Launch(string cache, string path, string branch, string startCommit, IReadOnlyList<string> command) =>
+        ["sh", "-c", LaunchScript, "launch", cache, path, branch, startCommit, .. command];
 
     /// <summary>The commits on the checkout's HEAD that the cache does not have, as a bundle; empty when there are none.</summary>
     public async Task<byte[]> BundleAsync(string sandbox, string user, string path, IReadOnlyList<string> environment, CancellationToken cancellationToken)

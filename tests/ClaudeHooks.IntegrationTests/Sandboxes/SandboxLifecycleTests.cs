@@ -69,11 +69,17 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
         }
 
         var pruned = await new RepositoryCache(fixture.Runtime).PruneAsync($"{fixture.Prefix}-dev", TimeSpan.Zero, new HashSet<string> { ResourceNames.TaskKey(task.Id) }, cts.Token);
+        // While it still runs (the sandboxes are looked at first), audit sees its sandbox as serving a live task, hardened, and its Claude Code under the service's policy.
+        var live = new HashSet<string> { ResourceNames.TaskKey(task.Id) };
+        var audit = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, live).AuditAsync([fixture.Config.Find("dev")!], null, cts.Token);
+        Assert.All(audit, f => Assert.True(f.Passed, $"{f.Check}: {f.Detail}"));
+        Assert.Contains(audit, f => f.Check == $"sandbox {sandbox} hardening" && f.Detail.Contains("under the service's policy", StringComparison.Ordinal));
+
         var outcome = await run;
         var seen = string.Join("\n", (await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)).Where(e => e.Type == "user/tool_result").Select(e => e.Data));
 
-        Assert.Contains(pruned, p => p.Path.EndsWith($"/busy-{id}.git", StringComparison.Ordinal) && !p.Removed && p.Detail.Contains("running task", StringComparison.Ordinal));
-        Assert.Contains(pruned, p => p.Path.EndsWith($"/stale-{id}.git", StringComparison.Ordinal) && p.Removed);
+        Assert.Contains(pruned, p => p.Repository.EndsWith($"/busy-{id}", StringComparison.Ordinal) && !p.Removed && p.Detail.Contains("running task", StringComparison.Ordinal));
+        Assert.Contains(pruned, p => p.Repository.EndsWith($"/stale-{id}", StringComparison.Ordinal) && p.Removed);
         Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
         Assert.Contains($"committed-{id}", seen, StringComparison.Ordinal);
         Assert.Equal("during the prune", Assert.Single(outcome.PushedCommits!).Subject);
@@ -81,7 +87,7 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
 
         // Once the task is over the cache is no longer held; the next prune may take it.
         var after = await new RepositoryCache(fixture.Runtime).PruneAsync($"{fixture.Prefix}-dev", TimeSpan.Zero, new HashSet<string>(), cts.Token);
-        Assert.Contains(after, p => p.Path.EndsWith($"/busy-{id}.git", StringComparison.Ordinal) && p.Removed);
+        Assert.Contains(after, p => p.Repository.EndsWith($"/busy-{id}", StringComparison.Ordinal) && p.Removed);
     }
 
     [SkippableFact]

@@ -73,7 +73,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
             (host.PidsLimit, host.Memory, host.MemorySwap, host.NanoCPUs, host.Runtime, host.NetworkMode, host.ReadonlyRootfs));
         Assert.Equal(["volume:t1-dev-state:/state:ro", "volume::/work:rw"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
         Assert.Equal(ResourceNames.SandboxKind, host.Mounts![1].VolumeOptions!.Labels![ResourceNames.KindLabel]);
-        Assert.Equal($"rw,nosuid,nodev,size={512L << 20},uid=1000,gid=1000,mode=0700", host.Tmpfs!["/home/claude"]);
+        Assert.Equal($"rw,exec,nosuid,nodev,size={512L << 20},uid=1000,gid=1000,mode=0700", host.Tmpfs!["/home/claude"]);
         Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs!["/tmp"], StringComparison.Ordinal);
         Assert.Contains("CLAUDE_CONFIG_DIR=/home/claude/.claude", create.Env);
         Assert.Equal(ResourceNames.SandboxKind, create.Labels[ResourceNames.KindLabel]);

@@ -16,7 +16,6 @@ public sealed class RepositoryUrlTests
         var repository = RepositoryUrl.Parse(url, allowLocal: false);
 
         Assert.Equal(key, repository.Key);
-        Assert.Equal($"/state/cache/{key}.git", repository.CachePath);
         Assert.Equal($"/work/{key}/issue-42", repository.CheckoutPath("issue-42"));
     }
 
