@@ -80,7 +80,7 @@ internal static class ApiBenchmark
         var first = await SubmitAsync(service, repo, $"bench-{kind}-0");
         await FirstInitAsync(service, first);
         await WaitEndAsync(service, first);
-        await RawExec.TimeToInitAsync(baseline.Id, checkout, sandbox.Config.Model.BaseUrl!);
+        await RawExec.TimeToInitAsync(baseline, checkout, sandbox.Config.Model.BaseUrl!);
 
         var endToEnd = new List<double>();
         var raw = new List<double>();
@@ -101,10 +101,10 @@ internal static class ApiBenchmark
                 await WaitForServiceWarmAsync(sandbox);
             }
 
-            raw.Add(await RawExec.TimeToInitAsync(baseline.Id, checkout, sandbox.Config.Model.BaseUrl!));
+            raw.Add(await RawExec.TimeToInitAsync(baseline, checkout, sandbox.Config.Model.BaseUrl!));
         }
 
-        await sandbox.Sandboxes.ReleaseAsync(baseline);
+        await sandbox.Runtime.RemoveAsync(baseline, CancellationToken.None);
         return (endToEnd, raw);
     }
 
@@ -114,7 +114,7 @@ internal static class ApiBenchmark
         for (var i = 0; i < 400; i++)
         {
             var warm = (await sandbox.Sandboxes.ListAsync(sandbox.Prefix, CancellationToken.None))
-                .Any(c => c.State == "running" && c.Names.Any(n => n.Contains("-warm-", StringComparison.Ordinal) && !n.Contains("-warm-probe-", StringComparison.Ordinal))
+                .Any(c => c.State == "running" && c.Names.Any(n => n.Contains("-warm-", StringComparison.Ordinal))
                     && c.Labels![ResourceNames.PoolLabel] != sandbox.Sandboxes.PoolId);
             if (warm)
             {

@@ -54,7 +54,7 @@ internal static class DispatchBenchmark
         // The raw baseline runs in a sandbox kept for the whole run, with a checkout already in it.
         await RunnerOnceAsync(0);
         var (baseline, checkout) = await RawExec.BaselineAsync(sandbox, repo);
-        Task<double> RawOnceAsync() => RawExec.TimeToInitAsync(baseline.Id, checkout, sandbox.Config.Model.BaseUrl!);
+        Task<double> RawOnceAsync() => RawExec.TimeToInitAsync(baseline, checkout, sandbox.Config.Model.BaseUrl!);
 
         await RawOnceAsync();
         worktreeTimes.Clear();
@@ -71,7 +71,7 @@ internal static class DispatchBenchmark
             rawTimes.Add(await RawOnceAsync());
         }
 
-        await sandbox.Sandboxes.ReleaseAsync(baseline);
+        await sandbox.Runtime.RemoveAsync(baseline, CancellationToken.None);
 
         var ratio = Stats.Percentile(runnerTimes, 50) / Stats.Percentile(rawTimes, 50);
         Console.WriteLine($"dispatch: runner call -> system/init (warm sandbox, fetch, checkout, exec): {Stats.Describe(runnerTimes)}");

@@ -29,8 +29,11 @@ internal static class RawExec
             serverAgent: "dev");
     }
 
-    /// <summary>A sandbox that lives for the whole benchmark, holding a checkout of <paramref name="repo"/> for the raw runs.</summary>
-    public static async Task<(Sandbox Sandbox, string Checkout)> BaselineAsync(AgentSandbox sandbox, string repo)
+    /// <summary>
+    /// A container made like the agent's sandboxes (same spec) that lives for the whole benchmark, with a checkout of
+    /// <paramref name="repo"/>, for the raw runs. It is not labelled as a sandbox, so a service's reaper leaves it alone.
+    /// </summary>
+    public static async Task<(string Id, string Checkout)> BaselineAsync(AgentSandbox sandbox, string repo)
     {
         var agent = sandbox.Config.Find("dev")!;
         var repository = RepositoryUrl.Parse(repo, allowLocal: false);
@@ -38,10 +41,12 @@ internal static class RawExec
         var cache = CacheNames.Load(sandbox.Paths).PathFor(agent.Name, repository);
         var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, cache, repository, "dev/baseline", null, null, "baseline",
             credentials.MaintenanceEnvironment(agent, repository.CredentialHost), CancellationToken.None);
-        var baseline = await sandbox.Sandboxes.CreateProbeAsync(agent, CancellationToken.None);
+        var spec = ContainerSpecFactory.CreateSandbox(sandbox.Config, agent, $"{sandbox.Prefix}-dev-baseline-{Guid.NewGuid():N}"[..40], new Dictionary<string, string>());
+        var labels = new Dictionary<string, string>(spec.Labels) { [ResourceNames.KindLabel] = "bench-baseline" };
+        var id = await sandbox.Runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec with { Labels = labels }), CancellationToken.None);
         var checkout = repository.CheckoutPath("baseline");
-        await new SandboxCheckout(sandbox.Runtime).CloneAsync(baseline.Id, "claude", cache, checkout, "dev/baseline", cached.StartCommit, credentials.RunEnvironment(agent), CancellationToken.None);
-        return (baseline, checkout);
+        await new SandboxCheckout(sandbox.Runtime).CloneAsync(id, "claude", cache, checkout, "dev/baseline", cached.StartCommit, credentials.RunEnvironment(agent), CancellationToken.None);
+        return (id, checkout);
     }
 
     /// <summary>Milliseconds from starting the docker client to the CLI's <c>system/init</c> line.</summary>

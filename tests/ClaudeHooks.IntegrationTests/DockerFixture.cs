@@ -56,6 +56,10 @@ public sealed class DockerFixture : IAsyncLifetime
     internal Task<TaskRecord> NewRunningTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
         Sandbox.NewRunningTaskAsync("dev", repo, thread, prompt, cancellationToken);
 
+    internal Task<(TaskRecord Task, RunOutcome Outcome)> RunToEndAsync(
+        string agent, string repo, string thread, string prompt, CancellationToken cancellationToken, string? baseRef = null, string? guidanceRef = null, AgentRunner? runner = null) =>
+        Sandbox.RunToEndAsync(agent, repo, thread, prompt, cancellationToken, baseRef, guidanceRef, runner);
+
     /// <summary>The dev agent's container's processes, as the engine lists them ("pid user args").</summary>
     public async Task<IReadOnlyList<string>> DevProcessesAsync(CancellationToken cancellationToken) =>
         (await Runtime.ProcessesAsync($"{Prefix}-dev", cancellationToken)).Select(p => $"{p.Pid} {p.User} {p.Command}").ToList();

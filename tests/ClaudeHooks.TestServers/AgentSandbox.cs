@@ -106,13 +106,23 @@ public sealed class AgentSandbox : IAsyncDisposable
         new(Runtime, Sandboxes, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
 
     /// <summary>A new task row in the running state, as a worker would have claimed it.</summary>
-    internal async Task<TaskRecord> NewRunningTaskAsync(string agent, string repo, string thread, string prompt, CancellationToken cancellationToken)
+    internal async Task<TaskRecord> NewRunningTaskAsync(string agent, string repo, string thread, string prompt, CancellationToken cancellationToken, string? baseRef = null, string? guidanceRef = null)
     {
         var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(Guid.NewGuid().ToString("N"), agent, repo, null, thread, prompt, TaskState.Queued, 1, now, now, null);
+        var task = new TaskRecord(Guid.NewGuid().ToString("N"), agent, repo, baseRef, thread, prompt, TaskState.Queued, 1, now, now, null, GuidanceRef: guidanceRef);
         await Store.CreateTaskAsync(task, "submitted by a test", cancellationToken);
         await Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "claimed by a test", null, cancellationToken);
         return task with { State = TaskState.Running };
+    }
+
+    /// <summary>Runs a new task in a sandbox with <paramref name="runner"/> (default: <see cref="Runner"/>) and records its end, as a worker would.</summary>
+    internal async Task<(TaskRecord Task, RunOutcome Outcome)> RunToEndAsync(
+        string agent, string repo, string thread, string prompt, CancellationToken cancellationToken, string? baseRef = null, string? guidanceRef = null, AgentRunner? runner = null)
+    {
+        var task = await NewRunningTaskAsync(agent, repo, thread, prompt, cancellationToken, baseRef, guidanceRef);
+        var outcome = await (runner ?? Runner()).RunAsync(task, cancellationToken);
+        await Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, System.Text.Json.JsonSerializer.Serialize(outcome, OutcomeJson.Options), cancellationToken);
+        return (task, outcome);
     }
 
     public async ValueTask DisposeAsync()
@@ -135,7 +145,8 @@ public sealed class AgentSandbox : IAsyncDisposable
         var filter = ResourceNames.Filter(Prefix);
         foreach (var container in await Docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = filter }))
         {
-            await Docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true });
+            // A service process stopping at the same time may remove its own sandboxes first.
+            await Runtime.RemoveAsync(container.ID, CancellationToken.None);
         }
 
         foreach (var volume in (await Docker.Volumes.ListAsync(new VolumesListParameters { Filters = filter })).Volumes ?? [])

@@ -24,8 +24,6 @@ internal static class ResourceNames
     public const string StateMount = "/state";
     public const string HomeMount = "/home/claude";
     public const string CredentialsMount = "/run/claude-credentials";
-    public const string CacheRoot = "/state/cache";
-
     /// <summary>The image's maintenance user: owns the repository cache and runs the service's own git; never runs agent code.</summary>
     public const string MaintenanceUser = "hooks";
 

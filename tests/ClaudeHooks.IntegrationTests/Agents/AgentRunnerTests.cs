@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ClaudeHooks.Agents;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Tasks;
@@ -227,13 +226,8 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.Contains(await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token), e => e.Type == "system/api_retry");
     }
 
-    private async Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken)
-    {
-        var task = await NewTaskAsync(repo, thread, prompt, cancellationToken);
-        var outcome = await fixture.Runner().RunAsync(task, cancellationToken);
-        await fixture.Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, JsonSerializer.Serialize(outcome), cancellationToken);
-        return (task, outcome);
-    }
+    private Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
+        fixture.RunToEndAsync("dev", repo, thread, prompt, cancellationToken);
 
     private Task<TaskRecord> NewTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
         fixture.NewRunningTaskAsync(repo, thread, prompt, cancellationToken);

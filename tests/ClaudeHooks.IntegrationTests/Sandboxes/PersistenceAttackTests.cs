@@ -177,10 +177,6 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         fixture.Model.EnqueueFor($"trap-{id}",
             ScriptedTurn.Bash("echo t >> README.md && git commit -qam trapped && rm .git/HEAD && mkfifo .git/HEAD && (setsid -f sh -c 'while :; do sleep 0.1 & wait; done' </dev/null >/dev/null 2>&1) && echo armed"),
             ScriptedTurn.Text("Armed."));
-        var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(TaskIds.New(), "dev", repo, null, "issue-96", $"trap-{id}: arm it.", TaskState.Queued, 1, now, now, null);
-        await fixture.Store.CreateTaskAsync(task, "submitted by a test", cts.Token);
-        await fixture.Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "claimed by a test", null, cts.Token);
         var runner = new AgentRunner(fixture.Runtime, fixture.Sandboxes, fixture.Config, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentRunner>.Instance)
         {
             StopGrace = TimeSpan.FromSeconds(1),
@@ -188,7 +184,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         };
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
-        var outcome = await runner.RunAsync(task with { State = TaskState.Running }, cts.Token);
+        var (task, outcome) = await fixture.RunToEndAsync("dev", repo, "issue-96", $"trap-{id}: arm it.", cts.Token, runner: runner);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the task took {clock.Elapsed}");
         Assert.NotEqual(TaskState.Succeeded, outcome.Status);
@@ -256,16 +252,8 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         "echo cache-attack; c=$(dirname \"$(cat .git/objects/info/alternates)\"); git -C \"$c\" config core.hooksPath /home/claude/planted 2>&1; " +
         "echo x > \"$c/hooks-planted\" 2>&1; touch \"$c/objects/planted\" 2>&1; echo 0000 > \"$c/refs/heads/main\" 2>&1";
 
-    private async Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string agent, string repo, string thread, string? baseRef, string? guidance, string prompt, CancellationToken cancellationToken)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(TaskIds.New(), agent, repo, baseRef, thread, prompt, TaskState.Queued, 1, now, now, null, GuidanceRef: guidance);
-        await fixture.Store.CreateTaskAsync(task, "submitted by a test", cancellationToken);
-        await fixture.Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "claimed by a test", null, cancellationToken);
-        var outcome = await fixture.Runner().RunAsync(task with { State = TaskState.Running }, cancellationToken);
-        await fixture.Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, JsonSerializer.Serialize(outcome), cancellationToken);
-        return (task, outcome);
-    }
+    private Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string agent, string repo, string thread, string? baseRef, string? guidance, string prompt, CancellationToken cancellationToken) =>
+        fixture.RunToEndAsync(agent, repo, thread, prompt, cancellationToken, baseRef, guidance);
 
     private async Task<string?> RemoteHeadAsync(string url, string branch)
     {

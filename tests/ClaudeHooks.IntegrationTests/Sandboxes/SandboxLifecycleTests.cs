@@ -118,11 +118,6 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
             .Where(c => c.Names.Any(n => n.Contains("-warm-", StringComparison.Ordinal) && !n.Contains("-warm-probe-", StringComparison.Ordinal)))
             .ToList();
 
-    private async Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken)
-    {
-        var task = await fixture.NewRunningTaskAsync(repo, thread, prompt, cancellationToken);
-        var outcome = await fixture.Runner().RunAsync(task, cancellationToken);
-        await fixture.Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, JsonSerializer.Serialize(outcome), cancellationToken);
-        return (task, outcome);
-    }
+    private Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
+        fixture.RunToEndAsync("dev", repo, thread, prompt, cancellationToken);
 }
