@@ -221,7 +221,7 @@ internal sealed partial class AgentRunner(
         try
         {
             var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, runEnvironment, cancellationToken);
-            var pushed = await new RepositoryCache(runtime).PublishAsync(container, cache, repository, branch, ResourceNames.TaskKey(task.Id), bundle, maintenance, cancellationToken);
+            var pushed = await new RepositoryCache(runtime).PublishAsync(container, cache, repository, branch, ResourceNames.TaskKey(task.Id), bundle, FinishLimit / 4, maintenance, cancellationToken);
             return outcome with
             {
                 PushedCommits = pushed,

@@ -64,13 +64,15 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             return findings;
         }
 
-        if (agent.Container.Network is null)
+        if (agent.Container.Network is not "none")
         {
-            var network = await docker.Networks.InspectNetworkAsync(ResourceNames.Network(config.ContainerPrefix, agent.Name), cancellationToken);
+            var network = await docker.Networks.InspectNetworkAsync(agent.Container.Network ?? ResourceNames.Network(config.ContainerPrefix, agent.Name), cancellationToken);
             var isolated = network.Options is not null && network.Options.TryGetValue(ResourceNames.InterContainerOption, out var icc) && icc == "false";
             Check("sandboxes cannot reach each other", isolated, isolated
                 ? $"{network.Name} carries no traffic between its containers"
-                : $"{network.Name} lets its containers talk to each other; recreate it: 'claude-hooks containers down {agent.Name}' then 'containers up {agent.Name}'");
+                : agent.Container.Network is null
+                    ? $"{network.Name} lets its containers talk to each other; recreate it: 'claude-hooks containers down {agent.Name}' then 'containers up {agent.Name}'"
+                    : $"{network.Name} (agents.{agent.Name}.container.network) lets its containers talk to each other; create it with '-o {ResourceNames.InterContainerOption}=false' or remove the key");
         }
 
         await LiveProcessAsync(agent, name, ResourceNames.MaintenanceUser, "", Check, cancellationToken);
@@ -82,6 +84,12 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         Check("cache not writable by the agent", cache.Succeeded && writable.Length == 0, writable.Length == 0
             ? $"everything under /state is owned by {ResourceNames.MaintenanceUser} and writable by it alone"
             : $"{string.Join(", ", writable)} not owned by {ResourceNames.MaintenanceUser} or writable by others; run 'claude-hooks containers rebuild {agent.Name}' (it replaces a state volume of the old layout)");
+        var strays = await runtime.ExecAsync(name, ["sh", "-c", "ls -A /state/cache | grep -Ev '^[0-9a-f]{32}[.]git([.](lock|users|repo))?$' | head -n 5; true"], user: ResourceNames.MaintenanceUser, cancellationToken: cancellationToken);
+        var strayEntries = strays.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Check("caches only under keyed names", strayEntries.Length == 0, strayEntries.Length == 0
+            ? "/state/cache holds nothing but caches under names a task cannot guess"
+            : $"/state/cache also holds {string.Join(", ", strayEntries)}, which a sandbox could reach by a guessed path; run 'claude-hooks containers rebuild {agent.Name}'");
+
         // Each volume is looked through as the user that owns it (the home volume is the agent user's, 0700).
         var plantedState = await runtime.ExecAsync(name, ["sh", "-c", PlantedSettingsScript, "planted", ResourceNames.StateMount], user: ResourceNames.MaintenanceUser, cancellationToken: cancellationToken);
         var plantedHome = await runtime.ExecAsync(name, ["sh", "-c", PlantedSettingsScript, "planted", ResourceNames.HomeMount], user: agent.Container.User, cancellationToken: cancellationToken);

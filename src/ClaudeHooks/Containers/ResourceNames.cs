@@ -18,8 +18,8 @@ internal static class ResourceNames
     /// <summary>The bridge option that, set to false, stops traffic between containers of one network.</summary>
     public const string InterContainerOption = "com.docker.network.bridge.enable_icc";
 
-    /// <summary>The state volume's layout: 2 holds only the repository cache (earlier ones also held transcripts and worktrees).</summary>
-    public const string StateLayout = "2";
+    /// <summary>The state volume's layout: 3 holds only repository caches under keyed names (earlier ones held transcripts, worktrees or caches under readable names).</summary>
+    public const string StateLayout = "3";
 
     public const string StateMount = "/state";
     public const string HomeMount = "/home/claude";

@@ -20,7 +20,10 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         set -eu
         cache=$1 url=$2 branch=$3 base=$4 guidance=$5 key=$6 repo=$7
         exec 9>"$cache.lock"
-        flock 9
+        if ! flock -w 120 9; then
+            echo "another task has held the cache for over 2 minutes; try again later" >&2
+            exit 5
+        fi
         mkdir -p "$cache.users"
         : > "$cache.users/$key"
         printf '%s\n' "$repo" > "$cache.repo"
@@ -64,25 +67,34 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         """;
 
     // The bundle comes from the sandbox and is untrusted: it is verified against the cache, fetched under a ref no
-    // clone sees, and pushed from there; the remote URL is the task's, never one from any config.
+    // clone sees, and pushed from there; the remote URL is the task's, never one from any config. A crafted pack can
+    // make indexing slow, so verify, fetch and push each get a time limit (and the script a CPU limit) well inside
+    // the runner's deadline: the cache's lock is never held for long.
     private const string PublishScript = """
         set -eu
-        cache=$1 url=$2 branch=$3 key=$4
+        cache=$1 url=$2 branch=$3 key=$4 limit=$5
+        ulimit -t $((limit * 2))
         exec 9>"$cache.lock"
-        flock 9
+        if ! flock -w "$limit" 9; then
+            echo "the cache was busy for over ${limit}s" >&2
+            exit 5
+        fi
         bundle=$(mktemp /tmp/incoming.XXXXXX)
         incoming=refs/claude-hooks/incoming/$key
         trap 'rm -f "$bundle" "$cache.users/$key"; git -C "$cache" update-ref -d "$incoming" 2>/dev/null || true' EXIT
         cat > "$bundle"
         [ -s "$bundle" ] || exit 0
-        if ! git -C "$cache" bundle verify -q "$bundle" >/dev/null 2>&1; then
-            echo "the task's commits do not apply to the repository as cached (the bundle does not verify)" >&2
+        if ! timeout -s KILL "$limit" git -C "$cache" bundle verify -q "$bundle" >/dev/null 2>&1; then
+            echo "the task's commits do not apply to the repository as cached (the bundle does not verify in ${limit}s)" >&2
             exit 4
         fi
-        git -C "$cache" fetch -q --no-tags "$bundle" "+HEAD:$incoming"
+        if ! timeout -s KILL "$limit" git -C "$cache" fetch -q --no-tags "$bundle" "+HEAD:$incoming"; then
+            echo "reading the task's commits into the cache failed or took over ${limit}s" >&2
+            exit 4
+        fi
         commits=$(git -C "$cache" rev-list --reverse "$incoming" --not --branches)
         [ -n "$commits" ] || exit 0
-        git -C "$cache" push -q "$url" "$incoming:refs/heads/$branch" >&2
+        timeout -s KILL "$limit" git -C "$cache" push -q "$url" "$incoming:refs/heads/$branch" >&2
         git -C "$cache" update-ref "refs/heads/$branch" "$incoming"
         for commit in $commits; do git -C "$cache" log -1 --format='%H %s' "$commit"; done
         """;
@@ -143,13 +155,14 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
 
     /// <summary>
     /// Verifies the task's commits (a bundle made in its sandbox; empty when there are none), pushes them to the
-    /// thread's branch, reports those new to the remote, and drops the task's mark on the cache.
+    /// thread's branch, reports those new to the remote, and drops the task's mark on the cache. Each git step may
+    /// take <c>limit</c> (the caller's deadline should be longer).
     /// </summary>
-    public async Task<IReadOnlyList<PushedCommit>> PublishAsync(string container, string cache, RepositoryUrl repository, string branch, string taskKey, byte[] bundle, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PushedCommit>> PublishAsync(string container, string cache, RepositoryUrl repository, string branch, string taskKey, byte[] bundle, TimeSpan limit, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         var result = await runtime.ExecWithInputAsync(
             container,
-            ["sh", "-c", PublishScript, "publish", cache, repository.Url, branch, taskKey],
+            ["sh", "-c", PublishScript, "publish", cache, repository.Url, branch, taskKey, ((long)Math.Max(1, limit.TotalSeconds)).ToString(CultureInfo.InvariantCulture)],
             bundle,
             new ExecOptions(environment, ResourceNames.MaintenanceUser),
             cancellationToken);
