@@ -76,7 +76,7 @@ internal static class DoctorCommand
             Check(() => credentials.ReadForgeToken(agent), $"agent {agent.Name}: forge token {credentials.ForgeTokenFile(agent)}", report);
             if (agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory)
             {
-                Check(() => ContainerSpecFactory.Create(config, agent), $"agent {agent.Name}: credentials directory {agent.ClaudeAuth.Path}", report);
+                Check(() => ContainerSpecFactory.CreateSandbox(config, agent, "doctor", new Dictionary<string, string>()), $"agent {agent.Name}: credentials directory {agent.ClaudeAuth.Path}", report);
             }
             else
             {

@@ -16,7 +16,7 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
     public async Task<IReadOnlyList<string>> UpAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
     {
         // Everything that can fail for config reasons is checked before anything is created.
-        var specs = agents.Select(a => ContainerSpecFactory.Create(config, a)).ToList();
+        var specs = agents.Select(Specify).ToList();
         await EnsureImagesAsync(specs, cancellationToken);
 
         var results = new List<string>();
@@ -31,7 +31,7 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
 
     public async Task<IReadOnlyList<string>> RebuildAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
     {
-        var specs = agents.Select(a => ContainerSpecFactory.Create(config, a)).ToList();
+        var specs = agents.Select(Specify).ToList();
         await EnsureImagesAsync(specs, cancellationToken);
 
         var results = new List<string>();
@@ -88,6 +88,13 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         }
 
         return results;
+    }
+
+    /// <summary>The agent's container spec, after checking that its sandboxes can be specified too (a bad credentials directory fails here, not at the first task).</summary>
+    private ContainerSpec Specify(AgentConfig agent)
+    {
+        ContainerSpecFactory.CreateSandbox(config, agent, ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, "check"), new Dictionary<string, string>());
+        return ContainerSpecFactory.Create(config, agent);
     }
 
     /// <summary>The agents' long-lived containers (never their task sandboxes).</summary>
