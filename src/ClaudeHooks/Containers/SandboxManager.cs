@@ -39,7 +39,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
             if (await UsableAsync(agent, warm, cancellationToken))
             {
                 await runtime.Engine.Containers.RenameContainerAsync(warm.Id, new ContainerRenameParameters { NewName = name }, cancellationToken);
-                return warm with { Name = name, TaskId = taskId };
+                return warm with { Name = name };
             }
 
             LogDiscarded(warm.Name, agent.Name);
@@ -266,7 +266,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
             throw new SandboxException($"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {agent.Image} needs ps (procps) and the claude-hooks entrypoint; see 'claude-hooks doctor'");
         }
 
-        return new Sandbox(agent.Name, name, id, taskId, taskId is null, [.. init.Select(p => p.Pid)], idle.Stdout.Trim(), Stopwatch.GetElapsedTime(started));
+        return new Sandbox(name, id, taskId is null, [.. init.Select(p => p.Pid)], idle.Stdout.Trim(), Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>The engine's message and what the operator can do about it.</summary>
@@ -305,10 +305,10 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
 }
 
 /// <summary>
-/// One sandbox: its container, the task it serves (none while warm), its init's pids as the engine sees them, the
+/// One sandbox: its container, whether it came warm from the pool, its init's pids as the engine sees them, the
 /// pid of the init's idle child inside it (which stopping a task spares), and how long it took to make.
 /// </summary>
-internal sealed record Sandbox(string Agent, string Name, string Id, string? TaskId, bool Warm, IReadOnlyList<string> InitPids, string IdlePid, TimeSpan CreateTime);
+internal sealed record Sandbox(string Name, string Id, bool Warm, IReadOnlyList<string> InitPids, string IdlePid, TimeSpan CreateTime);
 
 /// <summary>How a sandbox ended: processes the task left behind (killed with it) and processes still alive after removal (0 once it is gone).</summary>
 internal sealed record SandboxEnd(int KilledProcesses, int LeftoverProcesses);
