@@ -12,6 +12,7 @@ internal static class CliApp
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(TaskCommand.Create());
+        root.Subcommands.Add(EgressCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());
         root.Subcommands.Add(ContainersCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());

@@ -4,6 +4,7 @@ using ClaudeHooks.Api;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Forge;
+using ClaudeHooks.Gateway;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Tasks;
 
@@ -73,6 +74,8 @@ internal static class ServeCommand
             builder.Services.AddSingleton<IForgeStore>(services => services.GetRequiredService<SqliteTaskStore>());
             builder.Services.AddSingleton<TaskEventBus>();
             builder.Services.AddSingleton<TaskSignals>();
+            builder.Services.AddSingleton<EgressLog>();
+            builder.Services.AddHostedService<EgressRetention>();
             if (config.Forge is not null)
             {
                 builder.Services.AddHttpClient();
@@ -100,6 +103,7 @@ internal static class ServeCommand
             app.UseApiSecurity(token, config);
             app.MapHealthApi();
             app.MapTaskApi();
+            app.MapEgressApi();
             if (config.Forge is not null)
             {
                 app.MapWebhookApi();

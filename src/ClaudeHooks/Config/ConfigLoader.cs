@@ -9,7 +9,7 @@ internal static partial class ConfigLoader
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users"];
-    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts"];
+    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "egress_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
@@ -115,6 +115,11 @@ internal static partial class ConfigLoader
             (int)serviceReader.Integer("max_attempts", ServiceSettings.Default.MaxAttempts, min: 1, max: 100),
             (int)serviceReader.Integer("max_prompt_bytes", ServiceSettings.Default.MaxPromptBytes, min: 1024, max: 16 * 1024 * 1024),
             serviceReader.StringList("allowed_hosts"));
+        if (serviceReader is not null)
+        {
+            service = service with { EgressRetention = serviceReader.Duration("egress_retention", ServiceSettings.Default.EgressRetention) };
+        }
+
         serviceReader?.Finish(ServiceKeys);
         if (service.DrainTimeout > TimeSpan.FromSeconds(290))
         {
@@ -124,6 +129,11 @@ internal static partial class ConfigLoader
         if (service.Lease < TimeSpan.FromSeconds(2))
         {
             serviceReader!.Error("lease", "is too short for heartbeats to renew it; use at least 2s (default 60s)");
+        }
+
+        if (service.EgressRetention < TimeSpan.FromHours(1))
+        {
+            serviceReader!.Error("egress_retention", $"{Duration.Format(service.EgressRetention)} is shorter than the hourly purge; use at least 1h (default 14d)");
         }
 
         var agents = new List<AgentConfig>();

@@ -14,4 +14,7 @@ internal sealed record ServiceSettings(
         MaxAttempts: 3,
         MaxPromptBytes: 256 * 1024,
         AllowedHosts: []);
+
+    /// <summary>How long the egress log keeps a record (<c>service.egress_retention</c>); purged hourly.</summary>
+    public TimeSpan EgressRetention { get; init; } = TimeSpan.FromDays(14);
 }
