@@ -312,11 +312,18 @@ internal sealed partial class AgentRunner(
         return new Attempt(outcome, state.Init is not null, sessionId);
     }
 
-    /// <summary>Splits the exec's multiplexed output: stdout to the NDJSON reader, stderr to stored events.</summary>
+    /// <summary>
+    /// Splits the exec's multiplexed output: stdout to the NDJSON reader (which the pipe holds back while the
+    /// reader is busy), stderr to stored events. Stderr is decoded across reads, so a character split between two
+    /// reads stays whole, and at most one line of it is pending at a time.
+    /// </summary>
     private async Task PumpAsync(MultiplexedStream stream, PipeWriter stdout, string taskId, RunState state)
     {
         var buffer = new byte[81920];
+        var decoded = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+        var decoder = Encoding.UTF8.GetDecoder();
         var stderrLine = new StringBuilder();
+        var discarding = false;
         try
         {
             while (true)
@@ -334,11 +341,12 @@ internal sealed partial class AgentRunner(
                     continue;
                 }
 
-                stderrLine.Append(Encoding.UTF8.GetString(buffer, 0, read.Count));
-                await FlushStderrAsync(taskId, state, stderrLine, final: false);
+                var count = decoder.GetChars(buffer, 0, read.Count, decoded, 0);
+                discarding = await FlushStderrAsync(taskId, state, stderrLine, decoded.AsMemory(0, count), discarding, final: false);
             }
 
-            await FlushStderrAsync(taskId, state, stderrLine, final: true);
+            var last = decoder.GetChars([], 0, 0, decoded, 0, flush: true);
+            await FlushStderrAsync(taskId, state, stderrLine, decoded.AsMemory(0, last), discarding, final: true);
         }
         finally
         {
@@ -346,17 +354,58 @@ internal sealed partial class AgentRunner(
         }
     }
 
-    private async Task FlushStderrAsync(string taskId, RunState state, StringBuilder pending, bool final)
+    /// <summary>
+    /// Adds <paramref name="chunk"/> to the pending stderr line and stores each line it completes. A line is kept
+    /// up to 64 KiB and then cut: the rest of it, up to its newline, is dropped (the returned flag says a cut line
+    /// is being dropped), so a sandbox printing without a newline cannot grow the service's memory.
+    /// </summary>
+    private async Task<bool> FlushStderrAsync(string taskId, RunState state, StringBuilder pending, ReadOnlyMemory<char> chunk, bool discarding, bool final)
     {
-        var text = pending.ToString();
-        var cut = final ? text.Length : text.LastIndexOf('\n') + 1;
-        if (cut <= 0)
+        const int LineLimit = 64 * 1024;
+        var lines = new List<string>();
+        var rest = chunk;
+        while (true)
         {
-            return;
+            var newline = rest.Span.IndexOf('\n');
+            var piece = newline < 0 ? rest : rest[..newline];
+            if (!discarding)
+            {
+                var room = LineLimit - pending.Length;
+                if (piece.Length > room)
+                {
+                    pending.Append(piece[..room]);
+                    lines.Add($"{pending} … (line cut at {LineLimit / 1024} KiB)");
+                    pending.Clear();
+                    discarding = true;
+                }
+                else
+                {
+                    pending.Append(piece);
+                }
+            }
+
+            if (newline < 0)
+            {
+                break;
+            }
+
+            if (!discarding)
+            {
+                lines.Add(pending.ToString());
+            }
+
+            pending.Clear();
+            discarding = false;
+            rest = rest[(newline + 1)..];
         }
 
-        pending.Remove(0, cut);
-        foreach (var line in text[..cut].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        if (final && pending.Length > 0)
+        {
+            lines.Add(pending.ToString());
+            pending.Clear();
+        }
+
+        foreach (var line in lines.Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0))
         {
             state.AddStderr(line);
             if (state.StderrLines <= StderrEventLimit)
@@ -364,6 +413,8 @@ internal sealed partial class AgentRunner(
                 await PublishAsync(taskId, "runner/stderr", new { line });
             }
         }
+
+        return discarding;
     }
 
     private async Task ConsumeAsync(PipeReader stdout, string taskId, RunState state)

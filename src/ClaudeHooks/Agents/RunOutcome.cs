@@ -6,6 +6,8 @@ namespace ClaudeHooks.Agents;
 /// What one run came to: how it ended and why, and the figures Claude Code reported. <c>LeftoverProcesses</c> is
 /// what still ran after the task's sandbox was removed (0 once the engine no longer has it);
 /// <c>KilledProcesses</c> is what the task left running at its end, which went with the sandbox.
+/// <c>SecretsRedacted</c> names the kinds of credential replaced by a marker in anything the task wrote out;
+/// <c>EventsTruncated</c> says what was not stored once the task's events reached <c>service.max_task_event_bytes</c>.
 /// </summary>
 internal sealed record RunOutcome(
     TaskState Status,
@@ -23,6 +25,23 @@ internal sealed record RunOutcome(
     long? ExitCode,
     int LeftoverProcesses,
     IReadOnlyList<PushedCommit>? PushedCommits = null,
-    int KilledProcesses = 0);
+    int KilledProcesses = 0,
+    IReadOnlyList<string>? SecretsRedacted = null,
+    EventsTruncation? EventsTruncated = null)
+{
+    /// <summary>The outcome with <paramref name="redact"/> applied to every text in it that a run can put words into.</summary>
+    public RunOutcome Redact(Func<string, string> redact) => this with
+    {
+        Reason = redact(Reason),
+        SessionId = SessionId is null ? null : redact(SessionId),
+        UsageJson = UsageJson is null ? null : redact(UsageJson),
+        ModelUsageJson = ModelUsageJson is null ? null : redact(ModelUsageJson),
+        FinalText = FinalText is null ? null : redact(FinalText),
+        PushedCommits = PushedCommits?.Select(c => c with { Subject = redact(c.Subject) }).ToList(),
+    };
+}
 
 internal sealed record PushedCommit(string Sha, string Subject);
+
+/// <summary>How many events, and how many bytes of them, a task's sandbox printed beyond its cap.</summary>
+internal sealed record EventsTruncation(long DroppedEvents, long DroppedBytes);

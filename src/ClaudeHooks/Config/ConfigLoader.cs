@@ -9,7 +9,7 @@ internal static partial class ConfigLoader
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users"];
-    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "egress_retention"];
+    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
@@ -118,6 +118,14 @@ internal static partial class ConfigLoader
         if (serviceReader is not null)
         {
             service = service with { EgressRetention = serviceReader.Duration("egress_retention", ServiceSettings.Default.EgressRetention) };
+        }
+
+        if (serviceReader is not null)
+        {
+            service = service with
+            {
+                MaxTaskEventBytes = serviceReader.Integer("max_task_event_bytes", ServiceSettings.DefaultMaxTaskEventBytes, min: ServiceSettings.MinTaskEventBytes, max: ServiceSettings.MaxTaskEventBytesLimit),
+            };
         }
 
         serviceReader?.Finish(ServiceKeys);

@@ -1,6 +1,6 @@
 namespace ClaudeHooks.Config;
 
-/// <summary>The service's queue, drain and API limits (top-level <c>"service"</c> in agents.json).</summary>
+/// <summary>The service's queue, drain, API and output limits (top-level <c>"service"</c> in agents.json).</summary>
 internal sealed record ServiceSettings(
     TimeSpan Lease,
     TimeSpan DrainTimeout,
@@ -14,6 +14,13 @@ internal sealed record ServiceSettings(
         MaxAttempts: 3,
         MaxPromptBytes: 256 * 1024,
         AllowedHosts: []);
+
+    public const long DefaultMaxTaskEventBytes = 32L << 20;
+    public const long MinTaskEventBytes = 64L << 10;
+    public const long MaxTaskEventBytesLimit = 1L << 30;
+
+    /// <summary>What one task's stored events may take (<c>service.max_task_event_bytes</c>), however much its sandbox prints.</summary>
+    public long MaxTaskEventBytes { get; init; } = DefaultMaxTaskEventBytes;
 
     /// <summary>How long the egress log keeps a record (<c>service.egress_retention</c>); purged hourly.</summary>
     public TimeSpan EgressRetention { get; init; } = TimeSpan.FromDays(14);

@@ -38,7 +38,11 @@ internal interface ITaskStore
 
     Task<StoredEvent> AppendEventAsync(string taskId, string type, string data, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string taskId, long afterSeq, CancellationToken cancellationToken);
+    /// <summary>The task's events after <paramref name="afterSeq"/>, in order, at most <paramref name="limit"/> of them.</summary>
+    Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string taskId, long afterSeq, CancellationToken cancellationToken, int limit = int.MaxValue);
+
+    /// <summary>The UTF-8 bytes of the task's stored event types and data, and whether one of its events is of <paramref name="markerType"/>.</summary>
+    Task<EventUsage> GetEventUsageAsync(string taskId, string markerType, CancellationToken cancellationToken);
 
     Task<SessionRecord?> GetSessionAsync(string agent, string repo, string thread, CancellationToken cancellationToken);
 

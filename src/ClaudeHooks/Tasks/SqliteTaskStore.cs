@@ -286,13 +286,14 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
         return new StoredEvent(taskId, seq, at, type, data);
     }
 
-    public async Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string taskId, long afterSeq, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredEvent>> GetEventsAsync(string taskId, long afterSeq, CancellationToken cancellationToken, int limit = int.MaxValue)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT seq, at, type, data FROM task_events WHERE task_id = $task AND seq > $after ORDER BY seq";
+        query.CommandText = "SELECT seq, at, type, data FROM task_events WHERE task_id = $task AND seq > $after ORDER BY seq LIMIT $limit";
         query.Parameters.AddWithValue("$task", taskId);
         query.Parameters.AddWithValue("$after", afterSeq);
+        query.Parameters.AddWithValue("$limit", limit);
         await using var reader = await query.ExecuteReaderAsync(cancellationToken);
         var events = new List<StoredEvent>();
         while (await reader.ReadAsync(cancellationToken))
@@ -301,6 +302,18 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
         }
 
         return events;
+    }
+
+    public async Task<EventUsage> GetEventUsageAsync(string taskId, string markerType, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var query = Command(connection, null, """
+            SELECT COALESCE(SUM(LENGTH(CAST(type AS BLOB)) + LENGTH(CAST(data AS BLOB))), 0), COALESCE(MAX(type = $marker), 0)
+            FROM task_events WHERE task_id = $task
+            """, [("$task", taskId), ("$marker", markerType)]);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new EventUsage(reader.GetInt64(0), reader.GetInt64(1) != 0);
     }
 
     public async Task<SessionRecord?> GetSessionAsync(string agent, string repo, string thread, CancellationToken cancellationToken)

@@ -23,6 +23,9 @@ internal sealed record TaskHistoryEntry(DateTimeOffset At, TaskState? From, Task
 /// <summary>One stored event of a run: its order, time, type and the JSON as the CLI wrote it (or the runner's own).</summary>
 internal sealed record StoredEvent(string TaskId, long Seq, DateTimeOffset At, string Type, string Data);
 
+/// <summary>What a task's stored events take: the UTF-8 bytes of their types and data, and whether a marker event is among them.</summary>
+internal sealed record EventUsage(long Bytes, bool Marked);
+
 /// <summary>The Claude Code session of one conversation thread, resumable only from the same checkout path.</summary>
 internal sealed record SessionRecord(string Agent, string Repo, string Thread, string SessionId, string Worktree);
 

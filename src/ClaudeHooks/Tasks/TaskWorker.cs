@@ -248,7 +248,12 @@ internal sealed partial class TaskWorker(
             reason += " (the lease was lost while running)";
         }
 
-        var json = outcome is null ? null : JsonSerializer.Serialize(outcome with { Status = state, Reason = reason }, OutcomeJson.Options);
+        // The outcome is written out through the API and the forge: no credential in it, and it says what the bus did.
+        reason = events.Redact(task.Id, "outcome", reason);
+        outcome = outcome?.Redact(text => events.Redact(task.Id, "outcome", text));
+        var output = await events.FinishAsync(task.Id, CancellationToken.None);
+        var json = outcome is null ? null : JsonSerializer.Serialize(
+            outcome with { Status = state, Reason = reason, SecretsRedacted = output.SecretsRedacted, EventsTruncated = output.EventsTruncated }, OutcomeJson.Options);
         if (!await store.CompleteAsync(task.Id, Owner, state, reason, json, CancellationToken.None))
         {
             LogNotLeaseHolder(task.Id);
