@@ -1,13 +1,20 @@
 using System.Globalization;
 using System.Text.Json;
 using ClaudeHooks.Config;
+using ClaudeHooks.Security;
 using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Api;
 
-/// <summary>The task API: submit, inspect, list, cancel, and stream a task's events.</summary>
+/// <summary>
+/// The task API: submit, inspect, list, cancel, and stream a task's events. What it returns of a task's text is
+/// redacted again as it leaves (rows stored before a credential was known, or rotated since, stay covered), and
+/// an SSE frame carries exactly one id, event and data line whatever the event holds.
+/// </summary>
 internal static class TaskApi
 {
+    private const int ReplayPage = 500;
+
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/task", SubmitAsync).WithName("SubmitTask").WithSummary("Submit a coding task; returns its id");
@@ -43,7 +50,7 @@ internal static class TaskApi
         return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
     }
 
-    private static async Task<IResult> GetAsync(string id, ITaskStore store, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         var task = await store.GetTaskAsync(id, cancellationToken);
         if (task is null)
@@ -65,9 +72,9 @@ internal static class TaskApi
             updated_at = task.UpdatedAt,
             timeout_seconds = task.Timeout?.TotalSeconds,
             cancel_requested = task.CancelRequested,
-            prompt = task.Prompt,
-            history = history.Select(h => new { at = h.At, from = h.From?.ToName(), to = h.To.ToName(), reason = h.Reason }),
-            outcome = task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(outcome) : (JsonElement?)null,
+            prompt = redactor.Redact(task.Prompt).Text,
+            history = history.Select(h => new { at = h.At, from = h.From?.ToName(), to = h.To.ToName(), reason = redactor.Redact(h.Reason).Text }),
+            outcome = task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(redactor.Redact(outcome).Text) : (JsonElement?)null,
             events_url = $"/task/{id}/events",
         });
     }
@@ -157,7 +164,7 @@ internal static class TaskApi
         return TypedResults.Accepted($"/task/{id}", new { task_id = id, state = was == TaskState.Running ? "cancelling" : "cancelled" });
     }
 
-    private static async Task EventsAsync(string id, HttpContext context, ITaskStore store, TaskEventBus events, CancellationToken cancellationToken)
+    private static async Task EventsAsync(string id, HttpContext context, ITaskStore store, TaskEventBus events, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         var task = await store.GetTaskAsync(id, cancellationToken);
         if (task is null)
@@ -180,10 +187,7 @@ internal static class TaskApi
 
         // Subscribe before replaying, so nothing published in between is missed; sequence numbers drop repeats.
         using var subscription = events.Subscribe(id);
-        foreach (var stored in await store.GetEventsAsync(id, last, cancellationToken))
-        {
-            last = await WriteAsync(context, stored, cancellationToken);
-        }
+        last = await ReplayAsync(context, store, redactor, id, last, cancellationToken);
 
         var follow = !string.Equals(context.Request.Query["follow"], "false", StringComparison.OrdinalIgnoreCase);
         if (follow && !(await store.GetTaskAsync(id, cancellationToken))!.State.IsFinal())
@@ -217,26 +221,45 @@ internal static class TaskApi
                 {
                     if (stored.Seq > last)
                     {
-                        last = await WriteAsync(context, stored, cancellationToken);
+                        last = await WriteAsync(context, stored, redactor, cancellationToken);
                     }
                 }
             }
 
             // Events written after the last live one (or by another process) are still in the store.
-            foreach (var stored in await store.GetEventsAsync(id, last, CancellationToken.None))
-            {
-                last = await WriteAsync(context, stored, CancellationToken.None);
-            }
+            last = await ReplayAsync(context, store, redactor, id, last, CancellationToken.None);
         }
 
         var final = await store.GetTaskAsync(id, CancellationToken.None);
         await context.Response.WriteAsync($"event: end\ndata: {JsonSerializer.Serialize(new { state = final!.State.ToName() })}\n\n", CancellationToken.None);
     }
 
-    private static async Task<long> WriteAsync(HttpContext context, StoredEvent stored, CancellationToken cancellationToken)
+    /// <summary>Writes the stored events after <paramref name="last"/> a page at a time, so a long task is never all in memory at once.</summary>
+    private static async Task<long> ReplayAsync(HttpContext context, ITaskStore store, SecretRedactor redactor, string id, long last, CancellationToken cancellationToken)
     {
-        await context.Response.WriteAsync($"id: {stored.Seq}\nevent: {stored.Type}\ndata: {stored.Data.ReplaceLineEndings(" ")}\n\n", cancellationToken);
+        while (true)
+        {
+            var page = await store.GetEventsAsync(id, last, cancellationToken, ReplayPage);
+            foreach (var stored in page)
+            {
+                last = await WriteAsync(context, stored, redactor, cancellationToken);
+            }
+
+            if (page.Count < ReplayPage)
+            {
+                return last;
+            }
+        }
+    }
+
+    private static async Task<long> WriteAsync(HttpContext context, StoredEvent stored, SecretRedactor redactor, CancellationToken cancellationToken)
+    {
+        await context.Response.WriteAsync(Frame(stored, redactor), cancellationToken);
         await context.Response.Body.FlushAsync(cancellationToken);
         return stored.Seq;
     }
+
+    /// <summary>One SSE frame: an id, a plain-token event type and one data line, redacted, with no control character a reader would act on.</summary>
+    internal static string Frame(StoredEvent stored, SecretRedactor redactor) =>
+        $"id: {stored.Seq}\nevent: {TerminalText.EventType(redactor.Redact(stored.Type).Text)}\ndata: {TerminalText.SseData(redactor.Redact(stored.Data).Text)}\n\n";
 }

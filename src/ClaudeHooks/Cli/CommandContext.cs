@@ -1,10 +1,14 @@
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Security;
 using Docker.DotNet;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary>What a verb needs, built only when that verb runs: paths, config, engine client, loggers.</summary>
+/// <summary>
+/// What a verb needs, built only when that verb runs: paths, config, engine client, loggers, and the redactor that
+/// keeps every credential the config names out of the logs and out of whatever else the verb writes.
+/// </summary>
 internal sealed class CommandContext : IDisposable
 {
     private readonly Lazy<AgentsConfig> _config;
@@ -15,12 +19,12 @@ internal sealed class CommandContext : IDisposable
         Paths = ClaudeHooksPaths.FromEnvironment();
         ConfigPath = ClaudeHooksPaths.DefaultConfigFile(configPath);
         _config = new Lazy<AgentsConfig>(() => ConfigLoader.Load(ConfigPath, Paths));
-        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder => builder.AddSimpleConsole(options =>
-        {
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss ";
-        }).AddFilter("Microsoft", LogLevel.Warning));
+        Redactor = new SecretRedactor(new SecretCatalog(SecretSources));
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder => builder.AddRedactedConsole(Redactor).AddFilter("Microsoft", LogLevel.Warning));
     }
+
+    /// <summary>Replaces the credentials of the config's agents, forge and API in a text; read when first used, re-read when a file changes.</summary>
+    public SecretRedactor Redactor { get; }
 
     public ClaudeHooksPaths Paths { get; }
 
@@ -36,6 +40,19 @@ internal sealed class CommandContext : IDisposable
     {
         await DockerConnection.EnsureReachableAsync(Docker, cancellationToken);
         return Docker;
+    }
+
+    /// <summary>A config that does not load names no secret files; the verb reports why it does not load.</summary>
+    private IReadOnlyList<SecretSource> SecretSources()
+    {
+        try
+        {
+            return SecretCatalog.Sources(Config, Paths);
+        }
+        catch (ConfigException)
+        {
+            return [];
+        }
     }
 
     public ContainerReconciler Reconciler() => new(Docker, Config, LoggerFactory.CreateLogger<ContainerReconciler>());

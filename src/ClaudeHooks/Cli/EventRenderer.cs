@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using ClaudeHooks.Security;
 using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary>One readable line per stored run event, for live progress in the terminal.</summary>
+/// <summary>One readable line per stored run event, for live progress in the terminal; nothing in it a terminal would act on.</summary>
 internal static class EventRenderer
 {
     public static string? Render(StoredEvent stored)
@@ -32,11 +33,11 @@ internal static class EventRenderer
                 "runner/outcome" => null,
                 _ => $"{stored.Type}: {Shorten(stored.Data, 160)}",
             };
-            return text is null ? null : $"{time}  {text}";
+            return text is null ? null : TerminalText.Neutralize($"{time}  {text}");
         }
         catch (JsonException)
         {
-            return $"{stored.Type}: {Shorten(stored.Data, 160)}";
+            return TerminalText.Neutralize($"{stored.Type}: {Shorten(stored.Data, 160)}");
         }
     }
 

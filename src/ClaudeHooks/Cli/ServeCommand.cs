@@ -6,6 +6,7 @@ using ClaudeHooks.Containers;
 using ClaudeHooks.Forge;
 using ClaudeHooks.Gateway;
 using ClaudeHooks.Persistence;
+using ClaudeHooks.Security;
 using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
@@ -48,11 +49,7 @@ internal static class ServeCommand
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.Service.MaxPromptBytes + (1024 * 1024));
             builder.Host.UseSystemd();
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss ";
-            });
+            builder.Logging.AddRedactedConsole(context.Redactor);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.Service.DrainTimeout + TimeSpan.FromSeconds(30));
             builder.Services.ConfigureHttpJsonOptions(o =>
@@ -72,7 +69,9 @@ internal static class ServeCommand
             builder.Services.AddSingleton<SqliteTaskStore>();
             builder.Services.AddSingleton<ITaskStore>(services => services.GetRequiredService<SqliteTaskStore>());
             builder.Services.AddSingleton<IForgeStore>(services => services.GetRequiredService<SqliteTaskStore>());
-            builder.Services.AddSingleton<TaskEventBus>();
+            builder.Services.AddSingleton(context.Redactor);
+            builder.Services.AddSingleton(services => new TaskEventBus(
+                services.GetRequiredService<ITaskStore>(), context.Redactor, config.Service.MaxTaskEventBytes, services.GetRequiredService<ILogger<TaskEventBus>>()));
             builder.Services.AddSingleton<TaskSignals>();
             builder.Services.AddSingleton<EgressLog>();
             builder.Services.AddHostedService<EgressRetention>();
@@ -83,7 +82,7 @@ internal static class ServeCommand
                 {
                     var http = services.GetRequiredService<IHttpClientFactory>();
                     var credentials = new AgentCredentials(config, context.Paths);
-                    return (agent, repository) => new ForgejoClient(http.CreateClient("forge"), repository.ForgeUrl, credentials.ReadForgeToken(agent));
+                    return (agent, repository) => new ForgejoClient(http.CreateClient("forge"), repository.ForgeUrl, credentials.ReadForgeToken(agent), context.Redactor);
                 });
                 builder.Services.AddSingleton<ForgeFlows>();
                 builder.Services.AddSingleton<ITaskHooks>(services => services.GetRequiredService<ForgeFlows>());

@@ -1,11 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ClaudeHooks.Security;
 using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary><c>claude-hooks task submit|show|list|cancel|logs</c>, against the running service's API.</summary>
+/// <summary>
+/// <c>claude-hooks task submit|show|list|cancel|logs</c>, against the running service's API. Text that came from a
+/// task is printed with its control characters made visible, so it cannot drive the operator's terminal.
+/// </summary>
 internal static class TaskCommand
 {
     private static readonly Option<string> Url = new("--url") { Description = "The service (default: $CLAUDE_HOOKS_URL or http://127.0.0.1:8080)", DefaultValueFactory = _ => ApiClient.DefaultUrl, Recursive = true };
@@ -144,7 +148,7 @@ internal static class TaskCommand
                 using var response = await api.SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+                    throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {TerminalText.Neutralize(await response.Content.ReadAsStringAsync(cancellationToken))}");
                 }
 
                 using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
@@ -233,7 +237,7 @@ internal static class TaskCommand
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
             ? value.ValueKind switch
             {
-                JsonValueKind.String => value.GetString()!,
+                JsonValueKind.String => TerminalText.Neutralize(value.GetString()),
                 JsonValueKind.Null or JsonValueKind.Undefined => "",
                 _ => value.GetRawText(),
             }
@@ -249,7 +253,7 @@ internal static class TaskCommand
             }
             catch (ApiException e)
             {
-                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                await Console.Error.WriteLineAsync($"error: {TerminalText.Neutralize(e.Message)}");
                 return ExitCodes.OperationFailed;
             }
         });

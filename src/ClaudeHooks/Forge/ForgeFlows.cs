@@ -11,11 +11,14 @@ namespace ClaudeHooks.Forge;
 /// and after each task does the forge side: opens the pull request and requests review (dev), posts the verdict
 /// as a review against the head commit (reviewer), comments and re-requests review (dev fixes), merges (lead).
 /// Each step hands the next agent its work directly, under the same semantic key a webhook would carry.
+/// Every text posted on a task's behalf passes <see cref="TaskEventBus.Redact"/> first, so a credential in it is
+/// replaced by a marker and the task is flagged.
 /// </summary>
 internal sealed partial class ForgeFlows(
     AgentsConfig config,
     IForgeStore forgeStore,
     TaskSignals signals,
+    TaskEventBus events,
     Func<AgentConfig, ForgeRepository, IForgeClient> clients,
     ILogger<ForgeFlows> logger) : ITaskHooks
 {
@@ -117,7 +120,7 @@ internal sealed partial class ForgeFlows(
             .AppendLine()
             .Append(CultureInfo.InvariantCulture, $"Task [`{task.Id}`]({TaskLink(task.Id)}) by **{task.Agent}**.")
             .ToString();
-        var pull = await client.CreateOrGetPullAsync(repository.FullName, outcome.Branch!, baseBranch, issue.Title, body, cancellationToken);
+        var pull = await client.CreateOrGetPullAsync(repository.FullName, outcome.Branch!, baseBranch, events.Redact(task.Id, "pull request", issue.Title), events.Redact(task.Id, "pull request", body), cancellationToken);
         await forgeStore.SetPullAsync(task.Id, pull.Number, cancellationToken);
         await TrackAsync(task, forgeTask, $"🤖 **{task.Agent}** opened pull request #{pull.Number}; asking for review.", cancellationToken);
         if (config.ByRole(AgentRole.Reviewer) is { } reviewer)
@@ -141,7 +144,9 @@ internal sealed partial class ForgeFlows(
             verdict = verdict with { Body = "Changes requested; see the inline comments." };
         }
 
-        var review = await client.CreateReviewAsync(repository.FullName, forgeTask.Number, new ReviewSubmission(verdict.Event, verdict.Body, forgeTask.HeadSha ?? "", verdict.Comments), cancellationToken);
+        var submission = new ReviewSubmission(verdict.Event, events.Redact(task.Id, "review", verdict.Body), forgeTask.HeadSha ?? "",
+            [.. verdict.Comments.Select(c => c with { Path = events.Redact(task.Id, "review", c.Path), Body = events.Redact(task.Id, "review", c.Body) })]);
+        var review = await client.CreateReviewAsync(repository.FullName, forgeTask.Number, submission, cancellationToken);
         var pull = await client.GetPullAsync(repository.FullName, forgeTask.Number, cancellationToken);
         switch (verdict.Event)
         {
@@ -159,7 +164,7 @@ internal sealed partial class ForgeFlows(
     private async Task<(RunOutcome, string?)> ReRequestReviewAsync(TaskRecord task, ForgeTask forgeTask, ForgeRepository repository, IForgeClient client, RunOutcome outcome, CancellationToken cancellationToken)
     {
         var addressed = $"Addressed the review in {outcome.PushedCommits?.Count ?? 0} commit(s):\n\n{outcome.FinalText?.Trim()}";
-        await client.CreateCommentAsync(repository.FullName, forgeTask.Number, addressed, cancellationToken);
+        await client.CreateCommentAsync(repository.FullName, forgeTask.Number, events.Redact(task.Id, "forge comment", addressed), cancellationToken);
         if (config.ByRole(AgentRole.Reviewer) is { } reviewer)
         {
             await client.RequestReviewAsync(repository.FullName, forgeTask.Number, reviewer.ForgeUser, cancellationToken);
@@ -312,6 +317,7 @@ internal sealed partial class ForgeFlows(
         var repository = Forge.Find(forgeTask.Repo)!;
         var client = Client(config.Find(task.Agent)!, repository);
         var current = await forgeStore.GetForgeTaskAsync(task.Id, cancellationToken) ?? forgeTask;
+        text = events.Redact(task.Id, "forge comment", text);
         try
         {
             if (current.TrackingCommentId is { } id)

@@ -1,16 +1,21 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
+using ClaudeHooks.Security;
 
 namespace ClaudeHooks.Forge;
 
 /// <summary>
 /// Forgejo/Gitea REST API v1 with one agent's token (<c>Authorization: token ...</c>): pagination through
 /// <c>page</c>/<c>limit</c>, retries with backoff on 5xx and 429, and errors that quote the forge's message.
+/// Every body it sends is redacted on the way out, whoever composed it.
 /// </summary>
-internal sealed class ForgejoClient(HttpClient http, Uri forgeUrl, string token) : IForgeClient
+internal sealed class ForgejoClient(HttpClient http, Uri forgeUrl, string token, SecretRedactor? redactor = null) : IForgeClient
 {
+    private readonly SecretRedactor _redactor = redactor ?? SecretRedactor.FormatsOnly;
+
     private const int PageSize = 50;
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -128,7 +133,8 @@ internal sealed class ForgejoClient(HttpClient http, Uri forgeUrl, string token)
             request.Headers.Authorization = new AuthenticationHeaderValue("token", token);
             if (body is not null)
             {
-                request.Content = JsonContent.Create(body, options: Json);
+                // A marker is plain text, so it can stand inside any JSON string it replaces part of.
+                request.Content = new StringContent(_redactor.Redact(JsonSerializer.Serialize(body, Json)).Text, Encoding.UTF8, "application/json");
             }
 
             HttpResponseMessage response;
