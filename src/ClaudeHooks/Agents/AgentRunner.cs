@@ -20,6 +20,7 @@ namespace ClaudeHooks.Agents;
 internal sealed partial class AgentRunner(
     ContainerRuntime runtime,
     SandboxManager sandboxes,
+    Gateway.HostGateway gateway,
     AgentsConfig config,
     ClaudeHooksPaths paths,
     ITaskStore store,
@@ -39,23 +40,27 @@ internal sealed partial class AgentRunner(
         var agent = config.Find(task.Agent) ?? throw new ConfigException([$"{config.FilePath}: no agent named \"{task.Agent}\""]);
         var repository = RepositoryUrl.Parse(task.Repo, config.Workdir.AllowLocalRepos);
         var container = ResourceNames.Container(config.ContainerPrefix, agent.Name);
-        var credentials = new AgentCredentials(config, paths);
         var branch = GitNames.Branch(agent.Name, task.Thread);
         var checkout = repository.CheckoutPath(task.Thread);
-        var runEnvironment = credentials.RunEnvironment(agent);
-        var maintenance = credentials.MaintenanceEnvironment(agent, repository.CredentialHost);
+        var taskKey = ResourceNames.TaskKey(task.Id);
+        var runEnvironment = AgentCredentials.RunEnvironment(agent);
+        var maintenance = AgentCredentials.MaintenanceEnvironment(agent, taskKey, gateway.MaintenanceSocket);
         var cache = CacheNames.Load(paths).PathFor(agent.Name, repository);
 
-        // The cache fetch (agent's container) and the sandbox (warm or new) do not depend on each other.
-        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, cache, repository, branch, task.BaseRef, task.GuidanceRef, ResourceNames.TaskKey(task.Id), maintenance, cancellationToken);
+        // From here the gateway acts for the task: for the service's git in the agent's container, and for the
+        // sandbox once it is attached. The cache fetch and the sandbox (warm or new) do not depend on each other.
+        gateway.BindTask(task.Id, agent, repository, task.Thread);
+        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, cache, repository, branch, task.BaseRef, task.GuidanceRef, taskKey, maintenance, cancellationToken);
         Sandbox sandbox;
         try
         {
             sandbox = await sandboxes.AcquireAsync(agent, task.Id, cancellationToken);
+            gateway.AttachSandbox(sandbox.SocketId, agent.Name, taskKey);
         }
         catch
         {
             await Task.WhenAny(preparing);
+            gateway.UnbindTask(taskKey);
             throw;
         }
 
@@ -70,7 +75,7 @@ internal sealed partial class AgentRunner(
             await PublishAsync(task.Id, "runner/checkout", new { path = checkout, branch, start = cached.StartCommit, branch_existed = cached.BranchExists, guidance = cached.GuidanceRef });
 
             var systemPrompt = await SystemPromptAsync(agent, cached, cancellationToken);
-            var launch = new Launch(cache, checkout, branch, cached.StartCommit);
+            var launch = new Launch(cache, checkout, branch, cached.StartCommit, Gateway.HostGateway.LocalUrl + repository.GatewayPath);
             var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
             if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
             {
@@ -90,11 +95,12 @@ internal sealed partial class AgentRunner(
                 await SaveSessionAsync(task, agent, repository, sandbox, checkout, started, attempt.ExpectedSession, finishing.Token);
             }
 
-            outcome = await PublishCommitsAsync(task, agent, repository, container, cache, sandbox, checkout, branch, runEnvironment, maintenance, outcome, finishing.Token);
+            outcome = await PublishCommitsAsync(task, agent, repository, container, cache, sandbox, checkout, branch, cached.StartCommit, runEnvironment, maintenance, outcome, finishing.Token);
         }
         finally
         {
             end = await sandboxes.ReleaseAsync(sandbox);
+            gateway.UnbindTask(taskKey);
             sandboxes.Refill(agent);
             if (leftBehind + end.KilledProcesses > 0 || end.LeftoverProcesses > 0)
             {
@@ -133,7 +139,7 @@ internal sealed partial class AgentRunner(
     {
         try
         {
-            return (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.InitPids.Contains(p.Pid));
+            return (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.IsInit(p));
         }
         catch (DockerApiException)
         {
@@ -202,10 +208,11 @@ internal sealed partial class AgentRunner(
         return (fresh, false);
     }
 
+    // Spares the init, its supervisor ($2) and the forwarder the supervisor keeps running (its child); a process's
+    // parent is read from ps, whose columns a process cannot forge with its name.
     private const string SignalScript = """
-        for dir in /proc/[0-9]*; do
-            pid=${dir#/proc/}
-            [ "$pid" = 1 ] || [ "$pid" = "$2" ] || [ "$pid" = "$$" ] || kill -s "$1" "$pid" 2>/dev/null
+        ps -e -o pid=,ppid= | while read -r pid ppid; do
+            [ "$pid" = 1 ] || [ "$pid" = "$2" ] || [ "$ppid" = "$2" ] || [ "$pid" = "$$" ] || [ "$ppid" = "$$" ] || kill -s "$1" "$pid" 2>/dev/null
         done
         true
         """;
@@ -216,11 +223,17 @@ internal sealed partial class AgentRunner(
     /// </summary>
     private async Task<RunOutcome> PublishCommitsAsync(
         TaskRecord task, AgentConfig agent, RepositoryUrl repository, string container, string cache, Sandbox sandbox, string checkout, string branch,
-        IReadOnlyList<string> runEnvironment, IReadOnlyList<string> maintenance, RunOutcome outcome, CancellationToken cancellationToken)
+        string startCommit, IReadOnlyList<string> runEnvironment, IReadOnlyList<string> maintenance, RunOutcome outcome, CancellationToken cancellationToken)
     {
         try
         {
-            var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, runEnvironment, cancellationToken);
+            var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, startCommit, runEnvironment, cancellationToken);
+            if (agent.Role != AgentRole.Dev)
+            {
+                // The gateway would refuse the push (the role pushes nothing); say so instead of failing the task.
+                return bundle.Length == 0 ? outcome : outcome with { Reason = $"{outcome.Reason}; its local commits were not pushed: the {agent.Role.ToString().ToLowerInvariant()} role pushes nothing (agents.{agent.Name}.role)" };
+            }
+
             var pushed = await new RepositoryCache(runtime).PublishAsync(container, cache, repository, branch, ResourceNames.TaskKey(task.Id), bundle, FinishLimit / 4, maintenance, cancellationToken);
             return outcome with
             {
@@ -282,7 +295,7 @@ internal sealed partial class AgentRunner(
         // One exec makes the checkout (before any agent code runs) and then becomes the CLI.
         var state = new RunState(Stopwatch.GetTimestamp()) { Started = () => sandboxes.Refill(agent) };
         using var stopping = new CancellationTokenSource();
-        var command = SandboxCheckout.Launch(launch.Cache, launch.Checkout, launch.Branch, launch.StartCommit, arguments);
+        var command = SandboxCheckout.Launch(launch.Cache, launch.Checkout, launch.Branch, launch.StartCommit, launch.Remote, arguments);
         using var exec = await runtime.StartStreamingAsync(sandbox.Id, command, new ExecOptions(environment, agent.Container.User, ResourceNames.WorkRoot), cancellationToken);
         var stream = exec.Stream;
         var prompt = Encoding.UTF8.GetBytes(task.Prompt);
@@ -543,8 +556,8 @@ internal sealed partial class AgentRunner(
                 ? $"ran longer than the task's {Duration.Format(own)} timeout"
                 : $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit (agents.{agent.Name}.runner.timeout)"),
             StopReason.Idle => (TaskState.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} (agents.{agent.Name}.runner.idle_timeout); the model or a tool hung"),
-            StopReason.Authentication => (TaskState.Failed, AuthenticationMessage(agent)),
-            _ when IsAuthenticationFailure(state) => (TaskState.Failed, AuthenticationMessage(agent)),
+            StopReason.Authentication => (TaskState.Failed, AuthenticationMessage(agent, task)),
+            _ when IsAuthenticationFailure(state) => (TaskState.Failed, AuthenticationMessage(agent, task)),
             _ when result is { Succeeded: true } => (TaskState.Succeeded, $"completed in {result.NumTurns} turn(s)"),
             _ when result is not null => (TaskState.Failed, ResultFailure(agent, result)),
             _ when exitCode == SandboxCheckout.CheckoutFailedExitCode && state.Init is null && state.Stderr.Contains(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) =>
@@ -577,8 +590,13 @@ internal sealed partial class AgentRunner(
         || (state.Result is { Succeeded: false, ResultText: { } text } && (text.Contains("authentication_error", StringComparison.OrdinalIgnoreCase) || text.Contains("401", StringComparison.Ordinal)))
         || (state.Result is null && state.Stderr.Contains("401", StringComparison.Ordinal));
 
-    private string AuthenticationMessage(AgentConfig agent)
+    private string AuthenticationMessage(AgentConfig agent, TaskRecord task)
     {
+        if (gateway.CredentialProblem(ResourceNames.TaskKey(task.Id)) is { } problem)
+        {
+            return $"authentication failed for agent {agent.Name}: the gateway could not use its model credential: {problem}";
+        }
+
         var endpoint = config.Model.BaseUrl?.ToString() ?? "the Anthropic API";
         var fix = agent.ClaudeAuth.Kind switch
         {
@@ -613,7 +631,7 @@ internal sealed partial class AgentRunner(
     private sealed record Attempt(RunOutcome Outcome, bool SawInit, string ExpectedSession);
 
     /// <summary>Where a run starts: the thread's checkout, made from the cache at this commit on this branch.</summary>
-    private sealed record Launch(string Cache, string Checkout, string Branch, string StartCommit);
+    private sealed record Launch(string Cache, string Checkout, string Branch, string StartCommit, string Remote);
 
     private enum StopReason
     {

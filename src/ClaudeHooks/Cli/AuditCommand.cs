@@ -21,7 +21,9 @@ internal static class AuditCommand
             var agents = context.Config.Select(parse.GetValue(agent));
             var docker = await context.ConnectAsync(cancellationToken);
             var live = await LiveTaskKeysAsync(parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
-            var findings = await new ContainerAuditor(new ContainerRuntime(docker), context.Config, context.Paths, live).AuditAsync(agents, parse.GetValue(standIn), cancellationToken);
+            await using var gateway = new Gateway.HostGateway(context.Config, context.Paths, null, _ => { }, TimeProvider.System, context.LoggerFactory);
+            await gateway.StartAsync([], cancellationToken);
+            var findings = await new ContainerAuditor(new ContainerRuntime(docker), context.Config, context.Paths, gateway, live).AuditAsync(agents, parse.GetValue(standIn), cancellationToken);
             Table.Print(["AGENT", "RESULT", "CHECK", "DETAIL"], findings.Select(f => new[] { f.Agent, f.Passed ? "pass" : "FAIL", f.Check, f.Detail }).ToList());
             var failed = findings.Count(f => !f.Passed);
             Console.WriteLine(failed == 0 ? $"audit passed: {findings.Count} checks" : $"audit FAILED: {failed} of {findings.Count} checks");

@@ -89,6 +89,11 @@ internal sealed class CommandContext : IDisposable
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.EngineUnavailable;
         }
+        catch (Gateway.GatewayException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.InvalidConfig;
+        }
         catch (CredentialException e)
         {
             await Console.Error.WriteLineAsync($"credential error: {e.Message}");

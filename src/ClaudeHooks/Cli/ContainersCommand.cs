@@ -175,7 +175,7 @@ internal static class ContainersCommand
                 $"{a.TaskSandboxes} running, {a.WarmSandboxes} warm",
             }).ToList();
             Table.Print(["AGENT", "CONTAINER", "STATE", "HEALTH", "IMAGE", "UPTIME", "SANDBOXES"], rows);
-            var sandboxes = await new SandboxManager(new ContainerRuntime(docker), context.Config, context.LoggerFactory.CreateLogger<SandboxManager>()).ListAsync(context.Config.ContainerPrefix, cancellationToken);
+            var sandboxes = await SandboxManager.ListAsync(new ContainerRuntime(docker), context.Config.ContainerPrefix, cancellationToken);
             if (sandboxes.Count > 0)
             {
                 Console.WriteLine();

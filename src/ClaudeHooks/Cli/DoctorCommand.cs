@@ -42,8 +42,14 @@ internal static class DoctorCommand
                 {
                     Console.WriteLine($"note  agent {agent.Name}: hardening override {change}");
                 }
+
+                if (agent.Container.HasNetwork)
+                {
+                    Console.WriteLine($"note  agent {agent.Name}: container.network \"{agent.Container.Network}\" is a route around the gateway{(agent.Container.NetworkAcknowledged ? " (acknowledged)" : "; audit fails it until agents." + agent.Name + ".container.network_acknowledged is true")}");
+                }
             }
 
+            Check(() => Gateway.HostGateway.PrepareRoot(config.GatewayRoot), $"gateway folder {config.GatewayRoot} (0700, sockets of every sandbox)", Report);
             CheckCredentials(context, config, Report);
             if (config.Images.ExtraCaBundle is { } bundle)
             {
@@ -70,13 +76,13 @@ internal static class DoctorCommand
 
     private static void CheckCredentials(CommandContext context, AgentsConfig config, Action<bool, string, string?> report)
     {
-        var credentials = new AgentCredentials(config, context.Paths);
+        var credentials = new AgentCredentials(context.Paths);
         foreach (var agent in config.Agents)
         {
             Check(() => credentials.ReadForgeToken(agent), $"agent {agent.Name}: forge token {credentials.ForgeTokenFile(agent)}", report);
             if (agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory)
             {
-                Check(() => ContainerSpecFactory.CreateSandbox(config, agent, "doctor", new Dictionary<string, string>()), $"agent {agent.Name}: credentials directory {agent.ClaudeAuth.Path}", report);
+                Check(() => Gateway.ModelCredential.Read(agent, TimeProvider.System), $"agent {agent.Name}: Claude login in {agent.ClaudeAuth.Path} (read by the gateway at each request)", report);
             }
             else
             {
@@ -115,7 +121,7 @@ internal static class DoctorCommand
             action();
             report(true, what, null);
         }
-        catch (Exception e) when (e is CredentialException or ConfigException or ContainerOperationException)
+        catch (Exception e) when (e is CredentialException or ConfigException or ContainerOperationException or Gateway.GatewayException)
         {
             report(false, what, e.Message);
         }

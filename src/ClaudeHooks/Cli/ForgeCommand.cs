@@ -26,7 +26,7 @@ internal static class ForgeCommand
                 failures += ok ? 0 : 1;
             }
 
-            var credentials = new AgentCredentials(config, context.Paths);
+            var credentials = new AgentCredentials(context.Paths);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
             foreach (var repository in forge.Repositories)
             {

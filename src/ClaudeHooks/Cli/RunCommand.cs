@@ -76,8 +76,11 @@ internal static class RunCommand
             }, CancellationToken.None);
 
             var runtime = new Containers.ContainerRuntime(docker);
-            await using var sandboxes = new Containers.SandboxManager(runtime, config with { Agents = [agentConfig with { WarmSandboxes = 0 }] }, context.LoggerFactory.CreateLogger<Containers.SandboxManager>());
-            var runner = new AgentRunner(runtime, sandboxes, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
+            await using var egress = new Gateway.EgressLog(database, TimeProvider.System, context.LoggerFactory.CreateLogger<Gateway.EgressLog>());
+            await using var gateway = new Gateway.HostGateway(config, context.Paths, bus, egress.Record, TimeProvider.System, context.LoggerFactory);
+            await gateway.StartAsync([], cancellationToken);
+            await using var sandboxes = new Containers.SandboxManager(runtime, config with { Agents = [agentConfig with { WarmSandboxes = 0 }] }, gateway, context.LoggerFactory.CreateLogger<Containers.SandboxManager>());
+            var runner = new AgentRunner(runtime, sandboxes, gateway, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
             RunOutcome outcome;
             try
             {

@@ -37,6 +37,9 @@ internal static class ServeCommand
                 return ExitCodes.EngineUnavailable;
             }
 
+            // The gateway's folder holds every sandbox's socket: refuse one that other users can reach.
+            Gateway.HostGateway.PrepareRoot(config.GatewayRoot);
+
             // Schema first: nothing reads or claims a task before the migrations are in.
             var database = await Database.OpenAndMigrateAsync(parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
             var token = ApiToken.LoadOrCreate(context.Paths, out var created);
@@ -81,7 +84,7 @@ internal static class ServeCommand
                 builder.Services.AddSingleton<Func<AgentConfig, ForgeRepository, IForgeClient>>(services =>
                 {
                     var http = services.GetRequiredService<IHttpClientFactory>();
-                    var credentials = new AgentCredentials(config, context.Paths);
+                    var credentials = new AgentCredentials(context.Paths);
                     return (agent, repository) => new ForgejoClient(http.CreateClient("forge"), repository.ForgeUrl, credentials.ReadForgeToken(agent), context.Redactor);
                 });
                 builder.Services.AddSingleton<ForgeFlows>();
@@ -95,6 +98,9 @@ internal static class ServeCommand
                 builder.Services.AddSingleton<ITaskHooks, NoTaskHooks>();
             }
 
+            builder.Services.AddSingleton(services => new Gateway.HostGateway(
+                config, context.Paths, services.GetRequiredService<TaskEventBus>(), services.GetRequiredService<Gateway.EgressLog>().Record, TimeProvider.System, services.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddHostedService<Gateway.GatewayService>();
             builder.Services.AddSingleton<TaskWorker>();
             builder.Services.AddHostedService(services => services.GetRequiredService<TaskWorker>());
 

@@ -18,6 +18,9 @@ internal sealed record AgentsConfig(
 
     public const string DefaultPrefix = "claude-hooks";
 
+    /// <summary>The host folder of the gateway's sockets (under the claude-hooks home); containers mount their own part of it.</summary>
+    public string GatewayRoot { get; init; } = "";
+
     public AgentConfig? Find(string name) => Agents.FirstOrDefault(a => a.Name == name);
 
     /// <summary>The named agents, or all of them; an unknown name is an error naming the configured ones.</summary>
@@ -48,7 +51,8 @@ internal sealed record AgentConfig(
     RunnerSettings Runner,
     int MaxConcurrentTasks,
     int WarmSandboxes,
-    IReadOnlyList<string> HardeningOverrides);
+    IReadOnlyList<string> HardeningOverrides,
+    IReadOnlyList<Gateway.EgressRule> EgressAllow);
 
 internal enum AgentRole
 {

@@ -8,18 +8,18 @@ internal static partial class ConfigLoader
 {
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
-    private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users"];
+    private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
     private static readonly string[] ModelKeys = ["base_url"];
-    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks", "warm_sandboxes"];
+    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks", "warm_sandboxes", "egress_allow"];
     private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
     private static readonly string[] ContainerKeys =
     [
         "memory", "memory_swap", "cpus", "pids", "runtime", "network", "user", "cap_drop_all", "cap_add",
-        "no_new_privileges", "seccomp", "read_only_rootfs", "tmp_size",
+        "no_new_privileges", "seccomp", "read_only_rootfs", "tmp_size", "network_acknowledged",
     ];
 
     private static readonly HashSet<string> ReservedNetworks = new(StringComparer.Ordinal) { "host", "bridge", "default" };
@@ -173,7 +173,7 @@ internal static partial class ConfigLoader
         }
 
         var forge = ReadForge(root.Object("forge"), paths, agents);
-        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, service, forge, agents);
+        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, service, forge, agents) { GatewayRoot = Path.Combine(paths.Home, "gateway") };
     }
 
     private static ForgeSettings? ReadForge(JsonObjectReader? reader, ClaudeHooksPaths paths, List<AgentConfig> agents)
@@ -216,6 +216,7 @@ internal static partial class ConfigLoader
             }
 
             var users = repo.StringList("authorized_users");
+            var repoAllow = ReadEgress(repo, $"forge.repositories.{name}.egress_allow");
             var cloneUrl = repo.String("clone_url");
             if (cloneUrl is not null)
             {
@@ -232,7 +233,7 @@ internal static partial class ConfigLoader
             repo.Finish(ForgeRepositoryKeys);
             if (url is not null && secret is not null)
             {
-                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users, cloneUrl));
+                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users, cloneUrl, repoAllow));
             }
         }
 
@@ -296,11 +297,31 @@ internal static partial class ConfigLoader
         var runner = role is null ? null : ReadRunner(agent.Object("runner"), role.Value, configDirectory);
         var concurrency = (int)agent.Integer("max_concurrent_tasks", 1, min: 1, max: 16);
         var warm = (int)agent.Integer("warm_sandboxes", 1, min: 0, max: 16);
+        var allow = ReadEgress(agent, $"agents.{name}.egress_allow");
         agent.Finish(AgentKeys);
 
         return role is null || forgeUser is null || auth is null || container is null || runner is null
             ? null
-            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides);
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides, allow);
+    }
+
+    /// <summary>An egress allowlist: exact hosts, <c>*.example.org</c> wildcards and addresses, each with an optional <c>:port</c>.</summary>
+    private static IReadOnlyList<Gateway.EgressRule> ReadEgress(JsonObjectReader reader, string configKey)
+    {
+        var rules = new List<Gateway.EgressRule>();
+        foreach (var text in reader.StringList("egress_allow"))
+        {
+            if (Gateway.EgressRule.Parse(text, configKey, out var error) is { } rule)
+            {
+                rules.Add(rule);
+            }
+            else
+            {
+                reader.Error("egress_allow", error!);
+            }
+        }
+
+        return rules;
     }
 
     private static RunnerSettings? ReadRunner(JsonObjectReader? reader, AgentRole role, string configDirectory)
@@ -404,7 +425,8 @@ internal static partial class ConfigLoader
             NoNewPrivileges: reader.Bool("no_new_privileges", hardened.NoNewPrivileges),
             Seccomp: reader.String("seccomp", hardened.Seccomp)!,
             ReadOnlyRootfs: reader.Bool("read_only_rootfs", hardened.ReadOnlyRootfs),
-            TmpSizeBytes: reader.Size("tmp_size", hardened.TmpSizeBytes, min: 1L << 20));
+            TmpSizeBytes: reader.Size("tmp_size", hardened.TmpSizeBytes, min: 1L << 20),
+            NetworkAcknowledged: reader.Bool("network_acknowledged", false));
         reader.Finish(ContainerKeys);
 
         if (settings.MemorySwapBytes < settings.MemoryBytes)
@@ -419,7 +441,7 @@ internal static partial class ConfigLoader
 
         if (settings.Network is { } network && (ReservedNetworks.Contains(network) || network.StartsWith("container:", StringComparison.Ordinal) || !NetworkPattern().IsMatch(network)))
         {
-            reader.Error("network", $"\"{network}\" is not allowed; agents never share the host's or another container's network namespace nor the default bridge. Remove the key for a network of its own, use \"none\", or name a user-defined network");
+            reader.Error("network", $"\"{network}\" is not allowed; agents never share the host's or another container's network namespace nor the default bridge. Remove the key for no network but the gateway (recommended), use \"agent\" for a bridge network of the agent's own, or name a user-defined network");
         }
 
         if (settings.User is "root" or "0" || settings.User.StartsWith("0:", StringComparison.Ordinal))
@@ -447,7 +469,11 @@ internal static partial class ConfigLoader
         Compare(overrides, reader, "cpus", settings.Cpus, hardened.Cpus, c => c.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Compare(overrides, reader, "pids", settings.PidsLimit, hardened.PidsLimit, p => p.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Compare(overrides, reader, "runtime", settings.Runtime, hardened.Runtime, r => r ?? "runc");
-        Compare(overrides, reader, "network", settings.Network, hardened.Network, n => n ?? "its own network");
+        Compare(overrides, reader, "network", settings.Network == "none" ? null : settings.Network, hardened.Network, n => n is null ? "none: only the gateway" : n == "agent" ? "a bridge network of its own, a route around the gateway" : $"network {n}, a route around the gateway");
+        if (settings.NetworkAcknowledged && settings.Network is null or "none")
+        {
+            reader.Error("network_acknowledged", "acknowledges a network, but the container has none; remove the key");
+        }
         Compare(overrides, reader, "user", settings.User, hardened.User, u => u);
         Compare(overrides, reader, "cap_drop_all", settings.DropAllCapabilities, hardened.DropAllCapabilities, b => b ? "true" : "false");
         Compare(overrides, reader, "cap_add", string.Join(",", settings.CapAdd), "", c => c.Length == 0 ? "none" : c);

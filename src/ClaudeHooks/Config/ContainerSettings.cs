@@ -14,8 +14,15 @@ internal sealed record ContainerSettings(
     bool NoNewPrivileges,
     string Seccomp,
     bool ReadOnlyRootfs,
-    long TmpSizeBytes)
+    long TmpSizeBytes,
+    bool NetworkAcknowledged = false)
 {
+    /// <summary>The value of <c>network</c> that gives the agent a bridge network of its own (the layout before the gateway).</summary>
+    public const string AgentNetwork = "agent";
+
+    /// <summary>Whether the containers have a network besides the gateway: a route out that the gateway does not see.</summary>
+    public bool HasNetwork => Network is not (null or "none");
+
     public static ContainerSettings Hardened { get; } = new(
         MemoryBytes: 4L << 30,
         MemorySwapBytes: 4L << 30,

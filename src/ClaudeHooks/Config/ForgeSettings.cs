@@ -17,10 +17,14 @@ internal sealed record ForgeRepository(
     IReadOnlySet<string> Flows,
     string MergeStyle,
     IReadOnlyList<string> AuthorizedUsers,
-    string? CloneUrlOverride = null)
+    string? CloneUrlOverride = null,
+    IReadOnlyList<Gateway.EgressRule>? RepositoryEgressAllow = null)
 {
     /// <summary>Where agents clone from: <c>clone_url</c> when set (e.g. an internal mirror), else the forge's https path.</summary>
     public string CloneUrl => CloneUrlOverride ?? $"{ForgeUrl.ToString().TrimEnd('/')}/{FullName}.git";
 
     public bool Runs(string flow) => Flows.Contains(flow);
+
+    /// <summary>Hosts every task on this repository may reach through the gateway, besides its agent's own list.</summary>
+    public IReadOnlyList<Gateway.EgressRule> EgressAllow => RepositoryEgressAllow ?? [];
 }

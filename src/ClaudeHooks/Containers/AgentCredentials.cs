@@ -3,70 +3,48 @@ using ClaudeHooks.Config;
 namespace ClaudeHooks.Containers;
 
 /// <summary>
-/// Reads an agent's secrets on the host at the moment an exec needs them, so rotating a file takes effect at
-/// the next run. The values go only into that exec's environment.
+/// Reads an agent's secrets on the host at the moment the gateway needs them, so rotating a file takes effect at
+/// the next request; and makes the environments of execs, which hold none of them.
 /// </summary>
-internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths paths)
+internal sealed class AgentCredentials(ClaudeHooksPaths paths)
 {
-    public const string ForgeTokenVariable = "FORGE_TOKEN";
-
     public string ForgeTokenFile(AgentConfig agent) => paths.TokenFile(agent.Name);
 
     public string ReadForgeToken(AgentConfig agent) =>
         ReadSecretFile(ForgeTokenFile(agent), $"the {agent.Name} agent's forge token (user {agent.ForgeUser})");
 
-    /// <summary>The environment of one exec in a sandbox: static settings, model endpoint, Claude auth and, when asked, the forge token.</summary>
-    public IReadOnlyList<string> ExecEnvironment(AgentConfig agent, bool includeForgeToken, bool includeClaudeAuth = true)
-    {
-        var environment = new List<string>
-        {
-            $"HOME={ResourceNames.HomeMount}",
-            $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}",
-            "DISABLE_AUTOUPDATER=1",
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-        };
-        if (config.Model.BaseUrl is { } baseUrl)
-        {
-            environment.Add($"ANTHROPIC_BASE_URL={baseUrl.ToString().TrimEnd('/')}");
-        }
-
-        if (includeClaudeAuth && ClaudeAuthVariable(agent) is { } variable)
-        {
-            environment.Add($"{variable}={ReadClaudeAuth(agent)}");
-        }
-
-        if (includeForgeToken)
-        {
-            environment.Add($"{ForgeTokenVariable}={ReadForgeToken(agent)}");
-        }
-
-        return environment;
-    }
-
-    /// <summary>What the agent's Claude Code run gets in its sandbox: model endpoint and auth, and a git identity. No forge token.</summary>
-    public IReadOnlyList<string> RunEnvironment(AgentConfig agent) => [.. ExecEnvironment(agent, includeForgeToken: false), .. Workdir.GitEnvironment.Agent(agent)];
-
-    /// <summary>What the service's own git gets in the agent's container: the forge token, a credential helper bound to the task's host, and no config but the cache's.</summary>
-    public IReadOnlyList<string> MaintenanceEnvironment(AgentConfig agent, string? forgeHost) =>
-        [$"{ForgeTokenVariable}={ReadForgeToken(agent)}", .. Workdir.GitEnvironment.Maintenance(agent, forgeHost)];
-
     /// <summary>
-    /// The variable carrying the agent's model credential, or null for a credentials directory, which the CLI
-    /// reads from the read-only mount through <c>$CLAUDE_CONFIG_DIR/.credentials.json</c>.
+    /// The environment of the agent's Claude Code run in its sandbox: the model endpoint is the gateway, the
+    /// credential a placeholder of the right kind, every other destination goes through the gateway as a proxy,
+    /// and git commits carry the agent's forge user. Nothing here is a secret.
     /// </summary>
-    public static string? ClaudeAuthVariable(AgentConfig agent) => agent.ClaudeAuth.Kind switch
-    {
-        ClaudeAuthKind.OAuthTokenFile => "CLAUDE_CODE_OAUTH_TOKEN",
-        ClaudeAuthKind.ApiKeyFile => "ANTHROPIC_API_KEY",
-        _ => null,
-    };
+    public static IReadOnlyList<string> RunEnvironment(AgentConfig agent) =>
+    [
+        $"HOME={ResourceNames.HomeMount}",
+        $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}",
+        "DISABLE_AUTOUPDATER=1",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+        $"ANTHROPIC_BASE_URL={Gateway.HostGateway.LocalUrl}",
+        $"{Gateway.ModelCredential.PlaceholderVariable(agent)}={Gateway.ModelCredential.Placeholder}",
+        $"HTTP_PROXY={Gateway.HostGateway.LocalUrl}",
+        $"HTTPS_PROXY={Gateway.HostGateway.LocalUrl}",
+        $"http_proxy={Gateway.HostGateway.LocalUrl}",
+        $"https_proxy={Gateway.HostGateway.LocalUrl}",
+        "NO_PROXY=127.0.0.1,localhost,::1",
+        "no_proxy=127.0.0.1,localhost,::1",
+        .. Workdir.GitEnvironment.Agent(agent),
+    ];
+
+    /// <summary>What the service's own git gets in the agent's container: this process's gateway socket, the task it works for, and no config but the cache's. No token.</summary>
+    public static IReadOnlyList<string> MaintenanceEnvironment(AgentConfig agent, string taskKey, string gatewaySocket) =>
+        Workdir.GitEnvironment.Maintenance(agent, taskKey, gatewaySocket);
 
     public static string ReadClaudeAuth(AgentConfig agent) => ReadSecretFile(agent.ClaudeAuth.Path, agent.ClaudeAuth.Kind == ClaudeAuthKind.ApiKeyFile
         ? $"the {agent.Name} agent's Anthropic API key"
         : $"the {agent.Name} agent's Claude token (from 'claude setup-token')");
 
     /// <summary>Reads a one-line secret file, refusing a missing, empty or world-readable one with the fix.</summary>
-    public static string ReadSecretFile(string path, string what)
+    public static string ReadSecretFile(string path, string what, bool singleLine = true)
     {
         if (!File.Exists(path))
         {
@@ -94,7 +72,7 @@ internal sealed class AgentCredentials(AgentsConfig config, ClaudeHooksPaths pat
             throw new CredentialException($"{path}: empty; write {what} there");
         }
 
-        if (text.Contains('\n', StringComparison.Ordinal) || text.Contains('\0', StringComparison.Ordinal))
+        if ((singleLine && text.Contains('\n', StringComparison.Ordinal)) || text.Contains('\0', StringComparison.Ordinal))
         {
             throw new CredentialException($"{path}: holds more than one line; keep only {what}");
         }

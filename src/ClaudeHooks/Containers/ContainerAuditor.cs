@@ -11,14 +11,16 @@ namespace ClaudeHooks.Containers;
 /// Checks each agent live against the invariants that keep host credentials out of reach and tasks apart: the
 /// agent's container is hardened, runs nothing but its init and maintenance, holds no Claude settings or hooks, and
 /// its repository cache is not writable by the agent's uid; no task sandbox outlives its task and each has the
-/// agent's hardening; a fresh sandbox shows the service's Claude policy, an empty home and a read-only cache; and a
-/// stand-in forge token used by a real exec leaves no trace in the container's filesystem or in engine inspection.
+/// agent's hardening, no network but loopback, a running forwarder to the gateway and no known credential in any
+/// process's environment; a fresh sandbox shows the service's Claude policy, an empty home and a read-only cache and
+/// reaches the gateway; and a stand-in forge token leaves no trace in any exec, filesystem or engine inspection.
 /// </summary>
 /// <param name="runtime">The engine.</param>
 /// <param name="config">The agents.</param>
 /// <param name="paths">Where the host-side secrets live.</param>
+/// <param name="gateway">Serves the probe sandbox's socket.</param>
 /// <param name="liveTaskKeys">Keys of the tasks running now (from the database), or null when it cannot be read.</param>
-internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig config, ClaudeHooksPaths paths, IReadOnlySet<string>? liveTaskKeys)
+internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig config, ClaudeHooksPaths paths, Gateway.HostGateway gateway, IReadOnlySet<string>? liveTaskKeys)
 {
     /// <summary>The Claude Code policy file in the image, as the service ships it.</summary>
     public const string ManagedSettingsPath = "/etc/claude-code/managed-settings.json";
@@ -64,13 +66,24 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             return findings;
         }
 
-        if (agent.Container.Network is not "none")
+        if (!agent.Container.HasNetwork)
         {
-            var network = await docker.Networks.InspectNetworkAsync(agent.Container.Network ?? ResourceNames.Network(config.ContainerPrefix, agent.Name), cancellationToken);
+            var mode = inspect.HostConfig?.NetworkMode ?? "";
+            Check("no network but the gateway", mode == "none", mode == "none"
+                ? "the agent's container and its sandboxes have no network; everything leaves through the gateway"
+                : $"network mode {mode}; run 'claude-hooks containers rebuild {agent.Name}'");
+        }
+        else
+        {
+            var networkName = agent.Container.Network == ContainerSettings.AgentNetwork ? ResourceNames.Network(config.ContainerPrefix, agent.Name) : agent.Container.Network!;
+            Check("no network but the gateway", agent.Container.NetworkAcknowledged, agent.Container.NetworkAcknowledged
+                ? $"network {networkName} is a route around the gateway, acknowledged in agents.{agent.Name}.container.network_acknowledged"
+                : $"network {networkName} (agents.{agent.Name}.container.network) is a route around the gateway's policy and log; remove the key, or set agents.{agent.Name}.container.network_acknowledged to true to accept it");
+            var network = await docker.Networks.InspectNetworkAsync(networkName, cancellationToken);
             var isolated = network.Options is not null && network.Options.TryGetValue(ResourceNames.InterContainerOption, out var icc) && icc == "false";
             Check("sandboxes cannot reach each other", isolated, isolated
                 ? $"{network.Name} carries no traffic between its containers"
-                : agent.Container.Network is null
+                : agent.Container.Network == ContainerSettings.AgentNetwork
                     ? $"{network.Name} lets its containers talk to each other; recreate it: 'claude-hooks containers down {agent.Name}' then 'containers up {agent.Name}'"
                     : $"{network.Name} (agents.{agent.Name}.container.network) lets its containers talk to each other; create it with '-o {ResourceNames.InterContainerOption}=false' or remove the key");
         }
@@ -147,6 +160,13 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
                 {
                     failed.Add($"Claude Code process(es) {string.Join(", ", unruly)} run without the service's policy flags ({string.Join(" ", Agents.ClaudeCommandLine.PolicyFlags)})");
                 }
+
+                failed.AddRange(await InsideSandboxAsync(agent, sandbox.ID, cancellationToken));
+            }
+
+            if (NetworkProblem(agent, inspect) is { } network)
+            {
+                failed.Add(network);
             }
 
             check($"sandbox {name} hardening", failed.Count == 0, failed.Count == 0 ? "as its agent's spec, and every Claude Code in it under the service's policy" : string.Join("; ", failed) + $"; remove it ('docker rm -f {name}')");
@@ -162,7 +182,7 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
     /// <summary>A fresh sandbox of the agent, looked at from inside: hardening, empty home, read-only cache, and the service's Claude policy.</summary>
     private async Task ProbeSandboxAsync(AgentConfig agent, Action<string, bool, string> check, CancellationToken cancellationToken)
     {
-        var manager = new SandboxManager(runtime, config, Microsoft.Extensions.Logging.Abstractions.NullLogger<SandboxManager>.Instance);
+        var manager = new SandboxManager(runtime, config, gateway, Microsoft.Extensions.Logging.Abstractions.NullLogger<SandboxManager>.Instance);
         Sandbox probe;
         try
         {
@@ -177,6 +197,17 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         try
         {
             await LiveProcessAsync(agent, probe.Id, agent.Container.User, "sandbox ", check, cancellationToken);
+            var inside = await InsideSandboxAsync(agent, probe.Id, cancellationToken);
+            check("sandbox network and forwarder", inside.Count == 0, inside.Count == 0
+                ? $"a new sandbox has no interface but loopback and its forwarder listens on 127.0.0.1:{Gateway.HostGateway.Port}"
+                : string.Join("; ", inside));
+            var reply = await runtime.ExecAsync(probe.Id, ["curl", "-s", "-m", "5", "-o", "/dev/null", "-w", "%{http_code}", Gateway.HostGateway.LocalUrl + "/"], user: agent.Container.User, cancellationToken: cancellationToken);
+            check("sandbox reaches the gateway", reply.Stdout.Trim() == "404", reply.Stdout.Trim() == "404"
+                ? "the gateway answers through the sandbox's socket (unknown route: 404)"
+                : $"a request to {Gateway.HostGateway.LocalUrl} from a new sandbox got '{reply.Stdout.Trim()}' ({reply.Stderr.Trim()}); check the image has socat and curl ('claude-hooks images build')");
+            var probeInspect = await docker.Containers.InspectContainerAsync(probe.Id, cancellationToken);
+            var network = NetworkProblem(agent, probeInspect);
+            check("sandbox network mode", network is null, network ?? $"network mode {probeInspect.HostConfig!.NetworkMode}");
             var home = await runtime.ExecAsync(probe.Id, ["ls", "-A", ResourceNames.HomeMount], user: agent.Container.User, cancellationToken: cancellationToken);
             var image = await docker.Containers.InspectContainerAsync(probe.Id, cancellationToken);
             var allowed = await ImageHomeFilesAsync(image.Image, cancellationToken);
@@ -209,6 +240,97 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         {
             await manager.ReleaseAsync(probe);
         }
+    }
+
+    // Interfaces, the forwarder's listening socket (0x1CF3 = 7411), and every process's environment.
+    private const string InsideScript = """
+        echo "interfaces=$(ls /sys/class/net | tr '\n' ' ')"
+        if grep -q '0100007F:1CF3 00000000:0000 0A' /proc/net/tcp; then echo forwarder=yes; else echo forwarder=no; fi
+        for f in /proc/[0-9]*/environ; do cat "$f" 2>/dev/null; printf '\n'; done
+        """;
+
+    /// <summary>What a sandbox holds that it must not: an interface other than loopback, no forwarder, or a known credential in any process's environment.</summary>
+    private async Task<List<string>> InsideSandboxAsync(AgentConfig agent, string container, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var result = await runtime.ExecAsync(container, ["sh", "-c", InsideScript], user: agent.Container.User, cancellationToken: cancellationToken);
+        var lines = result.Stdout.Split('\n');
+        var interfaces = lines.FirstOrDefault(l => l.StartsWith("interfaces=", StringComparison.Ordinal))?["interfaces=".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (!agent.Container.HasNetwork && !interfaces.SequenceEqual(["lo"]))
+        {
+            problems.Add($"network interfaces [{string.Join(", ", interfaces)}] besides loopback; run 'claude-hooks containers rebuild {agent.Name}' and remove agents.{agent.Name}.container.network");
+        }
+
+        if (!lines.Contains("forwarder=yes"))
+        {
+            problems.Add($"no forwarder listens on 127.0.0.1:{Gateway.HostGateway.Port}, so the sandbox cannot reach the gateway; rebuild the image ('claude-hooks images build') so its entrypoint runs socat");
+        }
+
+        var environment = result.Stdout.Replace('\0', '\n');
+        foreach (var (what, secret) in KnownCredentials())
+        {
+            if (environment.Contains(secret, StringComparison.Ordinal))
+            {
+                problems.Add($"{what} is in a process's environment; a credential never enters a sandbox. Remove the sandbox ('docker rm -f') and find what passed it");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>A sandbox network besides none is a route around the gateway: allowed only when acknowledged in config.</summary>
+    private static string? NetworkProblem(AgentConfig agent, ContainerInspectResponse inspect)
+    {
+        var mode = inspect.HostConfig?.NetworkMode ?? "";
+        if (mode == "none")
+        {
+            return null;
+        }
+
+        return agent.Container.NetworkAcknowledged
+            ? null
+            : $"network mode {mode}: a route around the gateway; remove agents.{agent.Name}.container.network, or set agents.{agent.Name}.container.network_acknowledged to true to accept it";
+    }
+
+    /// <summary>Every credential the service holds for the agents, from the host files (for the environment scan).</summary>
+    private List<(string What, string Value)> KnownCredentials()
+    {
+        var known = new List<(string, string)>();
+        foreach (var agent in config.Agents)
+        {
+            void Add(string what, Func<string> read)
+            {
+                try
+                {
+                    var value = read();
+                    if (value.Length >= 8)
+                    {
+                        known.Add((what, value));
+                    }
+                }
+                catch (Exception e) when (e is CredentialException or IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+
+            Add($"agent {agent.Name}'s forge token", () => AgentCredentials.ReadSecretFile(paths.TokenFile(agent.Name), "token"));
+            if (agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory)
+            {
+                Add($"agent {agent.Name}'s Claude access token", () => ModelCredentialValue(agent));
+            }
+            else
+            {
+                Add($"agent {agent.Name}'s model credential", () => AgentCredentials.ReadClaudeAuth(agent));
+            }
+        }
+
+        return known;
+    }
+
+    private string ModelCredentialValue(AgentConfig agent)
+    {
+        var (_, value) = Gateway.ModelCredential.Read(agent, TimeProvider.System);
+        return value.StartsWith("Bearer ", StringComparison.Ordinal) ? value["Bearer ".Length..] : value;
     }
 
     /// <summary>Nothing runs in the agent's container but its init and the maintenance user's git; agent code runs only in sandboxes.</summary>
@@ -291,7 +413,9 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         check("published ports", published.Count == 0 && !host.PublishAllPorts, published.Count == 0 ? "none" : string.Join(", ", published));
 
         var forbidden = ForbiddenMountSources(agent);
+        var gatewayFolders = new[] { Path.Combine(config.GatewayRoot, "sockets"), Path.Combine(config.GatewayRoot, "agents") };
         var badMounts = (inspect.Mounts ?? [])
+            .Where(m => !(m.Destination == Gateway.HostGateway.ContainerDirectory && !m.RW && gatewayFolders.Any(g => IsUnder(m.Source, g) && !SamePath(m.Source, g))))
             .Where(m => m.Type == "bind")
             .Where(m => !(agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory && SamePath(m.Source, agent.ClaudeAuth.Path) && !m.RW))
             .Where(m => forbidden.Any(f => IsUnder(m.Source, f)) || m.Source.EndsWith(".sock", StringComparison.Ordinal) || m.Source is "/" or "/etc" or "/proc" or "/sys" or "/dev" or "/var/lib/docker")
@@ -318,15 +442,14 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             await File.WriteAllTextAsync(tokenFile, standIn + "\n", cancellationToken);
             File.SetUnixFileMode(tokenFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
-            // A real exec with the forge token in its environment, as the service's fetch and push make one.
-            var environment = new AgentCredentials(config, paths).MaintenanceEnvironment(agent, forgeHost: null);
-            using var probe = await runtime.StartStreamingAsync(container, ["sh", "-c", $"test -n \"${AgentCredentials.ForgeTokenVariable}\""], new ExecOptions(environment, ResourceNames.MaintenanceUser), cancellationToken);
+            // A real exec made as the service's fetch and push make one: the gateway holds the token, so the exec must not.
+            var environment = AgentCredentials.MaintenanceEnvironment(agent, "audit", gateway.MaintenanceSocket);
+            using var probe = await runtime.StartStreamingAsync(container, ["sh", "-c", "tr '\\0' '\\n' < /proc/self/environ"], new ExecOptions(environment, ResourceNames.MaintenanceUser), cancellationToken);
             probe.Stream.CloseWrite();
-            await probe.Stream.ReadOutputToEndAsync(cancellationToken);
+            var (seen, _) = await probe.Stream.ReadOutputToEndAsync(cancellationToken);
             var probeInspect = await probe.InspectAsync(cancellationToken);
-            findings.Add(new AuditFinding(agent.Name, "token reaches exec", probeInspect.ExitCode == 0, probeInspect.ExitCode == 0
-                ? "the stand-in token was passed in the exec's environment"
-                : "the exec did not receive the forge token"));
+            findings.Add(new AuditFinding(agent.Name, "token not in exec environment", seen.Contains("GATEWAY_SOCKET=", StringComparison.Ordinal) && !seen.Contains(standIn, StringComparison.Ordinal),
+                seen.Contains(standIn, StringComparison.Ordinal) ? "the forge token reached the exec's environment; the gateway must be the only holder" : "the service's git gets the gateway's socket, not the token"));
             findings.Add(new AuditFinding(agent.Name, "token not in exec inspect", !JsonSerializer.Serialize(probeInspect).Contains(standIn, StringComparison.Ordinal), "GET /exec/{id}/json"));
 
             var inspectJson = JsonSerializer.Serialize(await docker.Containers.InspectContainerAsync(container, cancellationToken));

@@ -90,10 +90,18 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         return results;
     }
 
-    /// <summary>The agent's container spec, after checking that its sandboxes can be specified too (a bad credentials directory fails here, not at the first task).</summary>
+    /// <summary>The agent's container spec, with the host folder of its gateway sockets made (the container mounts it).</summary>
     private ContainerSpec Specify(AgentConfig agent)
     {
-        ContainerSpecFactory.CreateSandbox(config, agent, ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, "check"), new Dictionary<string, string>());
+        try
+        {
+            Gateway.HostGateway.PrepareAgentFolder(config.GatewayRoot, agent.Name);
+        }
+        catch (Gateway.GatewayException e)
+        {
+            throw new ContainerOperationException(e.Message);
+        }
+
         return ContainerSpecFactory.Create(config, agent);
     }
 

@@ -8,6 +8,9 @@ internal static class ContainerSpecFactory
 {
     public const string CredentialsFileName = ".credentials.json";
 
+    /// <summary>Tells a sandbox's entrypoint to keep the gateway's forwarder running on this loopback port.</summary>
+    public const string ForwarderVariable = "CLAUDE_HOOKS_FORWARDER_PORT";
+
     /// <summary>
     /// The agent's long-lived container: the state volume (the repository cache) writable by the maintenance user,
     /// which is also the container's user. It runs nothing but its init; the service's own git runs there.
@@ -19,6 +22,7 @@ internal static class ContainerSpecFactory
         {
             new(MountKind.Volume, ResourceNames.StateVolume(prefix, agent.Name), ResourceNames.StateMount, ReadOnly: false),
             new(MountKind.Volume, ResourceNames.HomeVolume(prefix, agent.Name), ResourceNames.HomeMount, ReadOnly: false),
+            new(MountKind.Bind, Gateway.HostGateway.AgentFolder(config.GatewayRoot, agent.Name), Gateway.HostGateway.ContainerDirectory, ReadOnly: true),
         };
         var labels = ResourceNames.Labels(prefix, agent.Name);
         labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
@@ -27,10 +31,11 @@ internal static class ContainerSpecFactory
     }
 
     /// <summary>
-    /// One task sandbox of the agent: the agent's image, user, limits, runtime and network; the repository cache
-    /// read-only; a fresh home and <c>/tmp</c> in memory and a checkout volume of its own, all gone with it.
+    /// One task sandbox of the agent: the agent's image, user, limits and runtime, no network; the repository cache
+    /// read-only; its gateway socket's folder (<paramref name="socketId"/>) read-only, with a forwarder on loopback;
+    /// a fresh home and <c>/tmp</c> in memory and a checkout volume of its own, all gone with it. No credential.
     /// </summary>
-    public static ContainerSpec CreateSandbox(AgentsConfig config, AgentConfig agent, string name, IReadOnlyDictionary<string, string> extraLabels)
+    public static ContainerSpec CreateSandbox(AgentsConfig config, AgentConfig agent, string name, IReadOnlyDictionary<string, string> extraLabels, string socketId)
     {
         var prefix = config.ContainerPrefix;
         var settings = agent.Container;
@@ -38,16 +43,13 @@ internal static class ContainerSpecFactory
         {
             new(MountKind.Volume, ResourceNames.StateVolume(prefix, agent.Name), ResourceNames.StateMount, ReadOnly: true),
             new(MountKind.Anonymous, "", ResourceNames.WorkRoot, ReadOnly: false),
+            new(MountKind.Bind, Gateway.HostGateway.SandboxFolder(config.GatewayRoot, socketId), Gateway.HostGateway.ContainerDirectory, ReadOnly: true),
         };
-        if (agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory)
-        {
-            CheckCredentialsDirectory(config, agent);
-            mounts.Add(new MountSpec(MountKind.Bind, agent.ClaudeAuth.Path, ResourceNames.CredentialsMount, ReadOnly: true));
-        }
 
         var labels = ResourceNames.Labels(prefix, agent.Name);
         labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
         labels[ResourceNames.KindLabel] = ResourceNames.SandboxKind;
+        labels[ResourceNames.GatewayLabel] = socketId;
         foreach (var (key, value) in extraLabels)
         {
             labels[key] = value;
@@ -61,7 +63,7 @@ internal static class ContainerSpecFactory
             [ResourceNames.HomeMount] = string.Create(CultureInfo.InvariantCulture, $"rw,exec,nosuid,nodev,size={settings.TmpSizeBytes}{owner}"),
         };
         return Build(ContainerKind.Sandbox, agent, name, settings.User, labels, mounts,
-            [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}"], tmpfs, config);
+            [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}", $"{ForwarderVariable}={Gateway.HostGateway.Port}"], tmpfs, config);
     }
 
     private static ContainerSpec Build(
@@ -97,38 +99,17 @@ internal static class ContainerSpecFactory
             NanoCpus: (long)Math.Round(settings.Cpus * 1_000_000_000),
             PidsLimit: settings.PidsLimit,
             Runtime: settings.Runtime,
-            Network: settings.Network ?? ResourceNames.Network(prefix, agent.Name),
-            OwnNetwork: settings.Network is null,
+            Network: settings.Network switch
+            {
+                null => "none",
+                ContainerSettings.AgentNetwork => ResourceNames.Network(prefix, agent.Name),
+                var named => named,
+            },
+            OwnNetwork: settings.Network == ContainerSettings.AgentNetwork,
             DropAllCapabilities: settings.DropAllCapabilities,
             CapAdd: settings.CapAdd,
             SecurityOptions: securityOptions,
             ReadOnlyRootfs: settings.ReadOnlyRootfs,
             Tmpfs: tmpfs);
-    }
-
-    /// <summary>
-    /// The credentials directory is mounted whole (a file mount pins one inode, so a refreshed file would never
-    /// be seen); it must therefore hold nothing but <c>.credentials.json</c>.
-    /// </summary>
-    private static void CheckCredentialsDirectory(AgentsConfig config, AgentConfig agent)
-    {
-        var auth = agent.ClaudeAuth;
-        var key = $"{config.FilePath}: agents.{agent.Name}.claude_auth.{auth.ConfigKey}";
-        if (!Directory.Exists(auth.Path))
-        {
-            throw new ConfigException([$"{key}: directory {auth.Path} does not exist; create it and put the agent's {CredentialsFileName} in it"]);
-        }
-
-        var entries = Directory.EnumerateFileSystemEntries(auth.Path).Select(Path.GetFileName).ToList();
-        var extra = entries.Where(e => e != CredentialsFileName).ToList();
-        if (extra.Count > 0)
-        {
-            throw new ConfigException([$"{key}: {auth.Path} holds {string.Join(", ", extra)} besides {CredentialsFileName}; the whole directory is mounted into the container, so move everything else out"]);
-        }
-
-        if (entries.Count == 0)
-        {
-            throw new ConfigException([$"{key}: {auth.Path} has no {CredentialsFileName}; copy the agent's credentials file there"]);
-        }
     }
 }

@@ -32,7 +32,7 @@ internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
         var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
         var networkNames = networks.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var networkExists = true;
-        foreach (var spec in config.Agents.Select(a => a.Container.Network ?? ResourceNames.Network(config.ContainerPrefix, a.Name)).Where(n => n != "none"))
+        foreach (var spec in config.Agents.Where(a => a.Container.HasNetwork).Select(a => a.Container.Network == ContainerSettings.AgentNetwork ? ResourceNames.Network(config.ContainerPrefix, a.Name) : a.Container.Network!))
         {
             if (!networkNames.Contains(spec))
             {

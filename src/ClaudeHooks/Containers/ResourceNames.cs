@@ -15,6 +15,9 @@ internal static class ResourceNames
     public const string LayoutLabel = "org.claude-hooks.layout";
     public const string SandboxKind = "sandbox";
 
+    /// <summary>The id of a sandbox's gateway socket (its folder under the gateway's root).</summary>
+    public const string GatewayLabel = "org.claude-hooks.gateway";
+
     /// <summary>The bridge option that, set to false, stops traffic between containers of one network.</summary>
     public const string InterContainerOption = "com.docker.network.bridge.enable_icc";
 
@@ -23,7 +26,6 @@ internal static class ResourceNames
 
     public const string StateMount = "/state";
     public const string HomeMount = "/home/claude";
-    public const string CredentialsMount = "/run/claude-credentials";
     /// <summary>The image's maintenance user: owns the repository cache and runs the service's own git; never runs agent code.</summary>
     public const string MaintenanceUser = "hooks";
 

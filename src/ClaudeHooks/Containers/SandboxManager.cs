@@ -14,7 +14,7 @@ namespace ClaudeHooks.Containers;
 /// sandboxes per agent (<c>warm_sandboxes</c>) so a task does not wait for a container to start; a warm sandbox
 /// that died or runs an outdated image is removed, never used. Sandboxes left by a crash are reaped by label.
 /// </summary>
-internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsConfig config, ILogger<SandboxManager> logger) : IAsyncDisposable
+internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsConfig config, Gateway.HostGateway gateway, ILogger<SandboxManager> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Sandbox>> _warm = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _filling = new(StringComparer.Ordinal);
@@ -43,7 +43,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
             }
 
             LogDiscarded(warm.Name, agent.Name);
-            await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+            await RemoveAsync(warm);
         }
 
         return await CreateAsync(agent, name, taskId, cancellationToken);
@@ -58,7 +58,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         var killed = 0;
         try
         {
-            killed = (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.InitPids.Contains(p.Pid));
+            killed = (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count(p => !sandbox.IsInit(p));
         }
         catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException)
         {
@@ -74,6 +74,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
             LogRemoveFailed(sandbox.Name, e.Message);
         }
 
+        gateway.CloseSandbox(sandbox.SocketId);
         var still = await runtime.InspectAsync(sandbox.Id, CancellationToken.None);
         var left = still is { State.Running: true } ? (await runtime.ProcessesAsync(sandbox.Id, CancellationToken.None)).Count : 0;
         return new SandboxEnd(killed, left);
@@ -95,7 +96,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
                 }
 
                 LogDiscarded(warm.Name, agent.Name);
-                await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+                await RemoveAsync(warm);
             }
 
             await FillAsync(agent, cancellationToken);
@@ -134,6 +135,11 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
                 LogReaped(name);
                 removed.Add(name);
             }
+
+            if (labels.TryGetValue(ResourceNames.GatewayLabel, out var socket))
+            {
+                gateway.CloseSandbox(socket);
+            }
         }
 
         var volumes = await runtime.Engine.Volumes.ListAsync(new VolumesListParameters { Filters = DanglingSandboxVolumes() }, cancellationToken);
@@ -154,8 +160,17 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
     }
 
     /// <summary>Every sandbox of a prefix, running or not.</summary>
-    public async Task<IList<ContainerListResponse>> ListAsync(string prefix, CancellationToken cancellationToken) =>
+    public Task<IList<ContainerListResponse>> ListAsync(string prefix, CancellationToken cancellationToken) => ListAsync(runtime, prefix, cancellationToken);
+
+    public static async Task<IList<ContainerListResponse>> ListAsync(ContainerRuntime runtime, string prefix, CancellationToken cancellationToken) =>
         await runtime.Engine.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ResourceNames.SandboxFilter(prefix) }, cancellationToken);
+
+    /// <summary>The gateway sockets of the sandboxes that run now (a restarted service serves them again).</summary>
+    public static async Task<IReadOnlyList<string>> RunningSocketsAsync(ContainerRuntime runtime, string prefix, CancellationToken cancellationToken) =>
+        (await ListAsync(runtime, prefix, cancellationToken))
+            .Where(c => c.State == "running" && c.Labels is not null && c.Labels.ContainsKey(ResourceNames.GatewayLabel))
+            .Select(c => c.Labels[ResourceNames.GatewayLabel])
+            .ToList();
 
     /// <summary>A sandbox of the agent that is not bound to any task (used by audit to look inside one); removed by the caller with <see cref="ReleaseAsync"/>.</summary>
     public Task<Sandbox> CreateProbeAsync(AgentConfig agent, CancellationToken cancellationToken) =>
@@ -175,7 +190,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         {
             while (queue.TryDequeue(out var warm))
             {
-                await runtime.RemoveAsync(warm.Id, CancellationToken.None);
+                await RemoveAsync(warm);
             }
         }
     }
@@ -225,6 +240,12 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         }
     }
 
+    private async Task RemoveAsync(Sandbox sandbox)
+    {
+        await runtime.RemoveAsync(sandbox.Id, CancellationToken.None);
+        gateway.CloseSandbox(sandbox.SocketId);
+    }
+
     private async Task<bool> UsableAsync(AgentConfig agent, Sandbox sandbox, CancellationToken cancellationToken)
     {
         var inspect = await runtime.InspectAsync(sandbox.Id, cancellationToken);
@@ -246,16 +267,26 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
             labels[ResourceNames.TaskLabel] = taskId;
         }
 
-        var spec = ContainerSpecFactory.CreateSandbox(config, agent, name, labels);
+        var socketId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var started = Stopwatch.GetTimestamp();
         string id;
         try
         {
-            id = await runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec), cancellationToken);
+            gateway.OpenSandbox(socketId, agent.Name);
+            var spec = ContainerSpecFactory.CreateSandbox(config, agent, name, labels, socketId);
+            try
+            {
+                id = await runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec), cancellationToken);
+            }
+            catch (DockerApiException e)
+            {
+                throw new SandboxException(CreateFailure(agent, spec, e));
+            }
         }
-        catch (DockerApiException e)
+        catch
         {
-            throw new SandboxException(CreateFailure(agent, spec, e));
+            gateway.CloseSandbox(socketId);
+            throw;
         }
 
         var init = await runtime.ProcessesAsync(id, cancellationToken);
@@ -263,10 +294,15 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         if (!idle.Succeeded || idle.Stdout.Trim().Length == 0)
         {
             await runtime.RemoveAsync(id, CancellationToken.None);
+            gateway.CloseSandbox(socketId);
             throw new SandboxException($"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {agent.Image} needs ps (procps) and the claude-hooks entrypoint; see 'claude-hooks doctor'");
         }
 
-        return new Sandbox(name, id, taskId is null, [.. init.Select(p => p.Pid)], idle.Stdout.Trim(), Stopwatch.GetElapsedTime(started));
+        // The engine's pids: the init (the process whose parent is outside the container) and its supervisor child,
+        // which keeps the gateway's forwarder running; the forwarder may be restarted under a new pid.
+        var tini = init.FirstOrDefault(p => init.All(q => q.Pid != p.ParentPid))?.Pid ?? "";
+        var supervisor = init.FirstOrDefault(p => p.ParentPid == tini)?.Pid ?? "";
+        return new Sandbox(name, id, taskId is null, [tini, supervisor], idle.Stdout.Trim(), Stopwatch.GetElapsedTime(started), socketId);
     }
 
     /// <summary>The engine's message and what the operator can do about it.</summary>
@@ -305,10 +341,15 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
 }
 
 /// <summary>
-/// One sandbox: its container, whether it came warm from the pool, its init's pids as the engine sees them, the
-/// pid of the init's idle child inside it (which stopping a task spares), and how long it took to make.
+/// One sandbox: its container, whether it came warm from the pool, its init's and supervisor's pids as the engine
+/// sees them, the supervisor's pid inside it (which stopping a task spares), how long it took to make, and its
+/// gateway socket.
 /// </summary>
-internal sealed record Sandbox(string Name, string Id, bool Warm, IReadOnlyList<string> InitPids, string IdlePid, TimeSpan CreateTime);
+internal sealed record Sandbox(string Name, string Id, bool Warm, IReadOnlyList<string> InitPids, string IdlePid, TimeSpan CreateTime, string SocketId)
+{
+    /// <summary>Whether an engine-listed process is the sandbox's own (init, supervisor, the forwarder it keeps running), not the task's.</summary>
+    public bool IsInit(ContainerProcess process) => InitPids.Contains(process.Pid) || (InitPids.Count > 1 && InitPids[1].Length > 0 && process.ParentPid == InitPids[1]);
+}
 
 /// <summary>How a sandbox ended: processes the task left behind (killed with it) and processes still alive after removal (0 once it is gone).</summary>
 internal sealed record SandboxEnd(int KilledProcesses, int LeftoverProcesses);

@@ -22,6 +22,7 @@ internal sealed partial class TaskWorker(
     ClaudeHooksPaths paths,
     ContainerRuntime runtime,
     SandboxManager sandboxes,
+    Gateway.HostGateway gateway,
     ITaskHooks hooks,
     ILoggerFactory loggers) : IHostedLifecycleService
 {
@@ -218,7 +219,7 @@ internal sealed partial class TaskWorker(
         {
             await hooks.StartingAsync(task, CancellationToken.None);
             outcome = await hooks.RunInsteadAsync(task, run.Token)
-                ?? await new AgentRunner(runtime, sandboxes, config, paths, store, events, loggers.CreateLogger<AgentRunner>()).RunAsync(task, run.Token);
+                ?? await new AgentRunner(runtime, sandboxes, gateway, config, paths, store, events, loggers.CreateLogger<AgentRunner>()).RunAsync(task, run.Token);
             outcome = await hooks.FinishedAsync(task, outcome, CancellationToken.None);
 
             (state, reason) = (outcome.Status, outcome.Reason);

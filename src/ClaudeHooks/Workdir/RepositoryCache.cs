@@ -7,18 +7,50 @@ namespace ClaudeHooks.Workdir;
 
 /// <summary>
 /// The agent's repository caches: bare mirrors under <c>/state/cache</c> in its long-lived container, written only
-/// by the maintenance user there and mounted read-only into every sandbox. Fetches and pushes run here, never in a
-/// sandbox, with a git that reads no config but the cache's own. Work of one cache is serialised with flock.
+/// by the maintenance user there and mounted read-only into every sandbox. The service's fetches and pushes run
+/// here, through the gateway (which holds the token), with a git that reads no config but the cache's own. Work of
+/// one cache is serialised with flock.
 /// </summary>
 internal sealed class RepositoryCache(ContainerRuntime runtime)
 {
     /// <summary>The largest CLAUDE.md passed on to the agent.</summary>
     public const int MaxGuidanceBytes = 64 * 1024;
 
+    // The container has no network: each script runs a forwarder of its own from a free loopback port to this
+    // process's gateway socket, and git reaches the remote as http://127.0.0.1:<port>/git/<owner>/<repo>.git. The
+    // gateway adds the agent's token and applies the task's policy (named in the http.extraHeader of the exec).
+    private const string Forwarder = """
+        forwarder=
+        gateway() {
+            for try in 1 2 3 4 5 6 7 8; do
+                port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+                hex=$(printf '%04X' "$port")
+                socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$GATEWAY_SOCKET" 2>/dev/null &
+                forwarder=$!
+                i=0
+                while [ "$i" -lt 200 ] && kill -0 "$forwarder" 2>/dev/null; do
+                    if grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp; then
+                        url="http://127.0.0.1:$port$1"
+                        return 0
+                    fi
+                    sleep 0.01
+                    i=$((i + 1))
+                done
+                kill "$forwarder" 2>/dev/null || true
+                forwarder=
+            done
+            echo "the gateway's forwarder could not listen on loopback (is socat in the image?)" >&2
+            exit 6
+        }
+
+        """;
+
     // Arguments reach every script as positional parameters, never spliced into its text.
-    private const string PrepareScript = """
+    private const string PrepareScript = Forwarder + """
         set -eu
-        cache=$1 url=$2 branch=$3 base=$4 guidance=$5 key=$6 repo=$7
+        cache=$1 remote=$2 branch=$3 base=$4 guidance=$5 key=$6 repo=$7
+        trap '[ -z "$forwarder" ] || kill "$forwarder" 2>/dev/null' EXIT
+        gateway "$remote"
         exec 9>"$cache.lock"
         if ! flock -w 120 9; then
             echo "another task has held the cache for over 2 minutes; try again later" >&2
@@ -70,9 +102,9 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     // clone sees, and pushed from there; the remote URL is the task's, never one from any config. A crafted pack can
     // make indexing slow, so verify, fetch and push each get a time limit (and the script a CPU limit) well inside
     // the runner's deadline: the cache's lock is never held for long.
-    private const string PublishScript = """
+    private const string PublishScript = Forwarder + """
         set -eu
-        cache=$1 url=$2 branch=$3 key=$4 limit=$5
+        cache=$1 remote=$2 branch=$3 key=$4 limit=$5
         ulimit -t $((limit * 2))
         exec 9>"$cache.lock"
         if ! flock -w "$limit" 9; then
@@ -81,7 +113,7 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         fi
         bundle=$(mktemp /tmp/incoming.XXXXXX)
         incoming=refs/claude-hooks/incoming/$key
-        trap 'rm -f "$bundle" "$cache.users/$key"; git -C "$cache" update-ref -d "$incoming" 2>/dev/null || true' EXIT
+        trap 'rm -f "$bundle" "$cache.users/$key"; git -C "$cache" update-ref -d "$incoming" 2>/dev/null || true; [ -z "$forwarder" ] || kill "$forwarder" 2>/dev/null' EXIT
         cat > "$bundle"
         [ -s "$bundle" ] || exit 0
         if ! timeout -s KILL "$limit" git -C "$cache" bundle verify -q "$bundle" >/dev/null 2>&1; then
@@ -94,6 +126,7 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         fi
         commits=$(git -C "$cache" rev-list --reverse "$incoming" --not --branches)
         [ -n "$commits" ] || exit 0
+        gateway "$remote"
         timeout -s KILL "$limit" git -C "$cache" push -q "$url" "$incoming:refs/heads/$branch" >&2
         git -C "$cache" update-ref "refs/heads/$branch" "$incoming"
         for commit in $commits; do git -C "$cache" log -1 --format='%H %s' "$commit"; done
@@ -135,7 +168,7 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     {
         var result = await runtime.ExecAsync(
             container,
-            ["sh", "-c", PrepareScript, "prepare", cache, repository.Url, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey, repository.Key],
+            ["sh", "-c", PrepareScript, "prepare", cache, repository.GatewayPath, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey, repository.Key],
             environment,
             ResourceNames.MaintenanceUser,
             cancellationToken: cancellationToken);
@@ -162,7 +195,7 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     {
         var result = await runtime.ExecWithInputAsync(
             container,
-            ["sh", "-c", PublishScript, "publish", cache, repository.Url, branch, taskKey, ((long)Math.Max(1, limit.TotalSeconds)).ToString(CultureInfo.InvariantCulture)],
+            ["sh", "-c", PublishScript, "publish", cache, repository.GatewayPath, branch, taskKey, ((long)Math.Max(1, limit.TotalSeconds)).ToString(CultureInfo.InvariantCulture)],
             bundle,
             new ExecOptions(environment, ResourceNames.MaintenanceUser),
             cancellationToken);

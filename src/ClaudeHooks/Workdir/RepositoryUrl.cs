@@ -11,6 +11,9 @@ internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyL
     /// <summary>The repository's identity and checkout path parts: host/owner.../name.</summary>
     public string Key => string.Join('/', [Host, .. Owner, Name]);
 
+    /// <summary>The repository's path on the gateway's git route: <c>/git/&lt;owner&gt;/&lt;name&gt;.git</c>.</summary>
+    public string GatewayPath => $"/git/{string.Join('/', [.. Owner, Name])}.git";
+
     /// <summary>A thread's checkout inside its task's sandbox: the same path for the same thread, so sessions resume.</summary>
     public string CheckoutPath(string thread) => $"/work/{Key}/{thread}";
 

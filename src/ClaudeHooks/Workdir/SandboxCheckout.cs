@@ -17,16 +17,15 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
     /// <summary>What a launch whose checkout failed prints before git's own message.</summary>
     public const string CheckoutFailedMarker = "claude-hooks: making the checkout failed:";
 
-    // A credentials directory (mounted read-only) is linked, not copied, so a host-side refresh is seen at once.
-    // The checkout is made once per sandbox; a second launch (a fresh session after a failed resume) reuses it.
+    // The checkout is made once per sandbox; a second launch (a fresh session after a failed resume) reuses it. Its
+    // origin is then the task's repository on the gateway's git route, the only remote the sandbox can reach.
     private const string Prepare = """
         prepare() {
             mkdir -p "$CLAUDE_CONFIG_DIR" &&
-            { [ ! -f /run/claude-credentials/.credentials.json ] || ln -sf /run/claude-credentials/.credentials.json "$CLAUDE_CONFIG_DIR/.credentials.json"; } &&
-            { [ -e "$path/.git" ] || { mkdir -p "${path%/*}" && git clone -q --shared --no-checkout "$cache" "$path" && git -C "$path" checkout -q -B "$branch" "$start"; }; }
+            { [ -e "$path/.git" ] || { mkdir -p "${path%/*}" && git clone -q --shared --no-checkout "$cache" "$path" && git -C "$path" checkout -q -B "$branch" "$start" && git -C "$path" remote set-url origin "$remote"; }; }
         }
-        cache=$1 path=$2 branch=$3 start=$4
-        shift 4
+        cache=$1 path=$2 branch=$3 start=$4 remote=$5
+        shift 5
 
         """;
 
@@ -43,19 +42,20 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
         """;
 
     // Runs as the agent, in its sandbox, after it ended: whatever its config does, the output is only data that
-    // the cache verifies before anything is pushed.
+    // the cache verifies before anything is pushed. Only the task's start commit is assumed (the cache has it), so
+    // commits the agent fetched or pushed itself through the gateway are carried too.
     private const string BundleScript = """
         set -eu
         [ -e "$1/.git" ] || exit 0
         cd "$1"
         git rev-parse -q --verify 'HEAD^{commit}' >/dev/null || exit 0
-        [ -n "$(git rev-list -n 1 HEAD --not --remotes=origin)" ] || exit 0
-        git bundle create -q - HEAD --not --remotes=origin
+        [ -n "$(git rev-list -n 1 HEAD --not "$2")" ] || exit 0
+        git bundle create -q - HEAD --not "$2"
         """;
 
-    public async Task CloneAsync(string sandbox, string user, string cache, string path, string branch, string startCommit, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public async Task CloneAsync(string sandbox, string user, string cache, string path, string branch, string startCommit, string remote, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
-        var result = await runtime.ExecAsync(sandbox, ["sh", "-c", CloneScript, "clone", cache, path, branch, startCommit], environment, user, cancellationToken: cancellationToken);
+        var result = await runtime.ExecAsync(sandbox, ["sh", "-c", CloneScript, "clone", cache, path, branch, startCommit, remote], environment, user, cancellationToken: cancellationToken);
         if (!result.Succeeded)
         {
             throw new WorkdirException($"making the checkout {path} in sandbox {sandbox} failed: {RepositoryCache.LastLines(result.Stderr)}");
@@ -66,13 +66,13 @@ internal sealed class SandboxCheckout(ContainerRuntime runtime)
     /// The command line that makes the checkout and then runs <paramref name="command"/> in it, saving an exec on
     /// the way to the first event. A failed checkout exits with <see cref="CheckoutFailedExitCode"/>.
     /// </summary>
-    public static IReadOnlyList<string> Launch(string cache, string path, string branch, string startCommit, IReadOnlyList<string> command) =>
-        ["sh", "-c", LaunchScript, "launch", cache, path, branch, startCommit, .. command];
+    public static IReadOnlyList<string> Launch(string cache, string path, string branch, string startCommit, string remote, IReadOnlyList<string> command) =>
+        ["sh", "-c", LaunchScript, "launch", cache, path, branch, startCommit, remote, .. command];
 
-    /// <summary>The commits on the checkout's HEAD that the cache does not have, as a bundle; empty when there are none.</summary>
-    public async Task<byte[]> BundleAsync(string sandbox, string user, string path, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    /// <summary>The commits on the checkout's HEAD since the task's start commit, as a bundle; empty when there are none.</summary>
+    public async Task<byte[]> BundleAsync(string sandbox, string user, string path, string startCommit, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
-        var result = await runtime.ExecForBytesAsync(sandbox, ["sh", "-c", BundleScript, "bundle", path], new ExecOptions(environment, user), MaxBundleBytes, cancellationToken);
+        var result = await runtime.ExecForBytesAsync(sandbox, ["sh", "-c", BundleScript, "bundle", path, startCommit], new ExecOptions(environment, user), MaxBundleBytes, cancellationToken);
         return result.Succeeded
             ? result.Stdout
             : throw new WorkdirException($"reading the task's commits from {path} failed: {RepositoryCache.LastLines(result.Stderr)}");

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+
+namespace ClaudeHooks.Gateway;
+
+/// <summary>
+/// Kestrel's transport for the gateway: one listening Unix socket per sandbox, opened and closed while the server
+/// runs, all feeding one Kestrel endpoint. Every connection carries the id of the socket it arrived on; that id is
+/// the caller's whole identity.
+/// </summary>
+internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
+{
+    private readonly Channel<ConnectionContext> _accepted = Channel.CreateUnbounded<ConnectionContext>();
+    private readonly ConcurrentDictionary<string, Listening> _sockets = new(StringComparer.Ordinal);
+    private readonly SocketConnectionContextFactory _factory = new(new SocketConnectionFactoryOptions(), logger);
+
+    /// <summary>The endpoint Kestrel binds: not an address, only the marker that picks this transport.</summary>
+    public static EndPoint EndPoint { get; } = new GatewayEndPoint();
+
+    public bool CanBind(EndPoint endpoint) => endpoint is GatewayEndPoint;
+
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IConnectionListener>(new Listener(this));
+
+    /// <summary>
+    /// Listens on <paramref name="path"/> (replacing a socket file left there) as <paramref name="id"/>, with the
+    /// file mode given; a socket already open under that id is closed first.
+    /// </summary>
+    public void Open(string id, string path, UnixFileMode mode)
+    {
+        Close(id);
+        if (File.Exists(path) || Directory.Exists(path))
+        {
+            File.Delete(path);
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, mode);
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var listening = new Listening(id, path, socket, new CancellationTokenSource());
+        _sockets[id] = listening;
+        _ = AcceptLoopAsync(listening);
+    }
+
+    /// <summary>Stops listening on the socket of <paramref name="id"/> and removes its file; open connections finish on their own.</summary>
+    public void Close(string id)
+    {
+        if (_sockets.TryRemove(id, out var listening))
+        {
+            listening.Stop.Cancel();
+            listening.Socket.Dispose();
+            try
+            {
+                File.Delete(listening.Path);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    public IReadOnlyCollection<string> OpenSockets => [.. _sockets.Keys];
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var id in _sockets.Keys)
+        {
+            Close(id);
+        }
+
+        _accepted.Writer.TryComplete();
+        _factory.Dispose();
+        await ValueTask.CompletedTask;
+    }
+
+    private async Task AcceptLoopAsync(Listening listening)
+    {
+        while (!listening.Stop.IsCancellationRequested)
+        {
+            Socket accepted;
+            try
+            {
+                accepted = await listening.Socket.AcceptAsync(listening.Stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (!listening.Stop.IsCancellationRequested)
+                {
+                    LogAcceptFailed(listening.Id, e.Message);
+                }
+
+                return;
+            }
+
+            var connection = _factory.Create(accepted);
+            connection.Features.Set(new GatewayCaller(listening.Id));
+            if (!_accepted.Writer.TryWrite(connection))
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: accepting stopped ({Error})")]
+    private partial void LogAcceptFailed(string id, string error);
+
+    private sealed record Listening(string Id, string Path, Socket Socket, CancellationTokenSource Stop);
+
+    private sealed class GatewayEndPoint : EndPoint
+    {
+        public override string ToString() => "claude-hooks gateway sockets";
+    }
+
+    private sealed class Listener(SocketTransport transport) : IConnectionListener
+    {
+        public EndPoint EndPoint => SocketTransport.EndPoint;
+
+        public async ValueTask<ConnectionContext?> AcceptAsync(CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                return await transport._accepted.Reader.ReadAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
+            {
+                return null;
+            }
+        }
+
+        public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
+        {
+            transport._accepted.Writer.TryComplete();
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Which gateway socket a connection came in on.</summary>
+internal sealed record GatewayCaller(string SocketId);
