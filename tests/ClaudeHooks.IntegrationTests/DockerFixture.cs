@@ -53,6 +53,10 @@ public sealed class DockerFixture : IAsyncLifetime
 
     internal SandboxManager Sandboxes => Sandbox.Sandboxes;
 
+    internal ClaudeHooks.Gateway.HostGateway Gateway => Sandbox.Gateway;
+
+    internal ClaudeHooks.Gateway.EgressLog Egress => Sandbox.Egress;
+
     internal Task<TaskRecord> NewRunningTaskAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
         Sandbox.NewRunningTaskAsync("dev", repo, thread, prompt, cancellationToken);
 

@@ -12,10 +12,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ClaudeHooks.TestServers;
 
 /// <summary>
-/// Agent containers under a prefix of their own, with a claude-hooks home, a database, a scripted model and a
-/// real git remote, and the task sandboxes made from them. The servers listen on the host side of one agent's
-/// network (its gateway address), which is how a container reaches a server running on the host. Disposing
-/// removes every container (sandboxes included), volume and network carrying the prefix label.
+/// Agent containers under a prefix of their own, with a claude-hooks home, a database, a gateway, a scripted model
+/// and a real git remote, and the task sandboxes made from them. The servers listen on host loopback: containers
+/// have no network and reach them only through the gateway, as in production. Disposing removes every container
+/// (sandboxes included), volume and network carrying the prefix label.
 /// </summary>
 public sealed class AgentSandbox : IAsyncDisposable
 {
@@ -48,6 +48,11 @@ public sealed class AgentSandbox : IAsyncDisposable
 
     internal ContainerRuntime Runtime => new(Docker);
 
+    /// <summary>The gateway of in-process runs (a service process has its own).</summary>
+    internal Gateway.HostGateway Gateway { get; private set; } = null!;
+
+    internal Gateway.EgressLog Egress { get; private set; } = null!;
+
     /// <summary>The sandboxes of in-process runs (the tests' own pool; a service process has its own).</summary>
     internal SandboxManager Sandboxes { get; private set; } = null!;
 
@@ -79,18 +84,28 @@ public sealed class AgentSandbox : IAsyncDisposable
             sandbox.Config = ConfigLoader.Load(configFile, sandbox.Paths);
             await sandbox.Reconciler().UpAsync(sandbox.Config.Agents, CancellationToken.None);
 
-            var network = await docker.Networks.InspectNetworkAsync(ResourceNames.Network(prefix, serverAgent));
-            var gateway = network.IPAM.Config.Select(c => c.Gateway).First(g => !string.IsNullOrEmpty(g));
-            sandbox.Model = await ScriptedModelServer.StartAsync([gateway]);
-            sandbox.Git = await GitHttpServer.StartAsync(gateway);
+            const string loopback = "127.0.0.1";
+            sandbox.Model = await ScriptedModelServer.StartAsync([loopback]);
+            sandbox.Git = await GitHttpServer.StartAsync(loopback);
             // Written to the file too, so a service process started from it reaches the scripted model.
             var json = System.Text.Json.Nodes.JsonNode.Parse(configJson)!.AsObject();
-            json["model"] = new System.Text.Json.Nodes.JsonObject { ["base_url"] = sandbox.Model.BaseUrl(gateway).ToString() };
+            json["model"] = new System.Text.Json.Nodes.JsonObject { ["base_url"] = sandbox.Model.BaseUrl(loopback).ToString() };
+            foreach (var (_, agent) in json["agents"]!.AsObject())
+            {
+                if (agent is System.Text.Json.Nodes.JsonObject entry && !entry.ContainsKey("egress_allow"))
+                {
+                    entry["egress_allow"] = new System.Text.Json.Nodes.JsonArray(sandbox.Git.CallHomeRule);
+                }
+            }
+
             await File.WriteAllTextAsync(configFile, json.ToJsonString());
             sandbox.Config = ConfigLoader.Load(configFile, sandbox.Paths);
             sandbox.Store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(Path.Combine(sandbox.Home, "data")), TimeProvider.System);
             sandbox.Events = new TaskEventBus(sandbox.Store);
-            sandbox.Sandboxes = new SandboxManager(sandbox.Runtime, sandbox.Config, NullLogger<SandboxManager>.Instance);
+            sandbox.Egress = new Gateway.EgressLog(await Database.OpenAndMigrateAsync(Path.Combine(sandbox.Home, "data")), TimeProvider.System, NullLogger<Gateway.EgressLog>.Instance);
+            sandbox.Gateway = new Gateway.HostGateway(sandbox.Config, sandbox.Paths, sandbox.Events, sandbox.Egress.Record, TimeProvider.System, NullLoggerFactory.Instance);
+            await sandbox.Gateway.StartAsync([], CancellationToken.None);
+            sandbox.Sandboxes = new SandboxManager(sandbox.Runtime, sandbox.Config, sandbox.Gateway, NullLogger<SandboxManager>.Instance);
             return sandbox;
         }
         catch
@@ -103,7 +118,7 @@ public sealed class AgentSandbox : IAsyncDisposable
     internal ContainerReconciler Reconciler() => new(Docker, Config, NullLogger<ContainerReconciler>.Instance);
 
     internal AgentRunner Runner(IReadOnlyList<string>? command = null) =>
-        new(Runtime, Sandboxes, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
+        new(Runtime, Sandboxes, Gateway, Config, Paths, Store, Events, NullLogger<AgentRunner>.Instance) { StopGrace = TimeSpan.FromSeconds(1), CommandOverride = command };
 
     /// <summary>A new task row in the running state, as a worker would have claimed it.</summary>
     internal async Task<TaskRecord> NewRunningTaskAsync(string agent, string repo, string thread, string prompt, CancellationToken cancellationToken, string? baseRef = null, string? guidanceRef = null)
@@ -130,6 +145,16 @@ public sealed class AgentSandbox : IAsyncDisposable
         if (Sandboxes is not null)
         {
             await Sandboxes.DisposeAsync();
+        }
+
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+
+        if (Egress is not null)
+        {
+            await Egress.DisposeAsync();
         }
 
         if (Model is not null)

@@ -46,6 +46,15 @@ public sealed class GitHttpServer : IAsyncDisposable
 
     public string Url(string owner, string name) => $"http://{Host}:{Port}/{owner}/{name}.git";
 
+    /// <summary>A second loopback address the server also answers on: sandboxes may reach it through the gateway's proxy (the agents' egress allowlist names it), which is how a planted command calls home.</summary>
+    public const string CallHomeAddress = "127.0.0.2";
+
+    /// <summary>Where a planted command calls home: through the gateway's proxy, recorded under <c>/pwned/</c>.</summary>
+    public string CallHome => $"http://{CallHomeAddress}:{Port}/pwned";
+
+    /// <summary>The allowlist entry that lets sandboxes reach <see cref="CallHome"/>.</summary>
+    public string CallHomeRule => $"{CallHomeAddress}:{Port}";
+
     public string BarePath(string owner, string name) => Path.Combine(Root, owner, name + ".git");
 
     public static async Task<GitHttpServer> StartAsync(string address)
@@ -54,7 +63,14 @@ public sealed class GitHttpServer : IAsyncDisposable
         var port = ScriptedModelServer.FreePort();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(address), port));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Parse(address), port);
+            if (address == "127.0.0.1")
+            {
+                k.Listen(IPAddress.Parse(CallHomeAddress), port);
+            }
+        });
         var app = builder.Build();
         var server = new GitHttpServer(app, root, port, address);
         app.Map("/{**path}", server.HandleAsync);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using ClaudeHooks.Containers;
 using ClaudeHooks.TestServers;
+using ClaudeHooks.Workdir;
 using Docker.DotNet.Models;
 
 namespace ClaudeHooks.IntegrationTests.Containers;
@@ -12,7 +13,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     [SkippableFact]
-    public async Task Up_CreatesEachAgentWithVolumesAndNetwork_AndIsIdempotent()
+    public async Task Up_CreatesEachAgentWithVolumesAndNoNetwork_AndIsIdempotent()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
@@ -34,11 +35,13 @@ public sealed class AgentContainersTests(DockerFixture fixture)
             new[] { "boss", "dev", "reviewer" }.SelectMany(a => new[] { $"{fixture.Prefix}-{a}-home", $"{fixture.Prefix}-{a}-state" }).Order(),
             volumes);
         var networks = await fixture.Docker.Networks.ListNetworksAsync(new NetworksListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token);
-        Assert.Equal(3, networks.Count);
+        Assert.Empty(networks);
 
         var dev = await fixture.Docker.Containers.InspectContainerAsync($"{fixture.Prefix}-dev", cts.Token);
         Assert.Equal(RestartPolicyKind.UnlessStopped, dev.HostConfig!.RestartPolicy!.Name);
-        Assert.Equal($"{fixture.Prefix}-dev-net", dev.HostConfig.NetworkMode);
+        Assert.Equal("none", dev.HostConfig.NetworkMode);
+        var gateway = Assert.Single(dev.Mounts!, m => m.Type == "bind");
+        Assert.Equal((ClaudeHooks.Gateway.HostGateway.AgentFolder(fixture.Config.GatewayRoot, "dev"), ClaudeHooks.Gateway.HostGateway.ContainerDirectory, false), (gateway.Source, gateway.Destination, gateway.RW));
         Assert.Equal(ResourceNames.MaintenanceUser, dev.Config!.User);
         Assert.Equal(ResourceNames.StateLayout, state.Labels![ResourceNames.LayoutLabel]);
     }
@@ -109,7 +112,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         using var cts = new CancellationTokenSource(Timeout);
         var tokensBefore = fixture.Config.Agents.Select(a => File.ReadAllText(fixture.Paths.TokenFile(a.Name))).ToList();
 
-        var findings = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>()).AuditAsync(fixture.Config.Agents, "stand-in-" + fixture.Prefix, cts.Token);
+        var findings = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, fixture.Gateway, new HashSet<string>()).AuditAsync(fixture.Config.Agents, "stand-in-" + fixture.Prefix, cts.Token);
 
         Assert.All(findings, f => Assert.True(f.Passed, $"{f.Agent} {f.Check}: {f.Detail}"));
         Assert.Equal(3, findings.Select(f => f.Agent).Distinct().Count());
@@ -138,7 +141,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         await fixture.Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cts.Token);
         try
         {
-            var findings = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>()).AuditAsync([reviewer], standIn, cts.Token);
+            var findings = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, fixture.Gateway, new HashSet<string>()).AuditAsync([reviewer], standIn, cts.Token);
 
             var failed = findings.Where(f => !f.Passed).Select(f => f.Check).ToList();
             Assert.Contains("secrets in container config", failed);
@@ -149,7 +152,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
             await fixture.Reconciler().RebuildAsync([reviewer], CancellationToken.None);
         }
 
-        var clean = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>()).AuditAsync([reviewer], standIn, cts.Token);
+        var clean = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, fixture.Gateway, new HashSet<string>()).AuditAsync([reviewer], standIn, cts.Token);
         Assert.All(clean, f => Assert.True(f.Passed, $"{f.Check}: {f.Detail}"));
     }
 
@@ -160,7 +163,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         using var cts = new CancellationTokenSource(Timeout);
         var dev = fixture.Config.Find("dev")!;
         var container = $"{fixture.Prefix}-dev";
-        var auditor = new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, new HashSet<string>());
+        var auditor = new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, fixture.Gateway, new HashSet<string>());
         var stray = await fixture.Sandboxes.AcquireAsync(dev, "t-ended-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)), cts.Token);
         try
         {
@@ -186,48 +189,11 @@ public sealed class AgentContainersTests(DockerFixture fixture)
     }
 
     [SkippableFact]
-    public async Task CredentialsDirectory_HostRewriteByRename_IsSeenInsideWithoutRestart()
-    {
-        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
-        using var cts = new CancellationTokenSource(Timeout);
-        var exec = fixture.Runtime;
-        var sandbox = await fixture.Sandboxes.AcquireAsync(fixture.Config.Find("boss")!, "t-credentials", cts.Token);
-        var container = sandbox.Id;
-        var inside = "/run/claude-credentials/.credentials.json";
-        var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State!.StartedAt;
-        var before = await exec.ExecAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
-
-        var refreshed = """{"claudeAiOauth":{"accessToken":"refreshed-""" + fixture.Prefix + "\"}}";
-        var target = Path.Combine(fixture.CredentialsDirectory, ".credentials.json");
-        var temporary = target + ".new";
-        AgentSandbox.WriteSecret(temporary, refreshed, AgentSandbox.ContainerUid);
-        File.Move(temporary, target, overwrite: true);
-
-        var after = await exec.ExecAsync(container, ["sh", "-c", $"stat -L -c %i {inside}; cat {inside}"], cancellationToken: cts.Token);
-        var hostInode = await HostInodeAsync(target);
-        var startedAfter = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State!.StartedAt;
-
-        Assert.True(before.Succeeded, before.Stderr);
-        Assert.EndsWith(DockerFixture.StandInCredentials, before.Stdout.Trim(), StringComparison.Ordinal);
-        Assert.EndsWith(refreshed, after.Stdout.Trim(), StringComparison.Ordinal);
-        var (inodeBefore, inodeAfter) = (before.Stdout.Split('\n')[0], after.Stdout.Split('\n')[0]);
-        Assert.NotEqual(inodeBefore, inodeAfter);
-        Assert.Equal(hostInode, inodeAfter);
-        Assert.Equal(startedBefore, startedAfter);
-
-        var write = await exec.ExecAsync(container, ["sh", "-c", $"echo x > {inside}"], cancellationToken: cts.Token);
-        await fixture.Sandboxes.ReleaseAsync(sandbox);
-        Assert.False(write.Succeeded);
-        Assert.Contains("Read-only file system", write.Stderr, StringComparison.Ordinal);
-    }
-
-    [SkippableFact]
-    public async Task ForgeToken_RotatedOnHost_NextExecSeesIt_AndContainerConfigNever()
+    public async Task ForgeToken_RotatedOnHost_NextGatewayRequestUsesIt_AndNoExecOrContainerConfigHoldsIt()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
         var dev = fixture.Config.Find("dev")!;
-        var credentials = new AgentCredentials(fixture.Config, fixture.Paths);
         var exec = fixture.Runtime;
         var container = $"{fixture.Prefix}-dev";
         var tokenFile = fixture.Paths.TokenFile("dev");
@@ -235,17 +201,29 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         var startedBefore = (await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token)).State!.StartedAt;
         try
         {
+            // The service's git in the agent's container reaches the remote through the gateway, which reads the
+            // token file at each request: a rotated token is used by the next request, and no exec ever holds it.
+            var repo = await fixture.Git.CreateRepositoryAsync("it-owner", "rotation-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# r\n" });
+            var repository = RepositoryUrl.Parse(repo, allowLocal: false);
+            var taskId = "rotation" + Guid.NewGuid().ToString("N")[..8];
+            fixture.Gateway.BindTask(taskId, dev, repository, "issue-1");
+            var environment = AgentCredentials.MaintenanceEnvironment(dev, taskId, fixture.Gateway.MaintenanceSocket);
+            string[] lsRemote = ["sh", "-c", RemoteScript, "ls", repository.GatewayPath];
             AgentSandbox.WriteSecret(tokenFile, "rotation-one-" + fixture.Prefix);
-            var first = await exec.ExecAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.MaintenanceEnvironment(dev, null), cancellationToken: cts.Token);
+            fixture.Git.RequiredToken = "rotation-one-" + fixture.Prefix;
+            var first = await exec.ExecAsync(container, lsRemote, environment, "hooks", cancellationToken: cts.Token);
             AgentSandbox.WriteSecret(tokenFile, "rotation-two-" + fixture.Prefix);
-            var second = await exec.ExecAsync(container, ["sh", "-c", "printf %s \"$FORGE_TOKEN\""], credentials.MaintenanceEnvironment(dev, null), cancellationToken: cts.Token);
-            var withoutToken = await exec.ExecAsync(container, ["sh", "-c", "printf %s \"${FORGE_TOKEN:-none}\""], cancellationToken: cts.Token);
-            var agentRun = credentials.RunEnvironment(dev);
+            fixture.Git.RequiredToken = "rotation-two-" + fixture.Prefix;
+            var second = await exec.ExecAsync(container, lsRemote, environment, "hooks", cancellationToken: cts.Token);
+            fixture.Gateway.UnbindTask(taskId);
+            var agentRun = AgentCredentials.RunEnvironment(dev);
             var inspect = await fixture.Docker.Containers.InspectContainerAsync(container, cts.Token);
 
-            Assert.Equal("rotation-one-" + fixture.Prefix, first.Stdout);
-            Assert.Equal("rotation-two-" + fixture.Prefix, second.Stdout);
-            Assert.Equal("none", withoutToken.Stdout);
+            Assert.True(first.Succeeded, first.Stderr);
+            Assert.Contains("refs/heads/main", first.Stdout, StringComparison.Ordinal);
+            Assert.True(second.Succeeded, second.Stderr);
+            Assert.DoesNotContain(environment, e => e.Contains("rotation-", StringComparison.Ordinal));
+            Assert.DoesNotContain("rotation-", first.Stdout + second.Stdout, StringComparison.Ordinal);
             Assert.DoesNotContain(agentRun, e => e.Contains("rotation-", StringComparison.Ordinal));
             Assert.Equal(startedBefore, inspect.State!.StartedAt);
             Assert.DoesNotContain("rotation-", JsonSerializer.Serialize(inspect), StringComparison.Ordinal);
@@ -253,8 +231,22 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         finally
         {
             AgentSandbox.WriteSecret(tokenFile, original);
+            fixture.Git.RequiredToken = null;
         }
     }
+
+    /// <summary>The forwarder the service's scripts start, then ls-remote through it; prints the environment's forge token if it had one.</summary>
+    private const string RemoteScript = """
+        forwarder=
+        port=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+        socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" "UNIX-CONNECT:$GATEWAY_SOCKET" 2>/dev/null &
+        forwarder=$!
+        i=0; while [ $i -lt 200 ] && ! grep -q "0100007F:$(printf '%04X' "$port") 00000000:0000 0A" /proc/net/tcp; do sleep 0.01; i=$((i+1)); done
+        printf '%s' "${FORGE_TOKEN:-}"
+        git ls-remote "http://127.0.0.1:$port$1"; status=$?
+        kill $forwarder
+        exit $status
+        """;
 
     [SkippableFact]
     public async Task ForkBomb_InASandbox_HitsPidsLimit_WhileTheAgentsStayResponsive_AndGoesWithTheSandbox()
@@ -305,11 +297,4 @@ public sealed class AgentContainersTests(DockerFixture fixture)
 
     private Task<IList<ContainerListResponse>> ListAsync(CancellationToken cancellationToken) => fixture.Reconciler().FindAsync(null, cancellationToken);
 
-    private static async Task<string> HostInodeAsync(string path)
-    {
-        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
-        var inode = await stat.StandardOutput.ReadToEndAsync();
-        await stat.WaitForExitAsync();
-        return inode.Trim();
-    }
 }

@@ -34,7 +34,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var repoC = await fixture.Git.CreateRepositoryAsync("it-owner", $"attacker-{id}", new Dictionary<string, string> { ["README.md"] = "# c\n" });
         var a = RepositoryUrl.Parse(repoA, allowLocal: false);
         var checkout = a.CheckoutPath("issue-66");
-        var home = $"http://{fixture.Git.Host}:{fixture.Git.Port}/pwned";
+        var home = fixture.Git.CallHome;
 
         // Task 1: the attack.
         fixture.Model.Enqueue(
@@ -177,7 +177,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         fixture.Model.EnqueueFor($"trap-{id}",
             ScriptedTurn.Bash("echo t >> README.md && git commit -qam trapped && rm .git/HEAD && mkfifo .git/HEAD && (setsid -f sh -c 'while :; do sleep 0.1 & wait; done' </dev/null >/dev/null 2>&1) && echo armed"),
             ScriptedTurn.Text("Armed."));
-        var runner = new AgentRunner(fixture.Runtime, fixture.Sandboxes, fixture.Config, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentRunner>.Instance)
+        var runner = new AgentRunner(fixture.Runtime, fixture.Sandboxes, fixture.Gateway, fixture.Config, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), Microsoft.Extensions.Logging.Abstractions.NullLogger<AgentRunner>.Instance)
         {
             StopGrace = TimeSpan.FromSeconds(1),
             FinishLimit = TimeSpan.FromSeconds(5),

@@ -71,7 +71,7 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
         var pruned = await new RepositoryCache(fixture.Runtime).PruneAsync($"{fixture.Prefix}-dev", TimeSpan.Zero, new HashSet<string> { ResourceNames.TaskKey(task.Id) }, cts.Token);
         // While it still runs (the sandboxes are looked at first), audit sees its sandbox as serving a live task, hardened, and its Claude Code under the service's policy.
         var live = new HashSet<string> { ResourceNames.TaskKey(task.Id) };
-        var audit = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, live).AuditAsync([fixture.Config.Find("dev")!], null, cts.Token);
+        var audit = await new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, fixture.Gateway, live).AuditAsync([fixture.Config.Find("dev")!], null, cts.Token);
         Assert.All(audit, f => Assert.True(f.Passed, $"{f.Check}: {f.Detail}"));
         Assert.Contains(audit, f => f.Check == $"sandbox {sandbox} hardening" && f.Detail.Contains("under the service's policy", StringComparison.Ordinal));
 
@@ -98,8 +98,8 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
         fixture.Git.RequiredToken = null;
         var dev = fixture.Config.Find("dev")!;
         var broken = fixture.Config with { Agents = [dev with { Image = "claude-hooks/no-such-image:gone", WarmSandboxes = 0 }] };
-        await using var sandboxes = new SandboxManager(fixture.Runtime, broken, NullLogger<SandboxManager>.Instance);
-        var runner = new AgentRunner(fixture.Runtime, sandboxes, broken, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), NullLogger<AgentRunner>.Instance);
+        await using var sandboxes = new SandboxManager(fixture.Runtime, broken, fixture.Gateway, NullLogger<SandboxManager>.Instance);
+        var runner = new AgentRunner(fixture.Runtime, sandboxes, fixture.Gateway, broken, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), NullLogger<AgentRunner>.Instance);
         var repo = await fixture.Git.CreateRepositoryAsync("it-owner", "broken-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# broken\n" });
         var task = await fixture.NewRunningTaskAsync(repo, "issue-94", "Never runs.", cts.Token);
         var before = (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes!.Count;

@@ -17,38 +17,39 @@ public sealed class AgentCredentialsTests : IDisposable
               "agents": { "dev": { "role": "dev", "forge_user": "d" },
                           "reviewer": { "role": "reviewer", "forge_user": "r", "claude_auth": { "api_key_file": "keys/reviewer" } } } }
             """, paths);
-        _credentials = new AgentCredentials(_config, paths);
+        _credentials = new AgentCredentials(paths);
     }
 
     public void Dispose() => _home.Dispose();
 
     [Fact]
-    public void ExecEnvironment_ReadsTheTokenFileEachTime()
+    public void RunEnvironment_PointsEverythingAtTheGateway_AndHoldsOnlyAPlaceholder()
     {
-        _home.Write("tokens/dev", "first\n");
-        _home.Write("claude-auth/dev", "oauth-1");
-        var dev = _config.Find("dev")!;
+        _home.Write("tokens/dev", "forge-secret-1");
+        _home.Write("claude-auth/dev", "oauth-secret-1");
+        _home.Write("keys/reviewer", "sk-ant-api-secret");
 
-        var before = _credentials.ExecEnvironment(dev, includeForgeToken: true);
-        _home.Write("tokens/dev", "second");
-        var after = _credentials.ExecEnvironment(dev, includeForgeToken: true);
+        var dev = AgentCredentials.RunEnvironment(_config.Find("dev")!);
+        var reviewer = AgentCredentials.RunEnvironment(_config.Find("reviewer")!);
 
-        Assert.Contains("FORGE_TOKEN=first", before);
-        Assert.Contains("FORGE_TOKEN=second", after);
-        Assert.Contains("CLAUDE_CODE_OAUTH_TOKEN=oauth-1", after);
-        Assert.Contains("ANTHROPIC_BASE_URL=http://10.0.0.1:9000", after);
-        Assert.Contains("CLAUDE_CONFIG_DIR=/home/claude/.claude", after);
+        Assert.Contains($"CLAUDE_CODE_OAUTH_TOKEN={ClaudeHooks.Gateway.ModelCredential.Placeholder}", dev);
+        Assert.Contains($"ANTHROPIC_API_KEY={ClaudeHooks.Gateway.ModelCredential.Placeholder}", reviewer);
+        Assert.Contains("ANTHROPIC_BASE_URL=http://127.0.0.1:7411", dev);
+        Assert.Contains("HTTPS_PROXY=http://127.0.0.1:7411", dev);
+        Assert.Contains("CLAUDE_CONFIG_DIR=/home/claude/.claude", dev);
+        Assert.DoesNotContain(dev.Concat(reviewer), e => e.Contains("secret", StringComparison.Ordinal) || e.StartsWith("FORGE_TOKEN=", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void ExecEnvironment_WithoutForgeToken_LeavesItOut()
+    public void MaintenanceEnvironment_NamesTheTaskAndSocket_AndHoldsNoToken()
     {
-        _home.Write("keys/reviewer", "sk-ant-api-key");
+        _home.Write("tokens/dev", "forge-secret-1");
 
-        var environment = _credentials.ExecEnvironment(_config.Find("reviewer")!, includeForgeToken: false);
+        var environment = AgentCredentials.MaintenanceEnvironment(_config.Find("dev")!, "task1", "/run/claude-hooks/gateway/p1.sock");
 
-        Assert.Contains("ANTHROPIC_API_KEY=sk-ant-api-key", environment);
-        Assert.DoesNotContain(environment, e => e.StartsWith("FORGE_TOKEN=", StringComparison.Ordinal));
+        Assert.Contains("GIT_CONFIG_VALUE_3=X-Claude-Hooks-Task: task1", environment);
+        Assert.Contains("GATEWAY_SOCKET=/run/claude-hooks/gateway/p1.sock", environment);
+        Assert.DoesNotContain(environment, e => e.Contains("forge-secret-1", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         Assert.Equal(host.Memory, host.MemorySwap);
         Assert.Equal(2_000_000_000, host.NanoCPUs);
         Assert.Null(host.Runtime);
-        Assert.Equal("t1-dev-net", host.NetworkMode);
+        Assert.Equal("none", host.NetworkMode);
         Assert.Empty(host.PortBindings);
         Assert.False(host.PublishAllPorts);
         Assert.Equal(RestartPolicyKind.UnlessStopped, host.RestartPolicy!.Name);
@@ -59,7 +59,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         var agent = config.Agents[0];
 
         var create = ContainerConfigurationConverter.ToCreateParameters(
-            ContainerSpecFactory.CreateSandbox(config, agent, "t1-dev-t1234", new Dictionary<string, string> { [ResourceNames.TaskLabel] = "t1234" }));
+            ContainerSpecFactory.CreateSandbox(config, agent, "t1-dev-t1234", new Dictionary<string, string> { [ResourceNames.TaskLabel] = "t1234" }, "s0cket"));
         var agentHost = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, agent)).HostConfig!;
         var host = create.HostConfig!;
 
@@ -71,7 +71,9 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         Assert.Equal(agentHost.SecurityOpt, host.SecurityOpt);
         Assert.Equal((agentHost.PidsLimit, agentHost.Memory, agentHost.MemorySwap, agentHost.NanoCPUs, agentHost.Runtime, agentHost.NetworkMode, agentHost.ReadonlyRootfs),
             (host.PidsLimit, host.Memory, host.MemorySwap, host.NanoCPUs, host.Runtime, host.NetworkMode, host.ReadonlyRootfs));
-        Assert.Equal(["volume:t1-dev-state:/state:ro", "volume::/work:rw"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
+        Assert.Equal(["volume:t1-dev-state:/state:ro", "volume::/work:rw", $"bind:{config.GatewayRoot}/sockets/s0cket:/run/claude-hooks/gateway:ro"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
+        Assert.Equal("none", host.NetworkMode);
+        Assert.Contains("CLAUDE_HOOKS_FORWARDER_PORT=7411", create.Env);
         Assert.Equal(ResourceNames.SandboxKind, host.Mounts![1].VolumeOptions!.Labels![ResourceNames.KindLabel]);
         Assert.Equal($"rw,exec,nosuid,nodev,size={512L << 20},uid=1000,gid=1000,mode=0700", host.Tmpfs!["/home/claude"]);
         Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs!["/tmp"], StringComparison.Ordinal);
@@ -105,42 +107,16 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
     }
 
     [Fact]
-    public void ToCreateParameters_CredentialsHostPath_MountsParentDirectoryReadOnlyIntoSandboxesOnly()
+    public void ToCreateParameters_CredentialsHostPath_IsMountedIntoNoContainer()
     {
         var file = _home.Write("creds/dev/.credentials.json", """{"claudeAiOauth":{}}""");
         var config = Parse($$"""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_path": "{{file}}" } } } }""");
 
-        var mounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>())).HostConfig!.Mounts!;
+        var mounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>(), "s1")).HostConfig!.Mounts!;
         var agentMounts = ContainerConfigurationConverter.ToCreateParameters(ContainerSpecFactory.Create(config, config.Agents[0])).HostConfig!.Mounts!;
 
-        Assert.DoesNotContain(agentMounts, m => m.Type == "bind");
-        var credentials = Assert.Single(mounts, m => m.Type == "bind");
-        Assert.Equal(Path.GetDirectoryName(file), credentials.Source);
-        Assert.Equal(ResourceNames.CredentialsMount, credentials.Target);
-        Assert.True(credentials.ReadOnly);
-    }
-
-    [Fact]
-    public void Create_CredentialsDirectoryWithOtherFiles_IsRefused()
-    {
-        _home.Write("creds/.credentials.json", "{}");
-        _home.Write("creds/id_ed25519", "secret");
-        var config = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "creds" } } } }""");
-
-        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>()));
-
-        Assert.Contains("agents.dev.claude_auth.credentials_host_dir", error.Message, StringComparison.Ordinal);
-        Assert.Contains("holds id_ed25519 besides .credentials.json", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Create_MissingCredentialsDirectory_SaysToCreateIt()
-    {
-        var config = Parse("""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "missing" } } } }""");
-
-        var error = Assert.Throws<ConfigException>(() => ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>()));
-
-        Assert.Contains("does not exist; create it", error.Message, StringComparison.Ordinal);
+        Assert.All(mounts.Concat(agentMounts).Where(m => m.Type == "bind"), m => Assert.StartsWith(config.GatewayRoot + "/", m.Source, StringComparison.Ordinal));
+        Assert.DoesNotContain(mounts.Concat(agentMounts), m => m.Source is { } source && source.StartsWith(Path.GetDirectoryName(file)!, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -152,7 +128,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         _home.Write("claude-auth/dev", oauthCanary);
         var config = Parse("""{ "model": { "base_url": "http://model.local:9000" }, "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""");
 
-        foreach (var spec in new[] { ContainerSpecFactory.Create(config, config.Agents[0]), ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>()) })
+        foreach (var spec in new[] { ContainerSpecFactory.Create(config, config.Agents[0]), ContainerSpecFactory.CreateSandbox(config, config.Agents[0], "x", new Dictionary<string, string>(), "s1") })
         {
             var create = ContainerConfigurationConverter.ToCreateParameters(spec);
             var json = JsonSerializer.Serialize(create);

@@ -12,15 +12,15 @@ public sealed class ContainerReconcilerTests : IDisposable
     public void Dispose() => _home.Dispose();
 
     [Fact]
-    public async Task Up_CredentialsDirectoryWithOtherFiles_FailsBeforeTheEngineIsAsked()
+    public async Task Up_GatewayFolderOthersCanEnter_FailsWithTheChmod_BeforeTheEngineIsAsked()
     {
-        _home.Write("creds/.credentials.json", "{}");
-        _home.Write("creds/id_ed25519", "secret");
-        var config = ConfigLoader.Parse("agents.json", """{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": { "credentials_host_dir": "creds" } } } }""", new ClaudeHooksPaths(_home.Path));
+        var config = ConfigLoader.Parse("agents.json", """{ "agents": { "dev": { "role": "dev", "forge_user": "d" } } }""", new ClaudeHooksPaths(_home.Path));
+        Directory.CreateDirectory(config.GatewayRoot);
+        File.SetUnixFileMode(config.GatewayRoot, (UnixFileMode)0b111_101_101);
         using var docker = new DockerClientBuilder().WithEndpoint(new Uri("unix:///nonexistent/claude-hooks-test.sock")).Build();
 
-        var error = await Assert.ThrowsAsync<ConfigException>(() => new ContainerReconciler(docker, config, NullLogger<ContainerReconciler>.Instance).UpAsync(config.Agents, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ContainerOperationException>(() => new ContainerReconciler(docker, config, NullLogger<ContainerReconciler>.Instance).UpAsync(config.Agents, CancellationToken.None));
 
-        Assert.Contains("holds id_ed25519 besides .credentials.json", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{config.GatewayRoot}: mode 755 lets other users reach the gateway's sockets; run 'chmod 700 {config.GatewayRoot}'", error.Message, StringComparison.Ordinal);
     }
 }

