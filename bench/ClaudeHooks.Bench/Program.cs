@@ -1,6 +1,6 @@
 using ClaudeHooks.Bench;
 
-// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [runs]
+// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [gateway] [runs]
 var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "sandbox", "webhook"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
 var runs = args.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
 foreach (var mode in modes)
@@ -22,8 +22,11 @@ foreach (var mode in modes)
         case "webhook":
             await WebhookBenchmark.RunAsync();
             break;
+        case "gateway":
+            await GatewayBenchmark.RunAsync(runs);
+            break;
         default:
-            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox or webhook");
+            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox, webhook or gateway");
             return 2;
     }
 }

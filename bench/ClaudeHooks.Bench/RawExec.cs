@@ -37,15 +37,20 @@ internal static class RawExec
     {
         var agent = sandbox.Config.Find("dev")!;
         var repository = RepositoryUrl.Parse(repo, allowLocal: false);
-        var credentials = new AgentCredentials(sandbox.Config, sandbox.Paths);
         var cache = CacheNames.Load(sandbox.Paths).PathFor(agent.Name, repository);
+        sandbox.Gateway.BindTask("baseline", agent, repository, "baseline");
         var cached = await new RepositoryCache(sandbox.Runtime).PrepareAsync(ResourceNames.Container(sandbox.Prefix, "dev"), agent, cache, repository, "dev/baseline", null, null, "baseline",
-            credentials.MaintenanceEnvironment(agent, repository.CredentialHost), CancellationToken.None);
-        var spec = ContainerSpecFactory.CreateSandbox(sandbox.Config, agent, $"{sandbox.Prefix}-dev-baseline-{Guid.NewGuid():N}"[..40], new Dictionary<string, string>());
+            AgentCredentials.MaintenanceEnvironment(agent, "baseline", sandbox.Gateway.MaintenanceSocket), CancellationToken.None);
+        sandbox.Gateway.UnbindTask("baseline");
+
+        // The host's network, so the CLI reaches the scripted model on loopback without the gateway: the raw baseline.
+        var spec = ContainerSpecFactory.CreateSandbox(sandbox.Config, agent, $"{sandbox.Prefix}-dev-baseline-{Guid.NewGuid():N}"[..40], new Dictionary<string, string>(), "baseline");
         var labels = new Dictionary<string, string>(spec.Labels) { [ResourceNames.KindLabel] = "bench-baseline" };
-        var id = await sandbox.Runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec with { Labels = labels }), CancellationToken.None);
+        var mounts = spec.Mounts.Where(m => m.Target != ClaudeHooks.Gateway.HostGateway.ContainerDirectory).ToList();
+        var environment = spec.Environment.Where(e => !e.StartsWith(ContainerSpecFactory.ForwarderVariable, StringComparison.Ordinal)).ToList();
+        var id = await sandbox.Runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec with { Labels = labels, Network = "host", Mounts = mounts, Environment = environment }), CancellationToken.None);
         var checkout = repository.CheckoutPath("baseline");
-        await new SandboxCheckout(sandbox.Runtime).CloneAsync(id, "claude", cache, checkout, "dev/baseline", cached.StartCommit, credentials.RunEnvironment(agent), CancellationToken.None);
+        await new SandboxCheckout(sandbox.Runtime).CloneAsync(id, "claude", cache, checkout, "dev/baseline", cached.StartCommit, repository.Url, AgentCredentials.RunEnvironment(agent), CancellationToken.None);
         return (id, checkout);
     }
 
@@ -79,5 +84,32 @@ internal static class RawExec
 
         await process.WaitForExitAsync();
         return process.ExitCode == 0 && !double.IsNaN(elapsed) ? elapsed : throw new InvalidOperationException($"raw docker exec failed: {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    /// <summary>Milliseconds from starting the docker client until <c>claude -p</c> exits after its run.</summary>
+    public static async Task<double> TimeToResultAsync(string container, string workdir, string baseUrl, string prompt)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[]
+        {
+            "exec", "-i", "-u", "claude", "-w", workdir, "-e", "ANTHROPIC_API_KEY", "-e", $"ANTHROPIC_BASE_URL={baseUrl}",
+            "-e", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}", "-e", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1", "-e", "DISABLE_AUTOUPDATER=1",
+            container, "claude", "-p", "--output-format=stream-json", "--verbose", $"--session-id={Guid.NewGuid()}", "--max-turns=10", "--permission-mode=bypassPermissions",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ANTHROPIC_API_KEY"] = ApiKey;
+        var stopwatch = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(prompt);
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+        return process.ExitCode == 0 && output.Contains("\"subtype\":\"success\"", StringComparison.Ordinal)
+            ? elapsed
+            : throw new InvalidOperationException($"the run in {container} failed ({process.ExitCode}): {await process.StandardError.ReadToEndAsync()} {output[^Math.Min(output.Length, 500)..]}");
     }
 }
