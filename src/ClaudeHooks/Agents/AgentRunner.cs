@@ -29,6 +29,9 @@ internal sealed partial class AgentRunner(
 {
     private const int StderrEventLimit = 500;
 
+    /// <summary>Event types only the service writes (runner, gateway and security events).</summary>
+    private static readonly string[] ReservedPrefixes = ["runner/", "gateway/", "security/", "agent/"];
+
     /// <summary>Replaces the <c>claude</c> command line (tests use it to feed the runner arbitrary output).</summary>
     internal IReadOnlyList<string>? CommandOverride { get; init; }
 
@@ -450,7 +453,13 @@ internal sealed partial class AgentRunner(
                     state.AssistantError = error;
                     break;
                 case MalformedLine malformed:
-                    state.Malformed.Add(malformed);
+                    // The first few are kept to explain the failure; the rest only counted, however many a task prints.
+                    if (state.Malformed.Count < 20)
+                    {
+                        state.Malformed.Add(malformed);
+                    }
+
+                    state.MalformedLines++;
                     break;
                 case ApiRetryEvent { ErrorStatus: 401 or 403 } or ApiRetryEvent { Error: "authentication_failed" }:
                     // The CLI retries a rejected credential for minutes; it cannot start working within this run.
@@ -464,7 +473,9 @@ internal sealed partial class AgentRunner(
             }
             else
             {
-                await events.PublishAsync(taskId, agentEvent.Type, agentEvent.Raw, CancellationToken.None);
+                // The service's own event types cannot be printed by a task: a forged marker would stand for the real one.
+                var type = ReservedPrefixes.Any(p => agentEvent.Type.StartsWith(p, StringComparison.Ordinal)) ? "agent/" + agentEvent.Type : agentEvent.Type;
+                await events.PublishAsync(taskId, type, agentEvent.Raw, CancellationToken.None);
             }
         }
     }
@@ -563,7 +574,7 @@ internal sealed partial class AgentRunner(
             _ when exitCode == SandboxCheckout.CheckoutFailedExitCode && state.Init is null && state.Stderr.Contains(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) =>
                 (TaskState.Failed, $"making the checkout {task.Thread} from the cache failed before Claude Code started: {Shorten(state.Stderr[(state.Stderr.IndexOf(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) + SandboxCheckout.CheckoutFailedMarker.Length)..])}"),
             _ when state.Malformed.Count > 0 => (TaskState.Failed,
-                $"Claude Code's output was not valid stream-json ({state.Malformed.Count} bad line(s); first: {state.Malformed[0].Reason}: \"{state.Malformed[0].Raw}\"); exit code {exitCode}{StderrNote(state)}"),
+                $"Claude Code's output was not valid stream-json ({state.MalformedLines} bad line(s); first: {state.Malformed[0].Reason}: \"{state.Malformed[0].Raw}\"); exit code {exitCode}{StderrNote(state)}"),
             _ => (TaskState.Failed, $"Claude Code exited with code {exitCode} without reporting a result{StderrNote(state)}"),
         };
 
@@ -658,6 +669,8 @@ internal sealed partial class AgentRunner(
         public string? AssistantError { get; set; }
 
         public List<MalformedLine> Malformed { get; } = [];
+
+        public long MalformedLines { get; set; }
 
         private int _stop;
 

@@ -56,7 +56,7 @@ internal static class RunCommand
             var docker = await context.ConnectAsync(cancellationToken);
             var database = await Database.OpenAndMigrateAsync(parse.GetValue(DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
             var store = new SqliteTaskStore(database, TimeProvider.System);
-            var bus = new TaskEventBus(store);
+            var bus = new TaskEventBus(store, context.Redactor, config.Service.MaxTaskEventBytes, context.LoggerFactory.CreateLogger<TaskEventBus>());
             var now = TimeProvider.System.GetUtcNow();
             var task = new TaskRecord(id, agentConfig.Name, repository, parse.GetValue(baseRef), parse.GetValue(thread) ?? $"run-{id[^8..]}", text, TaskState.Queued, 1, now, now, null);
             await store.CreateTaskAsync(task, "submitted with claude-hooks run", cancellationToken);
@@ -88,13 +88,19 @@ internal static class RunCommand
             }
             catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or Containers.SandboxException or Containers.ContainerOperationException)
             {
-                await store.TransitionAsync(id, TaskState.Running, TaskState.Failed, e.Message, null, CancellationToken.None);
+                var reason = bus.Redact(id, "outcome", e.Message);
+                await bus.FinishAsync(id, CancellationToken.None);
+                await store.TransitionAsync(id, TaskState.Running, TaskState.Failed, reason, null, CancellationToken.None);
                 bus.Complete(id);
                 await printer;
-                await Console.Error.WriteLineAsync($"error: {e.Message}");
+                await Console.Error.WriteLineAsync($"error: {Security.TerminalText.Neutralize(reason)}");
                 return ExitCodes.OperationFailed;
             }
 
+            // The outcome is printed and stored: no credential in it, and it says what the bus dropped or redacted.
+            outcome = outcome.Redact(text => bus.Redact(id, "outcome", text));
+            var output = await bus.FinishAsync(id, CancellationToken.None);
+            outcome = outcome with { SecretsRedacted = output.SecretsRedacted, EventsTruncated = output.EventsTruncated };
             var json = System.Text.Json.JsonSerializer.Serialize(outcome, OutcomeJson.Options);
             await store.TransitionAsync(id, TaskState.Running, outcome.Status, outcome.Reason, json, CancellationToken.None);
             bus.Complete(id);
@@ -109,19 +115,19 @@ internal static class RunCommand
     private static void PrintOutcome(string id, RunOutcome outcome)
     {
         Console.WriteLine();
-        Console.WriteLine($"task {id}: {outcome.Status.ToName()} — {outcome.Reason}");
+        Console.WriteLine($"task {id}: {outcome.Status.ToName()} — {Security.TerminalText.Neutralize(outcome.Reason)}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  session {outcome.SessionId ?? "-"}{(outcome.Resumed ? " (resumed)" : "")} · {outcome.Turns} turns · {(outcome.CostUsd is { } cost ? $"${cost:0.####}" : "cost unknown")} · {outcome.DurationMs / 1000.0:0.#} s"));
         Console.WriteLine($"  branch {outcome.Branch} ({(outcome.PushedCommits is { Count: > 0 } pushed ? $"pushed {pushed.Count} commit(s)" : "nothing pushed")}), checkout {outcome.Worktree} in a sandbox now removed");
         if (outcome.UsageJson is { } usage)
         {
-            Console.WriteLine($"  usage {usage}");
+            Console.WriteLine($"  usage {Security.TerminalText.Neutralize(usage)}");
         }
 
         if (!string.IsNullOrWhiteSpace(outcome.FinalText))
         {
             Console.WriteLine();
-            Console.WriteLine(outcome.FinalText.Trim());
+            Console.WriteLine(Security.TerminalText.Neutralize(outcome.FinalText.Trim()));
         }
     }
 }

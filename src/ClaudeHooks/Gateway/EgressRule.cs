@@ -32,6 +32,12 @@ internal sealed partial record EgressRule(string Text, string Host, bool Wildcar
     {
         error = null;
         var entry = text.Trim();
+        if (entry.Contains("://", StringComparison.Ordinal) || entry.Contains('/', StringComparison.Ordinal))
+        {
+            error = $"\"{text}\" is a URL, not a host rule; give the host name (api.example.org), a wildcard (*.example.org) or an address, each with an optional :port";
+            return null;
+        }
+
         int? port = null;
         var hostPart = entry;
         if (entry.StartsWith('['))

@@ -47,4 +47,64 @@ public sealed class RunCommandTests(DockerFixture fixture)
             Directory.Delete(data, recursive: true);
         }
     }
+
+    [SkippableFact]
+    public async Task Run_OutputOfThreeTimesTheCap_StoresAtMostTheCapPlusTheMarker_AndEndsNormallySayingTruncated()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        fixture.Git.RequiredToken = null;
+        const long cap = 64 * 1024;
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var repo = await fixture.Git.CreateRepositoryAsync("it-owner", $"loud-{id}", new Dictionary<string, string> { ["README.md"] = "# loud\n" });
+        var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(fixture.ConfigFile, cts.Token))!.AsObject();
+        config["service"]!["max_task_event_bytes"] = cap;
+        var configFile = Path.Combine(fixture.Home, $"loud-{id}.json");
+        await File.WriteAllTextAsync(configFile, config.ToJsonString(), cts.Token);
+
+        // Three times the cap in tool output (lines of 1000 characters), then a last turn and an answer.
+        fixture.Model.EnqueueFor($"loud-{id}",
+            ScriptedTurn.Bash("head -c 65536 /dev/zero | tr '\\0' a | fold -w 1000; echo first"),
+            ScriptedTurn.Bash("head -c 65536 /dev/zero | tr '\\0' b | fold -w 1000; echo second"),
+            ScriptedTurn.Bash("head -c 65536 /dev/zero | tr '\\0' c | fold -w 1000; echo third"),
+            ScriptedTurn.Text("Printed a lot."));
+        var data = Directory.CreateTempSubdirectory("claude-hooks-run-").FullName;
+        try
+        {
+            var (exit, output) = await RunAsync(configFile, data, repo, $"loud-{id}: print a lot", cts.Token);
+            var store = new ClaudeHooks.Tasks.SqliteTaskStore(await ClaudeHooks.Persistence.Database.OpenAndMigrateAsync(data, cts.Token), TimeProvider.System);
+            var task = (await store.ListTasksAsync(new ClaudeHooks.Tasks.TaskQuery(null, null, null, 10, null), cts.Token)).Single();
+            var events = await store.GetEventsAsync(task.Id, 0, cts.Token);
+            var stored = events.Sum(e => (long)System.Text.Encoding.UTF8.GetByteCount(e.Data) + System.Text.Encoding.UTF8.GetByteCount(e.Type));
+            var marker = Assert.Single(events, e => e.Type == "runner/events-truncated");
+            using var outcome = System.Text.Json.JsonDocument.Parse(task.OutcomeJson!);
+
+            Assert.True(exit == 0, output);
+            Assert.Equal(ClaudeHooks.Tasks.TaskState.Succeeded, task.State);
+            Assert.True(stored <= cap + marker.Data.Length + marker.Type.Length, $"{stored} bytes stored with a cap of {cap}");
+            Assert.True(outcome.RootElement.GetProperty("events_truncated").GetProperty("dropped_events").GetInt64() > 0, task.OutcomeJson);
+            Assert.Contains("Printed a lot.", outcome.RootElement.GetProperty("final_text").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    private async Task<(int Exit, string Output)> RunAsync(string configFile, string data, string repo, string prompt, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "claude-hooks.dll"), "run", "--config", configFile, "--data-dir", data, "--agent", "dev", "--repo", repo, "--thread", "issue-97", prompt })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["CLAUDE_HOOKS_HOME"] = fixture.Home;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, $"exit {process.ExitCode}\n{await output}\n{await error}");
+    }
 }

@@ -189,6 +189,44 @@ public sealed class AgentContainersTests(DockerFixture fixture)
     }
 
     [SkippableFact]
+    public async Task Audit_FailsOn_ASandboxWithANetwork_ACredentialInAnExecEnvironment_AndAMissingForwarder()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var dev = fixture.Config.Find("dev")! with { WarmSandboxes = 0 };
+        var keys = new[] { "audit-net", "audit-env", "audit-fwd" }.Select(k => $"{k}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}").ToArray();
+        var auditor = new ContainerAuditor(fixture.Runtime, fixture.Config, fixture.Paths, fixture.Gateway, keys.ToHashSet());
+        var planted = await fixture.Sandboxes.AcquireAsync(dev, keys[1], cts.Token);
+        var unforwarded = await fixture.Sandboxes.AcquireAsync(dev, keys[2], cts.Token);
+
+        // A sandbox made as the service makes one, but on the engine's default bridge.
+        var spec = ContainerSpecFactory.CreateSandbox(fixture.Config, dev, ResourceNames.Sandbox(fixture.Prefix, "dev", keys[0]), new Dictionary<string, string>(), "audit-net");
+        fixture.Gateway.OpenSandbox("audit-net", "dev");
+        var networked = await fixture.Runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec with { Network = "bridge" }), cts.Token);
+        try
+        {
+            // The dev agent's real forge token in a process of a sandbox, as a careless exec would put it there.
+            using var leak = await fixture.Runtime.StartStreamingAsync(planted.Id, ["sleep", "60"], new ExecOptions([$"FORGE_TOKEN={fixture.DevToken}"], "claude"), cts.Token);
+            var killed = await fixture.Runtime.ExecAsync(unforwarded.Id, ["sh", "-c", $"kill {unforwarded.IdlePid}; sleep 0.3; pkill socat; sleep 0.3; grep -c '0100007F:1CF3 00000000:0000 0A' /proc/net/tcp || true"], user: "claude", cancellationToken: cts.Token);
+            Assert.Equal("0", killed.Stdout.Trim());
+
+            var failed = (await auditor.AuditAsync([dev], null, cts.Token)).Where(f => !f.Passed).ToList();
+
+            Assert.Contains(failed, f => f.Detail.Contains("network mode bridge: a route around the gateway", StringComparison.Ordinal) && f.Detail.Contains("network interfaces [eth0, lo] besides loopback", StringComparison.Ordinal));
+            Assert.Contains(failed, f => f.Check == $"sandbox {planted.Name} hardening" && f.Detail.Contains("agent dev's forge token is in a process's environment", StringComparison.Ordinal));
+            Assert.Contains(failed, f => f.Check == $"sandbox {unforwarded.Name} hardening" && f.Detail.Contains("no forwarder listens on 127.0.0.1:7411", StringComparison.Ordinal));
+            Assert.DoesNotContain(failed, f => f.Detail.Contains(fixture.DevToken, StringComparison.Ordinal));
+        }
+        finally
+        {
+            await fixture.Runtime.RemoveAsync(networked, CancellationToken.None);
+            fixture.Gateway.CloseSandbox("audit-net");
+            await fixture.Sandboxes.ReleaseAsync(planted);
+            await fixture.Sandboxes.ReleaseAsync(unforwarded);
+        }
+    }
+
+    [SkippableFact]
     public async Task ForgeToken_RotatedOnHost_NextGatewayRequestUsesIt_AndNoExecOrContainerConfigHoldsIt()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);

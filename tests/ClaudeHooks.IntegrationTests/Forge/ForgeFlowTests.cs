@@ -86,6 +86,73 @@ public sealed class ForgeFlowTests(DockerFixture fixture) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task LeakingAgent_ForgeCommentPullRequestEventsSseAndLogs_CarryOnlyMarkersAndInertText()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var token = fixture.DevToken;
+        var bytes = Encoding.UTF8.GetBytes(token);
+        var wrapped = string.Join("\n", Chunks(Convert.ToBase64String(Encoding.UTF8.GetBytes("key: " + token)), 16));
+        var percent = string.Concat(bytes.Select(b => $"%{b:X2}"));
+        var hex = Convert.ToHexStringLower(bytes);
+        var leak = $"Done. raw {token} b64 {wrapped} pct {percent} hex {hex}\n\nevent: end\ndata: {{\"state\":\"succeeded\"}}\n\n\u001b]0;owned\u0007\u001b[2J\u001b[31mred";
+        var issue = Forge.CreateIssue("Leak it", "Please add leak.txt.", "alice");
+        fixture.Model.EnqueueFor("Leak it",
+            ScriptedTurn.Bash($"echo leak > leak.txt && git add leak.txt && git commit -qm 'Add leak' && echo {token}"),
+            ScriptedTurn.Text(leak));
+
+        using (var assign = await ForgeAsUser("alice").PatchAsJsonAsync($"api/v1/repos/{Forge.FullName}/issues/{issue}", new { assignees = new[] { "it-dev" } }, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.Created, assign.StatusCode);
+        }
+
+        var dev = (await WaitForAsync(async () =>
+        {
+            var ended = (await ListTasksAsync(cts.Token)).Where(t => t.GetProperty("agent").GetString() == "dev" && t.GetProperty("state").GetString() is "succeeded" or "failed").ToList();
+            return ended.Count > 0 ? ended : null;
+        }, cts.Token))[0];
+        var id = dev.GetProperty("id").GetString()!;
+        await WaitForAsync(async () => Forge.Calls.Any(c => c.Method == "POST" && c.Path.EndsWith("/pulls", StringComparison.Ordinal)) ? new object() : null, cts.Token);
+        var task = await GetTaskAsync(id, cts.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"task/{id}/events");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await Service.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        var sse = await response.Content.ReadAsStringAsync(cts.Token);
+
+        Assert.Equal("succeeded", dev.GetProperty("state").GetString());
+        var forgeText = string.Join("\n", Forge.Calls.Where(c => c.Method is "POST" or "PATCH").Select(c => c.Body));
+        var outputs = new Dictionary<string, string> { ["forge"] = forgeText, ["task"] = task.GetRawText(), ["sse"] = sse, ["log"] = Service.Log };
+        foreach (var (where, text) in outputs)
+        {
+            foreach (var form in new[] { token, percent, hex, wrapped.Replace("\\n", "\n", StringComparison.Ordinal), Convert.ToBase64String(bytes) })
+            {
+                Assert.False(text.Contains(form, StringComparison.OrdinalIgnoreCase), $"the {where} output carries the token as {form[..Math.Min(12, form.Length)]}…");
+            }
+
+            Assert.DoesNotContain('\u001b', text);
+        }
+
+        var pull = Forge.Calls.First(c => c.Method == "POST" && c.Path.EndsWith("/pulls", StringComparison.Ordinal)).Body;
+        Assert.Contains("[redacted: ", pull, StringComparison.Ordinal);
+        Assert.Contains(Forge.CommentsOn(issue), c => c.Body.Contains(id, StringComparison.Ordinal) && c.Body.Contains("[redacted: ", StringComparison.Ordinal));
+        Assert.NotEmpty(task.GetProperty("outcome").GetProperty("secrets_redacted").EnumerateArray());
+
+        // Every SSE frame is exactly one id, one event and one data line: the agent's text injected no field or frame.
+        var frames = sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(frames.Where(f => f.StartsWith("id: ", StringComparison.Ordinal)), f => Assert.Matches(@"^id: \d+\nevent: [^\n]+\ndata: [^\n]*$", f));
+        Assert.Single(frames, f => f.StartsWith("event: end", StringComparison.Ordinal));
+        Assert.EndsWith("event: end", frames[^1].Split('\n')[0], StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<string> Chunks(string text, int size)
+    {
+        for (var i = 0; i < text.Length; i += size)
+        {
+            yield return text[i..Math.Min(text.Length, i + size)];
+        }
+    }
+
+    [SkippableFact]
     public async Task AssignedIssue_RunsTheWholeFlow_ToAMergedPullRequest()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);

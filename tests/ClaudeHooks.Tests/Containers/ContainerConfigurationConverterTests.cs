@@ -42,7 +42,7 @@ public sealed class ContainerConfigurationConverterTests : IDisposable
         Assert.False(host.PublishAllPorts);
         Assert.Equal(RestartPolicyKind.UnlessStopped, host.RestartPolicy!.Name);
         Assert.StartsWith("rw,noexec,nosuid,nodev,size=", host.Tmpfs!["/tmp"], StringComparison.Ordinal);
-        Assert.Equal(["volume:t1-dev-state:/state:rw", "volume:t1-dev-home:/home/claude:rw"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
+        Assert.Equal(["volume:t1-dev-state:/state:rw", "volume:t1-dev-home:/home/claude:rw", $"bind:{config.GatewayRoot}/agents/dev:/run/claude-hooks/gateway:ro"], host.Mounts!.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly == true ? "ro" : "rw")}"));
         Assert.DoesNotContain(host.Mounts!, m => (m.Source ?? "").Contains("docker.sock", StringComparison.Ordinal));
         Assert.Null(create.Healthcheck);
         Assert.Equal("true", create.Labels[ResourceNames.ManagedLabel]);
