@@ -1,7 +1,7 @@
 using ClaudeHooks.Bench;
 
-// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [gateway] [runs]
-var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "sandbox", "webhook"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
+// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [gateway] [output] [runs]
+var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "sandbox", "webhook", "gateway", "output"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
 var runs = args.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
 foreach (var mode in modes)
 {
@@ -25,8 +25,11 @@ foreach (var mode in modes)
         case "gateway":
             await GatewayBenchmark.RunAsync(runs);
             break;
+        case "output":
+            await OutputBenchmark.RunAsync();
+            break;
         default:
-            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox, webhook or gateway");
+            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox, webhook, gateway or output");
             return 2;
     }
 }

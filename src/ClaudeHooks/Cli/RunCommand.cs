@@ -15,7 +15,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var agent = new Option<string>("--agent") { Description = "The agent to run", Required = true };
-        var repo = new Option<string>("--repo") { Description = "Repository URL (https, http or ssh; local paths when workdir.allow_local_repos)", Required = true };
+        var repo = new Option<string>("--repo") { Description = "Repository URL (https or http; local paths when workdir.allow_local_repos)", Required = true };
         var baseRef = new Option<string?>("--base-ref") { Description = "Branch, tag or commit a new thread starts from (default: the remote's default branch)" };
         var thread = new Option<string?>("--thread") { Description = "Conversation thread, e.g. issue-42; a later run on the same thread resumes its session (default: a new one)" };
         var prompt = new Argument<string>("prompt") { Description = "What to do; \"-\" reads it from standard input" };

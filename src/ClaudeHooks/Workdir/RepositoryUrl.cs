@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 namespace ClaudeHooks.Workdir;
 
 /// <summary>
-/// A validated repository location: https/http/ssh (URL or scp-like) forms, and local paths or file:// only when
-/// the operator allows them. Anything that could be read as a git option or escape the cache layout is refused.
+/// A validated repository location: https or http (what the gateway forwards), and local paths or file:// only
+/// when the operator allows them; ssh forms are refused with the fix. Anything that could be read as a git option or escape the cache layout is refused.
 /// </summary>
 internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyList<string> Owner, string Name)
 {
@@ -65,15 +65,14 @@ internal sealed partial record RepositoryUrl(string Url, string Host, IReadOnlyL
             return new RepositoryUrl(url, "local", segments[..^1], StripGit(segments[^1]));
         }
 
-        if (ScpLike().Match(url) is { Success: true } scp)
+        if (ScpLike().IsMatch(url) || url.StartsWith("ssh://", StringComparison.OrdinalIgnoreCase))
         {
-            var segments = Segments(text, scp.Groups["path"].Value);
-            return Build(text, url, scp.Groups["host"].Value, segments);
+            throw Invalid(text, "ssh remotes are not reachable: containers have no network and the gateway reaches repositories over http(s) only; use the repository's https URL");
         }
 
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http" or "ssh") || uri.Host.Length == 0)
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || uri.Host.Length == 0)
         {
-            throw Invalid(text, "use https://, http://, ssh:// or user@host:owner/repo");
+            throw Invalid(text, "use https:// or http://");
         }
 
         if (uri.UserInfo.Contains(':', StringComparison.Ordinal))

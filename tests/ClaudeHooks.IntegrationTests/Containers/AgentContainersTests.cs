@@ -205,9 +205,10 @@ public sealed class AgentContainersTests(DockerFixture fixture)
         var networked = await fixture.Runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec with { Network = "bridge" }), cts.Token);
         try
         {
-            // The dev agent's real forge token in a process of a sandbox, as a careless exec would put it there.
+            // The dev agent's real forge token in a process of a sandbox, as a careless exec would put it there; and a
+            // sandbox whose forwarder is gone and whose supervisor is wedged (stopped), so nothing restarts it.
             using var leak = await fixture.Runtime.StartStreamingAsync(planted.Id, ["sleep", "60"], new ExecOptions([$"FORGE_TOKEN={fixture.DevToken}"], "claude"), cts.Token);
-            var killed = await fixture.Runtime.ExecAsync(unforwarded.Id, ["sh", "-c", $"kill {unforwarded.IdlePid}; sleep 0.3; pkill socat; sleep 0.3; grep -c '0100007F:1CF3 00000000:0000 0A' /proc/net/tcp || true"], user: "claude", cancellationToken: cts.Token);
+            var killed = await fixture.Runtime.ExecAsync(unforwarded.Id, ["sh", "-c", $"kill -STOP {unforwarded.IdlePid}; pkill -x socat; sleep 0.5; grep -c '0100007F:1CF3 00000000:0000 0A' /proc/net/tcp || true"], user: "claude", cancellationToken: cts.Token);
             Assert.Equal("0", killed.Stdout.Trim());
 
             var failed = (await auditor.AuditAsync([dev], null, cts.Token)).Where(f => !f.Passed).ToList();
