@@ -488,7 +488,6 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
 
         var rule = task.Allow.First(r => r.Text == decision.Rule);
-        context.Items[RuleItem] = rule;
         var prefix = $"http://{target.Authority}";
         await ForwardAsync(context, forwarder, _proxied, prefix, new ProxyTransformer(target, rule));
         return new Verdict(EgressRecord.HttpRoute, host, EgressRecord.Allowed, decision.Rule);
@@ -505,7 +504,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
     }
 
-    private const string RuleItem = "claude-hooks.rule";
+    /// <summary>How long a connection may take to send its first bytes, and a CONNECT its request head.</summary>
+    private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(30);
 
     private async Task<Verdict> DenyAsync(HttpContext context, int status, string route, string host, string rule, string message, TaskBinding? task = null)
     {
@@ -603,9 +603,24 @@ internal sealed partial class HostGateway : IAsyncDisposable
     private async Task ConnectOrHttpAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         var input = connection.Transport.Input;
-        var read = await input.ReadAtLeastAsync(8, connection.ConnectionClosed);
-        var isConnect = read.Buffer.Length >= 8 && Encoding.ASCII.GetString(read.Buffer.Slice(0, 8)) == "CONNECT ";
-        input.AdvanceTo(read.Buffer.Start);
+        bool isConnect;
+        using (var first = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            // A connection that never sends its first bytes is dropped, as Kestrel drops one that never sends headers.
+            first.CancelAfter(HeadTimeout);
+            try
+            {
+                var read = await input.ReadAtLeastAsync(8, first.Token);
+                isConnect = read.Buffer.Length >= 8 && Encoding.ASCII.GetString(read.Buffer.Slice(0, 8)) == "CONNECT ";
+                input.AdvanceTo(read.Buffer.Start);
+            }
+            catch (OperationCanceledException)
+            {
+                connection.Abort();
+                return;
+            }
+        }
+
         if (!isConnect)
         {
             await next(connection);
@@ -623,7 +638,22 @@ internal sealed partial class HostGateway : IAsyncDisposable
         var caller = connection.Features.Get<GatewayCaller>();
         var owner = caller is null ? null : Bindings.Owner(caller.SocketId);
         var task = owner is SandboxOwner ? TaskOf(owner, null) : null;
-        var (head, ok) = await ReadHeadAsync(input, connection.ConnectionClosed);
+        (string Head, bool Complete) request;
+        using (var headRead = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed))
+        {
+            headRead.CancelAfter(HeadTimeout);
+            try
+            {
+                request = await ReadHeadAsync(input, headRead.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                connection.Abort();
+                return;
+            }
+        }
+
+        var (head, ok) = request;
         var target = ok ? head.Split("\r\n")[0].Split(' ') : [];
         string host = "";
         var port = 0;
@@ -677,7 +707,13 @@ internal sealed partial class HostGateway : IAsyncDisposable
             var toClient = new CountingStream(output.AsStream(leaveOpen: true));
             var a = fromClient.CopyToAsync(network, connection.ConnectionClosed).ContinueWith(_ => upstream.Shutdown(SocketShutdown.Send), TaskScheduler.Default);
             var b = network.CopyToAsync(toClient, connection.ConnectionClosed);
-            await Task.WhenAny(Task.WhenAll(a, b), Task.Delay(Timeout.Infinite, connection.ConnectionClosed)).ConfigureAwait(false);
+            // The destination closing ends the tunnel; the client closing its side is passed on and the answer awaited.
+            if (await Task.WhenAny(a, b) == b)
+            {
+                await output.CompleteAsync();
+            }
+
+            await Task.WhenAny(Task.WhenAll(a, b), Task.Delay(Timeout.Infinite, connection.ConnectionClosed));
             up = fromClient.Count;
             down = toClient.Count;
         }

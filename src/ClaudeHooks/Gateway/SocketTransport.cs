@@ -14,6 +14,9 @@ namespace ClaudeHooks.Gateway;
 /// </summary>
 internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
 {
+    /// <summary>Connections one socket may hold open at once; more are closed at accept, so one sandbox cannot use up the service.</summary>
+    public const int MaxConnectionsPerSocket = 256;
+
     private readonly Channel<ConnectionContext> _accepted = Channel.CreateUnbounded<ConnectionContext>();
     private readonly ConcurrentDictionary<string, Listening> _sockets = new(StringComparer.Ordinal);
     private readonly SocketConnectionContextFactory _factory = new(new SocketConnectionFactoryOptions(), logger);
@@ -106,8 +109,17 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
                 return;
             }
 
+            if (Interlocked.Increment(ref listening.Open) > MaxConnectionsPerSocket)
+            {
+                Interlocked.Decrement(ref listening.Open);
+                LogTooMany(listening.Id, MaxConnectionsPerSocket);
+                accepted.Dispose();
+                continue;
+            }
+
             var connection = _factory.Create(accepted);
             connection.Features.Set(new GatewayCaller(listening.Id));
+            connection.ConnectionClosed.Register(() => Interlocked.Decrement(ref listening.Open));
             if (!_accepted.Writer.TryWrite(connection))
             {
                 await connection.DisposeAsync();
@@ -118,7 +130,21 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
     [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: accepting stopped ({Error})")]
     private partial void LogAcceptFailed(string id, string error);
 
-    private sealed record Listening(string Id, string Path, Socket Socket, CancellationTokenSource Stop);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: a connection over the limit of {Limit} open ones was closed")]
+    private partial void LogTooMany(string id, int limit);
+
+    private sealed class Listening(string id, string path, Socket socket, CancellationTokenSource stop)
+    {
+        public int Open;
+
+        public string Id { get; } = id;
+
+        public string Path { get; } = path;
+
+        public Socket Socket { get; } = socket;
+
+        public CancellationTokenSource Stop { get; } = stop;
+    }
 
     private sealed class GatewayEndPoint : EndPoint
     {
