@@ -85,6 +85,8 @@ public sealed class GitHttpServer : IAsyncDisposable
         Directory.CreateDirectory(bare);
         await GitAsync(bare, "init", "-q", "--bare", $"--initial-branch={branch}");
         await GitAsync(bare, "config", "http.receivepack", "true");
+        // As Forgejo does: it takes push options (repo.private, repo.template) from the repository's owner.
+        await GitAsync(bare, "config", "receive.advertisePushOptions", "true");
         var seed = Directory.CreateTempSubdirectory("claude-hooks-seed-").FullName;
         try
         {

@@ -152,9 +152,12 @@ internal static class EgressPolicy
         {
             var b = address.GetAddressBytes();
             return !(b[0] == 10 || (b[0] == 172 && b[1] >= 16 && b[1] < 32) || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] >= 64 && b[1] < 128) || b[0] == 0 || b[0] >= 224);
+                || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] >= 64 && b[1] < 128) || b[0] == 0 || b[0] >= 224
+                || (b[0] == 198 && (b[1] == 18 || b[1] == 19)));
         }
 
-        return true;
+        // NAT64 (64:ff9b::/96) and 6to4 (2002::/16) addresses carry an IPv4 address inside.
+        var v6 = address.GetAddressBytes();
+        return !((v6[0] == 0x00 && v6[1] == 0x64 && v6[2] == 0xff && v6[3] == 0x9b) || (v6[0] == 0x20 && v6[1] == 0x02));
     }
 }

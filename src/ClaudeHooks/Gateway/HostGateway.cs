@@ -38,6 +38,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
     public static readonly string LocalUrl = $"http://127.0.0.1:{Port}";
 
     private static readonly string[] CredentialHeaders = ["authorization", "x-api-key", "proxy-authorization", "cookie"];
+    private static readonly string[] ForwardingHeaders = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
     /// <summary>What Claude Code sends for a run (seen in its traffic): the Messages API and token counting, plus a HEAD of the root to check the endpoint is up.</summary>
     private static readonly string[] ModelPaths = ["/v1/messages", "/v1/messages/count_tokens"];
 
@@ -316,7 +317,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
         var response = new CountingStream(context.Response.Body);
         context.Response.Body = response;
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
-        var verdict = new Verdict("other", "", "denied", "unknown route");
+        var verdict = new Verdict("other", "", EgressRecord.Denied, "unknown route");
+        context.Items[VerdictItem] = verdict;
         try
         {
             verdict = owner switch
@@ -330,9 +332,14 @@ internal sealed partial class HostGateway : IAsyncDisposable
                 _ => await DenyAsync(context, 404, "other", "", "unknown route", $"no such route; the gateway serves {LocalUrl}/v1/messages (model), {LocalUrl}/git/<owner>/<repo>.git (the task's repository) and, as HTTP(S)_PROXY, the hosts in the task's egress allowlist"),
             };
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException or BadHttpRequestException)
         {
-            verdict = verdict with { Decision = "allowed", Rule = verdict.Rule + $" (ended: {e.GetType().Name})" };
+            // What the route had decided before the request broke off stands; the record says it broke off.
+            verdict = (context.Items[VerdictItem] as Verdict ?? verdict) is var known ? known with { Rule = known.Rule + $" (aborted: {e.GetType().Name})" } : verdict;
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = 499;
+            }
         }
         finally
         {
@@ -377,12 +384,87 @@ internal sealed partial class HostGateway : IAsyncDisposable
             NoteCredentialProblem(task, e.Message);
             context.Response.StatusCode = 401;
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(JsonSerializer.Serialize(new { type = "error", error = new { type = "authentication_error", message = $"claude-hooks gateway: {e.Message}" } }));
+            await context.Response.WriteAsync(Json(new { type = "error", error = new { type = "authentication_error", message = $"claude-hooks gateway: {e.Message}" } }));
             return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Denied, "credential unavailable");
         }
 
+        if (!reachability && await ModelRequestProblemAsync(context) is { } problem)
+        {
+            return await DenyAsync(context, 403, EgressRecord.ModelRoute, upstream.Authority, "model request", problem, task);
+        }
+
+        Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
         await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
         return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route");
+    }
+
+    /// <summary>The largest Messages API request the model route reads (to inspect it) before forwarding.</summary>
+    public const int MaxModelRequestBytes = 64 * 1024 * 1024;
+
+    private static readonly string[] ServerToolPrefixes = ["web_search", "web_fetch", "code_execution", "computer_", "bash_code_execution", "text_editor_code_execution"];
+
+    /// <summary>
+    /// Reads the request body (then replays it) and refuses what would make the model's servers reach out on the
+    /// agent's behalf: MCP servers by URL and server-side tools (web search and fetch, code execution). Those are ways
+    /// out that no allowlist here would see.
+    /// </summary>
+    private static async Task<string?> ModelRequestProblemAsync(HttpContext context)
+    {
+        if (context.Request.Headers["anthropic-beta"].ToString().Contains("mcp-client", StringComparison.OrdinalIgnoreCase))
+        {
+            return "the mcp-client beta lets the model's servers connect anywhere; claude-hooks does not forward it";
+        }
+
+        var body = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            if (body.Length + read > MaxModelRequestBytes)
+            {
+                return $"the request is larger than {MaxModelRequestBytes / 1048576} MiB";
+            }
+
+            body.Write(buffer, 0, read);
+        }
+
+        context.Request.Body = new PrefixedStream(body.ToArray(), Stream.Null);
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body.ToArray());
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            if (document.RootElement.TryGetProperty("mcp_servers", out _))
+            {
+                return "mcp_servers would let the model's servers connect anywhere; claude-hooks does not forward it";
+            }
+
+            if (document.RootElement.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var tool in tools.EnumerateArray())
+                {
+                    if (tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("type", out var type) && type.GetString() is { } kind
+                        && ServerToolPrefixes.Any(p => kind.StartsWith(p, StringComparison.Ordinal)))
+                    {
+                        return $"the server-side tool {kind} would reach out from the model's servers, past the gateway's allowlist; claude-hooks does not forward it";
+                    }
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return "the request body is not JSON";
+        }
+
+        return null;
     }
 
     private async Task<Verdict> GitAsync(HttpContext context, IHttpForwarder forwarder, SocketOwner owner)
@@ -396,7 +478,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
                 : "this sandbox has no task yet");
         }
 
-        var path = context.Request.Path.Value!["/git/".Length..];
+        var value = context.Request.Path.Value ?? "";
+        var path = value.Length > "/git/".Length ? value["/git/".Length..] : "";
         var repositoryPath = string.Join('/', [.. task.Repository.Owner, task.Repository.Name]);
         var rest = path.StartsWith(repositoryPath + ".git/", StringComparison.Ordinal) ? path[(repositoryPath.Length + 5)..]
             : path.StartsWith(repositoryPath + "/", StringComparison.Ordinal) ? path[(repositoryPath.Length + 1)..]
@@ -442,10 +525,13 @@ internal sealed partial class HostGateway : IAsyncDisposable
                 return await DenyAsync(context, 415, EgressRecord.GitRoute, host, "push policy", "claude-hooks policy: a compressed push cannot be inspected; push without Content-Encoding", task);
             }
 
+            Note(context, new Verdict(EgressRecord.GitRoute, host, EgressRecord.Denied, "push policy: the push was not read to its end"));
             var commands = await ReceivePack.ReadCommandsAsync(context.Request.Body, context.RequestAborted);
             var refusals = commands.Malformed is { } bad
                 ? new Dictionary<string, string> { [""] = $"claude-hooks policy: {bad}" }
-                : PushPolicy.Refusals(task.Agent, task.Branch, commands.Updates);
+                : commands.Capabilities.Contains("push-options")
+                    ? new Dictionary<string, string> { [""] = "claude-hooks policy: push options (git push -o) are not accepted; push without them" }
+                    : PushPolicy.Refusals(task.Agent, task.Branch, commands.Updates);
             if (refusals.Count > 0)
             {
                 var message = string.Join('\n', refusals.Values.Distinct());
@@ -462,6 +548,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             context.Request.Body = new PrefixedStream(commands.Prefix, context.Request.Body);
         }
 
+        Note(context, new Verdict(EgressRecord.GitRoute, host, EgressRecord.Allowed, rest == "git-receive-pack" ? $"push of {task.Branch}" : "task repository"));
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{task.Agent.ForgeUser}:{token}"));
         var target = task.Repository.Url.TrimEnd('/') + "/" + rest;
         await ForwardAsync(context, forwarder, _upstream, target, new CredentialTransformer("authorization", "Basic " + basic, target));
@@ -488,6 +575,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
 
         var rule = task.Allow.First(r => r.Text == decision.Rule);
+        Note(context, new Verdict(EgressRecord.HttpRoute, host, EgressRecord.Allowed, decision.Rule));
         var prefix = $"http://{target.Authority}";
         await ForwardAsync(context, forwarder, _proxied, prefix, new ProxyTransformer(target, rule));
         return new Verdict(EgressRecord.HttpRoute, host, EgressRecord.Allowed, decision.Rule);
@@ -500,18 +588,27 @@ internal sealed partial class HostGateway : IAsyncDisposable
         {
             context.Response.StatusCode = 502;
             context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync(JsonSerializer.Serialize(new { error = "claude-hooks gateway: the upstream could not be reached", detail = error.ToString() }));
+            await context.Response.WriteAsync(Json(new { error = "claude-hooks gateway: the upstream could not be reached", detail = error.ToString() }));
         }
     }
 
     /// <summary>How long a connection may take to send its first bytes, and a CONNECT its request head.</summary>
     private static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Where a route notes what it decided as soon as it knows, so a request that breaks off is still recorded truly.</summary>
+    private const string VerdictItem = "claude-hooks.verdict";
+
+    private static Verdict Note(HttpContext context, Verdict verdict)
+    {
+        context.Items[VerdictItem] = verdict;
+        return verdict;
+    }
+
     private async Task<Verdict> DenyAsync(HttpContext context, int status, string route, string host, string rule, string message, TaskBinding? task = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(JsonSerializer.Serialize(new { error = "denied by the claude-hooks gateway", rule, message }));
+        await context.Response.WriteAsync(Json(new { error = "denied by the claude-hooks gateway", rule, message }));
         if (task is not null)
         {
             await DeniedEventAsync(task, route, host, context.Request.Method, PathOnly(context.Request.Path.Value ?? ""), message);
@@ -529,8 +626,13 @@ internal sealed partial class HostGateway : IAsyncDisposable
         return new Verdict(route, $"{host}:{port.ToString(CultureInfo.InvariantCulture)}", EgressRecord.Denied, decision.Rule);
     }
 
+    /// <summary>The gateway's JSON answers, readable as written (an agent shows them to its operator).</summary>
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static string Json<T>(T value) => JsonSerializer.Serialize(value, Readable);
+
     private static string DenialBody(string host, int port, EgressDecision decision) =>
-        JsonSerializer.Serialize(new { error = "egress denied by the claude-hooks gateway", host, port, rule = decision.Rule, config_key = decision.ConfigKey, message = decision.Message });
+        Json(new { error = "egress denied by the claude-hooks gateway", host, port, rule = decision.Rule, config_key = decision.ConfigKey, message = decision.Message });
 
     private async Task DeniedEventAsync(TaskBinding task, string route, string host, string method, string path, string message)
     {
@@ -541,7 +643,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
         try
         {
-            await _events.PublishAsync(task.TaskId, "gateway/denied", JsonSerializer.Serialize(new { route, host, method, path, message }), CancellationToken.None);
+            await _events.PublishAsync(task.TaskId, "gateway/denied", Json(new { route, host, method, path, message }), CancellationToken.None);
         }
         catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {
@@ -672,7 +774,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             {
                 decision = new EgressDecision(false, "protocol", "", "CONNECT needs host:port");
                 status = 400;
-                await WriteRawAsync(output, 400, JsonSerializer.Serialize(new { error = decision.Message }));
+                await WriteRawAsync(output, 400, Json(new { error = decision.Message }));
                 return;
             }
 
@@ -696,7 +798,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             {
                 status = 502;
                 decision = decision with { Allowed = false, Rule = decision.Rule + " (unreachable or a private address)" };
-                await WriteRawAsync(output, 502, JsonSerializer.Serialize(new { error = $"{host}:{port} could not be reached, or resolves only to addresses a name rule may not reach" }));
+                await WriteRawAsync(output, 502, Json(new { error = $"{host}:{port} could not be reached, or resolves only to addresses a name rule may not reach" }));
                 return;
             }
 
@@ -845,11 +947,13 @@ internal sealed partial class HostGateway : IAsyncDisposable
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-            foreach (var name in CredentialHeaders)
+            foreach (var name in CredentialHeaders.Concat(ForwardingHeaders))
             {
                 proxyRequest.Headers.Remove(name);
             }
 
+            // The destination's own name, never the sandbox's: it is also the TLS name the client checks.
+            proxyRequest.Headers.Host = null;
             proxyRequest.Headers.Remove(TaskHeader);
             proxyRequest.Headers.TryAddWithoutValidation(header, value);
             if (target is not null)
@@ -869,6 +973,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
             proxyRequest.Headers.Remove("proxy-authorization");
             proxyRequest.Headers.Remove("proxy-connection");
+            proxyRequest.Headers.Host = null;
             proxyRequest.RequestUri = target;
             proxyRequest.Options.Set(RuleOption, rule);
         }

