@@ -190,7 +190,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
     }
 
     [SkippableFact]
-    public async Task ModelRoute_RotatedKeyIsUsedByTheNextRequest_AndAnExpiredLoginFailsTheTaskWithTheFix()
+    public async Task ModelRoute_RotatedKeyIsUsedByTheNextRequest_AMissingOrExpiredOneFailsTheTaskWithTheFix()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
@@ -218,6 +218,14 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
             Assert.All(firstRequests, r => Assert.Equal(original.Trim(), r.Header("x-api-key")));
             Assert.True(second.Status == TaskState.Succeeded, second.Reason);
             Assert.All(secondRequests, r => Assert.Equal($"sk-ant-api03-rotated-{id}", r.Header("x-api-key")));
+
+            // A missing key file: the request fails at the gateway, and the task with the fix naming the file.
+            File.Delete(keyFile);
+            var (_, missing) = await fixture.RunToEndAsync("dev", repo, $"m-{id}", $"missing-{id}: go.", cts.Token);
+
+            Assert.Equal(TaskState.Failed, missing.Status);
+            Assert.Contains($"{keyFile}: not found; write the dev agent's Anthropic API key there", missing.Reason, StringComparison.Ordinal);
+            Assert.DoesNotContain(fixture.Model.Requests, r => r.Body.Contains($"missing-{id}", StringComparison.Ordinal));
 
             // The lead's login (a credentials directory) is refreshed by rename on the host: the gateway reads the new
             // access token; once it has expired, the task fails with the fix and the refresh token never moves.
