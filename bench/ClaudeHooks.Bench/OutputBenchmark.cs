@@ -38,7 +38,7 @@ internal static class OutputBenchmark
             while (!process.HasExited)
             {
                 var rss = Rss(process.Id);
-                baseline = baseline == 0 ? rss : baseline;
+                baseline = baseline == 0 && rss > 0 ? rss : baseline;
                 peak = Math.Max(peak, rss);
                 await Task.Delay(50);
             }

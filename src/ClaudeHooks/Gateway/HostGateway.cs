@@ -341,6 +341,16 @@ internal sealed partial class HostGateway : IAsyncDisposable
                 context.Response.StatusCode = 499;
             }
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            verdict = (context.Items[VerdictItem] as Verdict ?? verdict) with { Decision = EgressRecord.Denied };
+            verdict = verdict with { Rule = verdict.Rule + " (gateway error)" };
+            LogGatewayError(e.GetType().Name, e.Message);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = 500;
+            }
+        }
         finally
         {
             var task = owner is null ? null : TaskOf(owner, context);
@@ -388,9 +398,10 @@ internal sealed partial class HostGateway : IAsyncDisposable
             return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Denied, "credential unavailable");
         }
 
+        Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Denied, "model request: the body was not read to its end"));
         if (!reachability && await ModelRequestProblemAsync(context) is { } problem)
         {
-            return await DenyAsync(context, 403, EgressRecord.ModelRoute, upstream.Authority, "model request", problem, task);
+            return await DenyAsync(context, problem.Status, EgressRecord.ModelRoute, upstream.Authority, "model request", problem.Message, task);
         }
 
         Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
@@ -398,73 +409,77 @@ internal sealed partial class HostGateway : IAsyncDisposable
         return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route");
     }
 
-    /// <summary>The largest Messages API request the model route reads (to inspect it) before forwarding.</summary>
-    public const int MaxModelRequestBytes = 64 * 1024 * 1024;
+    /// <summary>The largest Messages API request the model route reads (to inspect it) before forwarding: the API's own limit.</summary>
+    public const int MaxModelRequestBytes = 32 * 1024 * 1024;
 
-    private static readonly string[] ServerToolPrefixes = ["web_search", "web_fetch", "code_execution", "computer_", "bash_code_execution", "text_editor_code_execution"];
+    /// <summary>What all model requests being inspected may hold at once; past it a request waits its turn with a 503.</summary>
+    public const long ModelBufferBudget = 256L * 1024 * 1024;
+
+    private static readonly TimeSpan ModelBodyDeadline = TimeSpan.FromSeconds(60);
+    private long _modelBuffered;
 
     /// <summary>
-    /// Reads the request body (then replays it) and refuses what would make the model's servers reach out on the
-    /// agent's behalf: MCP servers by URL and server-side tools (web search and fetch, code execution). Those are ways
-    /// out that no allowlist here would see.
+    /// Reads the request body (then replays it) and refuses what would make the model's servers reach out, or read
+    /// what the key can read, on the agent's behalf: MCP servers, server-side tools (web search and fetch, code
+    /// execution, containers) and content fetched by URL or taken from the Files API. Those are ways out that no
+    /// allowlist here would see. The body is read once, within a deadline and a budget shared by all requests.
     /// </summary>
-    private static async Task<string?> ModelRequestProblemAsync(HttpContext context)
+    private async Task<(int Status, string Message)?> ModelRequestProblemAsync(HttpContext context)
     {
         if (context.Request.Headers["anthropic-beta"].ToString().Contains("mcp-client", StringComparison.OrdinalIgnoreCase))
         {
-            return "the mcp-client beta lets the model's servers connect anywhere; claude-hooks does not forward it";
+            return (403, "the mcp-client beta lets the model's servers connect anywhere; claude-hooks does not forward it");
         }
 
         var body = new MemoryStream();
         var buffer = new byte[81920];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-        {
-            if (body.Length + read > MaxModelRequestBytes)
-            {
-                return $"the request is larger than {MaxModelRequestBytes / 1048576} MiB";
-            }
-
-            body.Write(buffer, 0, read);
-        }
-
-        context.Request.Body = new PrefixedStream(body.ToArray(), Stream.Null);
-        if (body.Length == 0)
-        {
-            return null;
-        }
-
+        long held = 0;
         try
         {
-            using var document = JsonDocument.Parse(body.ToArray());
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            deadline.CancelAfter(ModelBodyDeadline);
+            int read;
+            while ((read = await ReadAsync(context.Request.Body, buffer, deadline, context.RequestAborted)) > 0)
             {
-                return null;
-            }
-
-            if (document.RootElement.TryGetProperty("mcp_servers", out _))
-            {
-                return "mcp_servers would let the model's servers connect anywhere; claude-hooks does not forward it";
-            }
-
-            if (document.RootElement.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var tool in tools.EnumerateArray())
+                if (body.Length + read > MaxModelRequestBytes)
                 {
-                    if (tool.ValueKind == JsonValueKind.Object && tool.TryGetProperty("type", out var type) && type.GetString() is { } kind
-                        && ServerToolPrefixes.Any(p => kind.StartsWith(p, StringComparison.Ordinal)))
-                    {
-                        return $"the server-side tool {kind} would reach out from the model's servers, past the gateway's allowlist; claude-hooks does not forward it";
-                    }
+                    return (413, $"the request is larger than {MaxModelRequestBytes / 1048576} MiB");
                 }
-            }
-        }
-        catch (JsonException)
-        {
-            return "the request body is not JSON";
-        }
 
-        return null;
+                if (Interlocked.Add(ref _modelBuffered, read) > ModelBufferBudget)
+                {
+                    Interlocked.Add(ref _modelBuffered, -read);
+                    return (503, "the gateway holds as many model requests as it may at once; retry shortly");
+                }
+
+                held += read;
+                body.Write(buffer, 0, read);
+            }
+
+            var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
+            context.Request.Body = new PrefixedStream(bytes.ToArray(), Stream.Null);
+            return body.Length == 0 ? null : ModelRequestInspection.Problem(bytes.Span) is { } problem ? (403, problem) : null;
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            return (408, $"the request body did not arrive within {ModelBodyDeadline.TotalSeconds:0}s");
+        }
+        finally
+        {
+            Interlocked.Add(ref _modelBuffered, -held);
+        }
+    }
+
+    private static async Task<int> ReadAsync(Stream body, byte[] buffer, CancellationTokenSource deadline, CancellationToken aborted)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(deadline.Token);
+        }
     }
 
     private async Task<Verdict> GitAsync(HttpContext context, IHttpForwarder forwarder, SocketOwner owner)
@@ -807,7 +822,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             await using var network = new NetworkStream(upstream, ownsSocket: false);
             var fromClient = new CountingStream(input.AsStream(leaveOpen: true));
             var toClient = new CountingStream(output.AsStream(leaveOpen: true));
-            var a = fromClient.CopyToAsync(network, connection.ConnectionClosed).ContinueWith(_ => upstream.Shutdown(SocketShutdown.Send), TaskScheduler.Default);
+            var a = fromClient.CopyToAsync(network, connection.ConnectionClosed).ContinueWith(_ => ShutdownQuietly(upstream), TaskScheduler.Default);
             var b = network.CopyToAsync(toClient, connection.ConnectionClosed);
             // The destination closing ends the tunnel; the client closing its side is passed on and the answer awaited.
             if (await Task.WhenAny(a, b) == b)
@@ -826,6 +841,17 @@ internal sealed partial class HostGateway : IAsyncDisposable
         {
             Record(new EgressRecord(0, _time.GetUtcNow(), task?.TaskId, owner?.Agent ?? "?", EgressRecord.ConnectRoute, host.Length == 0 ? "" : $"{host}:{port}", "CONNECT", "",
                 status, down, up, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, decision.Allowed ? EgressRecord.Allowed : EgressRecord.Denied, decision.Rule), task);
+        }
+    }
+
+    private static void ShutdownQuietly(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
         }
     }
 
@@ -926,6 +952,9 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "gateway denied task {TaskId} (agent {Agent}): {Route} {Method} {Host}{Path} ({Rule})")]
     private partial void LogDenied(string taskId, string agent, string route, string method, string host, string path, string rule);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "gateway: a request failed inside the gateway ({Kind}: {Error})")]
+    private partial void LogGatewayError(string kind, string error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "gateway: task {TaskId} of agent {Agent}: {Problem}")]
     private partial void LogCredentialProblem(string taskId, string agent, string problem);

@@ -109,7 +109,7 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
                 LogAcceptFailed(listening.Id, e.Message);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), listening.Stop.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), listening.Stop.Token);
                 }
                 catch (OperationCanceledException)
                 {

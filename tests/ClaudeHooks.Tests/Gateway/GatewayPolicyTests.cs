@@ -162,3 +162,31 @@ public sealed class GatewayPolicyTests
     private static AgentConfig Agent(string role) =>
         ConfigLoader.Parse("agents.json", $$"""{ "agents": { "{{(role == "lead" ? "boss" : role)}}": { "role": "{{role}}", "forge_user": "u-{{role}}" } } }""", new ClaudeHooksPaths("/nonexistent")).Agents[0];
 }
+
+/// <summary>What the model route refuses in a Messages API body, and what it lets through.</summary>
+public sealed class ModelRequestInspectionTests
+{
+    [Theory]
+    [InlineData("""{"model":"m","mcp_servers":[{"type":"url","url":"https://x.example/"}],"messages":[]}""", "mcp_servers")]
+    [InlineData("""{"model":"m","tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[]}""", "web_search_20250305")]
+    [InlineData("""{"tools":[{"type":"web_search_20250305","name":"w"}],"tools":[],"messages":[]}""", "web_search_20250305")]
+    [InlineData("""{"tools":[{"type":"web_fetch_20250910","type":"custom","name":"w"}]}""", "web_fetch_20250910")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"image","source":{"type":"url","url":"https://a.example/x.png?d=s"}}]}]}""", "url source")]
+    [InlineData("""{"messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":[{"type":"document","source":{"type":"file","file_id":"f1"}}]}]}]}""", "Files API")]
+    [InlineData("""{"container":"c1","messages":[]}""", "container")]
+    [InlineData("""{"messages":[ }""", "not JSON")]
+    public void Problem_WaysOutPastTheGateway_AreRefused(string body, string named) =>
+        Assert.Contains(named, ModelRequestInspection.Problem(body), StringComparison.Ordinal);
+
+    [Fact]
+    public void Problem_AnOrdinaryConversation_PassesWhateverItsTextSays()
+    {
+        const string body = """
+            {"model":"m","max_tokens":100,"stream":true,"system":[{"type":"text","text":"mcp_servers web_search source url"}],
+             "tools":[{"name":"Bash","description":"d","input_schema":{"type":"object","properties":{"container":{"type":"string"},"source":{"type":"string"}}}}],
+             "messages":[{"role":"user","content":[{"type":"text","text":"{\"source\":{\"type\":\"url\"}}"},{"type":"image","source":{"type":"base64","media_type":"image/png","data":"AAAA"}}]}]}
+            """;
+
+        Assert.Null(ModelRequestInspection.Problem(body));
+    }
+}
