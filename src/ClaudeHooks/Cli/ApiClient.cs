@@ -8,6 +8,22 @@ namespace ClaudeHooks.Cli;
 /// <summary>Talks to a running <c>claude-hooks serve</c> with the token from the claude-hooks home.</summary>
 internal sealed class ApiClient : IDisposable
 {
+    /// <summary>Runs a verb against the service named by <paramref name="url"/>; a refused call is one clear message and an exit code.</summary>
+    public static Task<int> RunAsync(System.CommandLine.ParseResult parse, System.CommandLine.Option<string> url, Func<ApiClient, Task<int>> action) =>
+        CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            try
+            {
+                using var api = new ApiClient(parse.GetValue(url)!, context.Paths);
+                return await action(api);
+            }
+            catch (ApiException e)
+            {
+                await Console.Error.WriteLineAsync($"error: {Security.TerminalText.Neutralize(e.Message)}");
+                return ExitCodes.OperationFailed;
+            }
+        });
+
     private readonly HttpClient _http;
 
     public ApiClient(string baseUrl, ClaudeHooksPaths paths)

@@ -133,20 +133,7 @@ internal static class EgressCommand
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024 * 1024):0.#}G"),
     };
 
-    private static Task<int> RunAsync(ParseResult parse, Func<ApiClient, Task<int>> action) =>
-        CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
-        {
-            try
-            {
-                using var api = new ApiClient(parse.GetValue(Url)!, context.Paths);
-                return await action(api);
-            }
-            catch (ApiException e)
-            {
-                await Console.Error.WriteLineAsync($"error: {e.Message}");
-                return ExitCodes.OperationFailed;
-            }
-        });
+    private static Task<int> RunAsync(ParseResult parse, Func<ApiClient, Task<int>> action) => ApiClient.RunAsync(parse, Url, action);
 
     /// <summary>Prints pages as one table whose header and column widths are set by the first page.</summary>
     private sealed class RecordPrinter(bool json)

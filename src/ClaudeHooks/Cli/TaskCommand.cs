@@ -243,18 +243,5 @@ internal static class TaskCommand
             }
             : "";
 
-    private static Task<int> RunAsync(ParseResult parse, Func<ApiClient, Task<int>> action) =>
-        CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
-        {
-            try
-            {
-                using var api = new ApiClient(parse.GetValue(Url)!, context.Paths);
-                return await action(api);
-            }
-            catch (ApiException e)
-            {
-                await Console.Error.WriteLineAsync($"error: {TerminalText.Neutralize(e.Message)}");
-                return ExitCodes.OperationFailed;
-            }
-        });
+    private static Task<int> RunAsync(ParseResult parse, Func<ApiClient, Task<int>> action) => ApiClient.RunAsync(parse, Url, action);
 }
