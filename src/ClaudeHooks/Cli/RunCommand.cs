@@ -86,7 +86,7 @@ internal static class RunCommand
             {
                 outcome = await runner.RunAsync(task with { State = TaskState.Running }, cancellationToken);
             }
-            catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or Containers.SandboxException or Containers.ContainerOperationException)
+            catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or Containers.SandboxException or Containers.ContainerOperationException or Gateway.GatewayException)
             {
                 var reason = bus.Redact(id, "outcome", e.Message);
                 await bus.FinishAsync(id, CancellationToken.None);

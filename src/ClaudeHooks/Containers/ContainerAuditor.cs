@@ -27,6 +27,9 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
 
     private DockerClient docker => runtime.Engine;
 
+    /// <summary>Every credential the service knows (forge tokens, model credentials, API token, webhook secrets), for the environment scan.</summary>
+    private readonly Security.SecretCatalog _secrets = Security.SecretCatalog.For(config, paths);
+
     private const string NeedleVariable = "AUDIT_NEEDLE";
     private static readonly string[] SecretVariables = ["FORGE_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GITEA_TOKEN", "FORGEJO_TOKEN", "FORGEJO_ACCESS_TOKEN"];
 
@@ -267,11 +270,11 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         }
 
         var environment = result.Stdout.Replace('\0', '\n');
-        foreach (var (what, secret) in KnownCredentials())
+        foreach (var secret in _secrets.Current.Secrets)
         {
-            if (environment.Contains(secret, StringComparison.Ordinal))
+            if (environment.Contains(secret.Value, StringComparison.Ordinal))
             {
-                problems.Add($"{what} is in a process's environment; a credential never enters a sandbox. Remove the sandbox ('docker rm -f') and find what passed it");
+                problems.Add($"the {secret.Kind} is in a process's environment; a credential never enters a sandbox. Remove the sandbox ('docker rm -f') and find what passed it");
             }
         }
 
@@ -290,47 +293,6 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         return agent.Container.NetworkAcknowledged
             ? null
             : $"network mode {mode}: a route around the gateway; remove agents.{agent.Name}.container.network, or set agents.{agent.Name}.container.network_acknowledged to true to accept it";
-    }
-
-    /// <summary>Every credential the service holds for the agents, from the host files (for the environment scan).</summary>
-    private List<(string What, string Value)> KnownCredentials()
-    {
-        var known = new List<(string, string)>();
-        foreach (var agent in config.Agents)
-        {
-            void Add(string what, Func<string> read)
-            {
-                try
-                {
-                    var value = read();
-                    if (value.Length >= 8)
-                    {
-                        known.Add((what, value));
-                    }
-                }
-                catch (Exception e) when (e is CredentialException or IOException or UnauthorizedAccessException)
-                {
-                }
-            }
-
-            Add($"agent {agent.Name}'s forge token", () => AgentCredentials.ReadSecretFile(paths.TokenFile(agent.Name), "token"));
-            if (agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory)
-            {
-                Add($"agent {agent.Name}'s Claude access token", () => ModelCredentialValue(agent));
-            }
-            else
-            {
-                Add($"agent {agent.Name}'s model credential", () => AgentCredentials.ReadClaudeAuth(agent));
-            }
-        }
-
-        return known;
-    }
-
-    private string ModelCredentialValue(AgentConfig agent)
-    {
-        var (_, value) = Gateway.ModelCredential.Read(agent, TimeProvider.System);
-        return value.StartsWith("Bearer ", StringComparison.Ordinal) ? value["Bearer ".Length..] : value;
     }
 
     /// <summary>Nothing runs in the agent's container but its init and the maintenance user's git; agent code runs only in sandboxes.</summary>

@@ -85,9 +85,6 @@ internal sealed class GatewayBindings(AgentsConfig config, string bindingsDirect
         }
     }
 
-    public IEnumerable<string> StoredSockets() =>
-        Directory.Exists(bindingsDirectory) ? Directory.EnumerateFiles(bindingsDirectory, "*.json").Select(f => Path.GetFileNameWithoutExtension(f)!) : [];
-
     private string BindingFile(string socketId) => Path.Combine(bindingsDirectory, socketId + ".json");
 
     private sealed record StoredBinding(string TaskId, string Agent, string Repo, string Thread);

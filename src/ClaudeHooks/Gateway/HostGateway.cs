@@ -39,7 +39,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
     private static readonly string[] CredentialHeaders = ["authorization", "x-api-key", "proxy-authorization", "cookie"];
     private static readonly string[] ForwardingHeaders = ["forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via"];
-    /// <summary>What Claude Code sends for a run (seen in its traffic): the Messages API and token counting, plus a HEAD of the root to check the endpoint is up.</summary>
+
+    /// <summary>What Claude Code posts for a run (seen in its traffic): the Messages API and token counting. It also sends a HEAD of the root to check the endpoint is up.</summary>
     private static readonly string[] ModelPaths = ["/v1/messages", "/v1/messages/count_tokens"];
 
     private readonly AgentsConfig _config;
@@ -124,7 +125,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
         foreach (var agent in _config.Agents)
         {
-            var folder = PrepareAgentFolder(Root, agent.Name);
+            var folder = AgentFolder(Root, agent.Name);
+            PrepareFolder(folder);
             RemoveDeadSockets(folder);
             var id = MaintenanceId(agent.Name);
             _transport.Open(id, Path.Combine(folder, ProcessId + ".sock"), SocketMode);
@@ -335,7 +337,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
         catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException or BadHttpRequestException)
         {
             // What the route had decided before the request broke off stands; the record says it broke off.
-            verdict = (context.Items[VerdictItem] as Verdict ?? verdict) is var known ? known with { Rule = known.Rule + $" (aborted: {e.GetType().Name})" } : verdict;
+            var known = context.Items[VerdictItem] as Verdict ?? verdict;
+            verdict = known with { Rule = known.Rule + $" (aborted: {e.GetType().Name})" };
             if (!context.Response.HasStarted)
             {
                 context.Response.StatusCode = 499;
@@ -343,8 +346,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            verdict = (context.Items[VerdictItem] as Verdict ?? verdict) with { Decision = EgressRecord.Denied };
-            verdict = verdict with { Rule = verdict.Rule + " (gateway error)" };
+            var known = context.Items[VerdictItem] as Verdict ?? verdict;
+            verdict = known with { Decision = EgressRecord.Denied, Rule = known.Rule + " (gateway error)" };
             LogGatewayError(e.GetType().Name, e.Message);
             if (!context.Response.HasStarted)
             {
@@ -404,9 +407,9 @@ internal sealed partial class HostGateway : IAsyncDisposable
             return await DenyAsync(context, problem.Status, EgressRecord.ModelRoute, upstream.Authority, "model request", problem.Message, task);
         }
 
-        Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
+        var allowed = Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
         await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
-        return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route");
+        return allowed;
     }
 
     /// <summary>The largest Messages API request the model route reads (to inspect it) before forwarding: the API's own limit.</summary>
@@ -457,7 +460,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             }
 
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
-            context.Request.Body = new PrefixedStream(bytes.ToArray(), Stream.Null);
+            context.Request.Body = new PrefixedStream(bytes, Stream.Null);
             return body.Length == 0 ? null : ModelRequestInspection.Problem(bytes.Span) is { } problem ? (403, problem) : null;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
@@ -506,20 +509,20 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
 
         var service = context.Request.Query["service"].ToString();
-        var allowed = (rest, context.Request.Method) switch
+        var smartHttp = (rest, context.Request.Method) switch
         {
             ("info/refs", "GET") when service is "git-upload-pack" or "git-receive-pack" => true,
             ("git-upload-pack", "POST") or ("git-receive-pack", "POST") => true,
             _ => false,
         };
-        if (!allowed)
+        if (!smartHttp)
         {
             return await DenyAsync(context, 403, EgressRecord.GitRoute, host, "smart http", $"{context.Request.Method} {rest} is not a smart-HTTP git request", task);
         }
 
         if (!task.Repository.Url.StartsWith("http://", StringComparison.Ordinal) && !task.Repository.Url.StartsWith("https://", StringComparison.Ordinal))
         {
-            return await DenyAsync(context, 502, EgressRecord.GitRoute, host, "remote scheme", $"{task.Repository.Url} is not an http(s) remote; the gateway reaches repositories over https only");
+            return await DenyAsync(context, 502, EgressRecord.GitRoute, host, "remote scheme", $"{task.Repository.Url} is not an http(s) remote; the gateway reaches repositories over http(s) only");
         }
 
         string token;
@@ -563,11 +566,11 @@ internal sealed partial class HostGateway : IAsyncDisposable
             context.Request.Body = new PrefixedStream(commands.Prefix, context.Request.Body);
         }
 
-        Note(context, new Verdict(EgressRecord.GitRoute, host, EgressRecord.Allowed, rest == "git-receive-pack" ? $"push of {task.Branch}" : "task repository"));
+        var allowed = Note(context, new Verdict(EgressRecord.GitRoute, host, EgressRecord.Allowed, rest == "git-receive-pack" ? $"push of {task.Branch}" : "task repository"));
         var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{task.Agent.ForgeUser}:{token}"));
         var target = task.Repository.Url.TrimEnd('/') + "/" + rest;
         await ForwardAsync(context, forwarder, _upstream, target, new CredentialTransformer("authorization", "Basic " + basic, target));
-        return new Verdict(EgressRecord.GitRoute, host, EgressRecord.Allowed, rest == "git-receive-pack" ? $"push of {task.Branch}" : "task repository");
+        return allowed;
     }
 
     private async Task<Verdict> ProxyHttpAsync(HttpContext context, IHttpForwarder forwarder, SocketOwner owner, Uri target)
@@ -590,10 +593,9 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
 
         var rule = task.Allow.First(r => r.Text == decision.Rule);
-        Note(context, new Verdict(EgressRecord.HttpRoute, host, EgressRecord.Allowed, decision.Rule));
-        var prefix = $"http://{target.Authority}";
-        await ForwardAsync(context, forwarder, _proxied, prefix, new ProxyTransformer(target, rule));
-        return new Verdict(EgressRecord.HttpRoute, host, EgressRecord.Allowed, decision.Rule);
+        var allowed = Note(context, new Verdict(EgressRecord.HttpRoute, host, EgressRecord.Allowed, decision.Rule));
+        await ForwardAsync(context, forwarder, _proxied, $"http://{target.Authority}", new ProxyTransformer(target, rule));
+        return allowed;
     }
 
     private static async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder, HttpMessageInvoker client, string destination, HttpTransformer transformer)

@@ -17,6 +17,9 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
     /// <summary>Connections one socket may hold open at once; more are closed at accept, so one sandbox cannot use up the service.</summary>
     public const int MaxConnectionsPerSocket = 256;
 
+    /// <summary>The longest path a Unix socket may have on Linux (sun_path, less its terminating NUL).</summary>
+    public const int MaxPathBytes = 107;
+
     private readonly Channel<ConnectionContext> _accepted = Channel.CreateUnbounded<ConnectionContext>();
     private readonly ConcurrentDictionary<string, Listening> _sockets = new(StringComparer.Ordinal);
     private readonly SocketConnectionContextFactory _factory = new(new SocketConnectionFactoryOptions(), logger);
@@ -41,6 +44,11 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
             File.Delete(path);
         }
 
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > MaxPathBytes)
+        {
+            throw new GatewayException($"{path}: longer than the {MaxPathBytes} bytes a Unix socket's path may have; set CLAUDE_HOOKS_HOME to a shorter folder");
+        }
+
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -48,10 +56,10 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
             File.SetUnixFileMode(path, mode);
             socket.Listen(512);
         }
-        catch
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             socket.Dispose();
-            throw;
+            throw new GatewayException($"{path}: the gateway cannot listen there ({e.Message}); check that the folder belongs to the user running claude-hooks");
         }
 
         var listening = new Listening(id, path, socket, new CancellationTokenSource());
@@ -75,8 +83,6 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
             }
         }
     }
-
-    public IReadOnlyCollection<string> OpenSockets => [.. _sockets.Keys];
 
     public async ValueTask DisposeAsync()
     {

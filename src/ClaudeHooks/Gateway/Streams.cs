@@ -56,7 +56,7 @@ internal sealed class CountingStream(Stream inner) : Stream
 }
 
 /// <summary>A request body of which the first bytes were already read (to inspect them): those bytes, then the rest.</summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
+internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
 {
     private int _offset;
 
@@ -81,7 +81,7 @@ internal sealed class PrefixedStream(byte[] prefix, Stream rest) : Stream
         if (_offset < prefix.Length)
         {
             var n = Math.Min(buffer.Length, prefix.Length - _offset);
-            prefix.AsMemory(_offset, n).CopyTo(buffer);
+            prefix.Slice(_offset, n).CopyTo(buffer);
             _offset += n;
             return n;
         }

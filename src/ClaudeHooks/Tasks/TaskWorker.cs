@@ -224,7 +224,7 @@ internal sealed partial class TaskWorker(
 
             (state, reason) = (outcome.Status, outcome.Reason);
         }
-        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException or Forge.ForgeApiException or SandboxException or ContainerOperationException)
+        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException or Forge.ForgeApiException or SandboxException or ContainerOperationException or Gateway.GatewayException)
         {
             (state, reason) = (TaskState.Failed, e is DockerApiException api ? $"the Docker engine refused a request ({(int)api.StatusCode}): {(api.ResponseBody ?? "").Trim()}" : e.Message);
         }

@@ -214,7 +214,7 @@ public sealed class AgentContainersTests(DockerFixture fixture)
             var failed = (await auditor.AuditAsync([dev], null, cts.Token)).Where(f => !f.Passed).ToList();
 
             Assert.Contains(failed, f => f.Detail.Contains("network mode bridge: a route around the gateway", StringComparison.Ordinal) && f.Detail.Contains("network interfaces [eth0, lo] besides loopback", StringComparison.Ordinal));
-            Assert.Contains(failed, f => f.Check == $"sandbox {planted.Name} hardening" && f.Detail.Contains("agent dev's forge token is in a process's environment", StringComparison.Ordinal));
+            Assert.Contains(failed, f => f.Check == $"sandbox {planted.Name} hardening" && f.Detail.Contains("the dev forge token is in a process's environment", StringComparison.Ordinal));
             Assert.Contains(failed, f => f.Check == $"sandbox {unforwarded.Name} hardening" && f.Detail.Contains("no forwarder listens on 127.0.0.1:7411", StringComparison.Ordinal));
             Assert.DoesNotContain(failed, f => f.Detail.Contains(fixture.DevToken, StringComparison.Ordinal));
         }

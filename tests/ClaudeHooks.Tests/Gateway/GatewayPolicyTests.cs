@@ -157,6 +157,17 @@ public sealed class GatewayPolicyTests
         Assert.Contains(config.Agents[0].HardeningOverrides, o => o.Contains("a route around the gateway", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Open_ASocketPathTooLongForUnix_SaysToShortenTheHome()
+    {
+        var transport = new SocketTransport(Microsoft.Extensions.Logging.Abstractions.NullLogger<SocketTransport>.Instance);
+        var path = Path.Combine(Path.GetTempPath(), new string('a', 120), "gateway.sock");
+
+        var error = Assert.Throws<GatewayException>(() => transport.Open("s", path, UnixFileMode.UserRead | UnixFileMode.UserWrite));
+
+        Assert.Contains("a Unix socket's path may have; set CLAUDE_HOOKS_HOME to a shorter folder", error.Message, StringComparison.Ordinal);
+    }
+
     private static string Packet(string text) => (Encoding.UTF8.GetByteCount(text) + 4).ToString("x4", System.Globalization.CultureInfo.InvariantCulture) + text;
 
     private static AgentConfig Agent(string role) =>
