@@ -16,7 +16,10 @@ internal sealed record TaskRecord(
     bool CancelRequested = false,
     string? LeaseOwner = null,
     DateTimeOffset? LeaseExpiresAt = null,
-    string? GuidanceRef = null);
+    string? GuidanceRef = null,
+    string Performer = TaskPerformers.Agent,
+    DateTimeOffset? NotBefore = null,
+    string? BaseCommit = null);
 
 internal sealed record TaskHistoryEntry(DateTimeOffset At, TaskState? From, TaskState To, string Reason);
 
