@@ -48,7 +48,7 @@ internal static class DispatchBenchmark
             });
             var outcome = await runner.RunAsync(task, CancellationToken.None);
             sandbox.Events.Complete(task.Id);
-            return outcome.Status == Tasks.TaskState.Succeeded ? await firstInit : throw new InvalidOperationException($"benchmark run failed: {outcome.Reason}");
+            return outcome.Status == Agents.RunStatus.Succeeded ? await firstInit : throw new InvalidOperationException($"benchmark run failed: {outcome.Reason}");
         }
 
         // The raw baseline runs in a sandbox kept for the whole run, with a checkout already in it.

@@ -124,10 +124,10 @@ public sealed class AgentSandbox : IAsyncDisposable
     internal async Task<TaskRecord> NewRunningTaskAsync(string agent, string repo, string thread, string prompt, CancellationToken cancellationToken, string? baseRef = null, string? guidanceRef = null)
     {
         var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(Guid.NewGuid().ToString("N"), agent, repo, baseRef, thread, prompt, TaskState.Queued, 1, now, now, null, GuidanceRef: guidanceRef);
-        await Store.CreateTaskAsync(task, "submitted by a test", cancellationToken);
-        await Store.TransitionAsync(task.Id, TaskState.Queued, TaskState.Running, "claimed by a test", null, cancellationToken);
-        return task with { State = TaskState.Running };
+        var task = new TaskRecord(Guid.NewGuid().ToString("N"), agent, repo, baseRef, thread, prompt, TaskState.Running, 1, now, now, null, GuidanceRef: guidanceRef,
+            LeaseOwner: "test", LeaseExpiresAt: now + TimeSpan.FromHours(1));
+        await Store.CreateTaskAsync(task, "claimed by a test", cancellationToken);
+        return task;
     }
 
     /// <summary>Runs a new task in a sandbox with <paramref name="runner"/> (default: <see cref="Runner"/>) and records its end, as a worker would.</summary>
@@ -136,7 +136,7 @@ public sealed class AgentSandbox : IAsyncDisposable
     {
         var task = await NewRunningTaskAsync(agent, repo, thread, prompt, cancellationToken, baseRef, guidanceRef);
         var outcome = await (runner ?? Runner()).RunAsync(task, cancellationToken);
-        await Store.TransitionAsync(task.Id, TaskState.Running, outcome.Status, outcome.Reason, System.Text.Json.JsonSerializer.Serialize(outcome, OutcomeJson.Options), cancellationToken);
+        await new TaskStateMachine(Store, new NoTaskReactions(), Config, TimeProvider.System, NullLogger<TaskStateMachine>.Instance).FinishAsync(task, "test", outcome with { Transient = false }, cancellationToken);
         return (task, outcome);
     }
 

@@ -7,7 +7,6 @@ using ClaudeHooks.Containers;
 using ClaudeHooks.Tasks;
 using ClaudeHooks.Workdir;
 using Docker.DotNet;
-using TaskState = ClaudeHooks.Tasks.TaskState;
 
 namespace ClaudeHooks.Agents;
 
@@ -25,7 +24,7 @@ internal sealed partial class AgentRunner(
     ClaudeHooksPaths paths,
     ITaskStore store,
     TaskEventBus events,
-    ILogger<AgentRunner> logger)
+    ILogger<AgentRunner> logger) : ITaskPerformer
 {
     private const int StderrEventLimit = 500;
 
@@ -37,6 +36,10 @@ internal sealed partial class AgentRunner(
 
     /// <summary>How long each stop step waits: stdin closed → SIGTERM → removal of the sandbox.</summary>
     internal TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    public string Kind => TaskPerformers.Agent;
+
+    public Task<RunOutcome> PerformAsync(TaskRecord task, CancellationToken cancellationToken) => RunAsync(task, cancellationToken);
 
     public async Task<RunOutcome> RunAsync(TaskRecord task, CancellationToken cancellationToken)
     {
@@ -80,7 +83,7 @@ internal sealed partial class AgentRunner(
             var systemPrompt = await SystemPromptAsync(agent, cached, cancellationToken);
             var launch = new Launch(cache, checkout, branch, cached.StartCommit, Gateway.HostGateway.LocalUrl + repository.GatewayPath);
             var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
-            if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == TaskState.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
+            if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == RunStatus.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
             {
                 var fresh = Guid.NewGuid().ToString();
                 await store.AddHistoryNoteAsync(task.Id, $"resuming session {session.Id} failed ({attempt.Outcome.Reason}); starting a fresh session {fresh}", CancellationToken.None);
@@ -255,8 +258,8 @@ internal sealed partial class AgentRunner(
                 e = new WorkdirException($"reading its commits out of the sandbox and pushing them took longer than {Duration.Format(FinishLimit)}; they were not pushed");
             }
 
-            return outcome.Status == TaskState.Succeeded
-                ? outcome with { Status = TaskState.Failed, Reason = $"the agent finished but {e.Message}" }
+            return outcome.Status == RunStatus.Succeeded
+                ? outcome with { Status = RunStatus.Failed, Reason = $"the agent finished but {e.Message}" }
                 : outcome with { Reason = $"{outcome.Reason}; its commits were not pushed: {e.Message}" };
         }
     }
@@ -562,20 +565,20 @@ internal sealed partial class AgentRunner(
         var result = state.Result;
         var (status, reason) = state.Stop switch
         {
-            StopReason.Cancelled => (TaskState.Cancelled, "cancelled while running"),
-            StopReason.WallClock => (TaskState.TimedOut, task.Timeout is { } own && own < agent.Runner.Timeout
+            StopReason.Cancelled => (RunStatus.Cancelled, "cancelled while running"),
+            StopReason.WallClock => (RunStatus.TimedOut, task.Timeout is { } own && own < agent.Runner.Timeout
                 ? $"ran longer than the task's {Duration.Format(own)} timeout"
                 : $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit (agents.{agent.Name}.runner.timeout)"),
-            StopReason.Idle => (TaskState.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} (agents.{agent.Name}.runner.idle_timeout); the model or a tool hung"),
-            StopReason.Authentication => (TaskState.Failed, AuthenticationMessage(agent, task)),
-            _ when IsAuthenticationFailure(state) => (TaskState.Failed, AuthenticationMessage(agent, task)),
-            _ when result is { Succeeded: true } => (TaskState.Succeeded, $"completed in {result.NumTurns} turn(s)"),
-            _ when result is not null => (TaskState.Failed, ResultFailure(agent, result)),
+            StopReason.Idle => (RunStatus.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} (agents.{agent.Name}.runner.idle_timeout); the model or a tool hung"),
+            StopReason.Authentication => (RunStatus.Failed, AuthenticationMessage(agent, task)),
+            _ when IsAuthenticationFailure(state) => (RunStatus.Failed, AuthenticationMessage(agent, task)),
+            _ when result is { Succeeded: true } => (RunStatus.Succeeded, $"completed in {result.NumTurns} turn(s)"),
+            _ when result is not null => (RunStatus.Failed, ResultFailure(agent, result)),
             _ when exitCode == SandboxCheckout.CheckoutFailedExitCode && state.Init is null && state.Stderr.Contains(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) =>
-                (TaskState.Failed, $"making the checkout {task.Thread} from the cache failed before Claude Code started: {Shorten(state.Stderr[(state.Stderr.IndexOf(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) + SandboxCheckout.CheckoutFailedMarker.Length)..])}"),
-            _ when state.Malformed.Count > 0 => (TaskState.Failed,
+                (RunStatus.Failed, $"making the checkout {task.Thread} from the cache failed before Claude Code started: {Shorten(state.Stderr[(state.Stderr.IndexOf(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) + SandboxCheckout.CheckoutFailedMarker.Length)..])}"),
+            _ when state.Malformed.Count > 0 => (RunStatus.Failed,
                 $"Claude Code's output was not valid stream-json ({state.MalformedLines} bad line(s); first: {state.Malformed[0].Reason}: \"{state.Malformed[0].Raw}\"); exit code {exitCode}{StderrNote(state)}"),
-            _ => (TaskState.Failed, $"Claude Code exited with code {exitCode} without reporting a result{StderrNote(state)}"),
+            _ => (RunStatus.Failed, $"Claude Code exited with code {exitCode} without reporting a result{StderrNote(state)}"),
         };
 
         return new RunOutcome(

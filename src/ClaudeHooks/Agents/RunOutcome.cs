@@ -1,5 +1,3 @@
-using ClaudeHooks.Tasks;
-
 namespace ClaudeHooks.Agents;
 
 /// <summary>
@@ -8,9 +6,11 @@ namespace ClaudeHooks.Agents;
 /// <c>KilledProcesses</c> is what the task left running at its end, which went with the sandbox.
 /// <c>SecretsRedacted</c> names the kinds of credential replaced by a marker in anything the task wrote out;
 /// <c>EventsTruncated</c> says what was not stored once the task's events reached <c>service.max_task_event_bytes</c>.
+/// <c>Transient</c> says that the same task may well succeed if tried again (the engine or the forge was briefly
+/// unavailable); the state machine then retries it, within <c>service.max_attempts</c>.
 /// </summary>
 internal sealed record RunOutcome(
-    TaskState Status,
+    RunStatus Status,
     string Reason,
     string? SessionId,
     bool Resumed,
@@ -27,7 +27,8 @@ internal sealed record RunOutcome(
     IReadOnlyList<PushedCommit>? PushedCommits = null,
     int KilledProcesses = 0,
     IReadOnlyList<string>? SecretsRedacted = null,
-    EventsTruncation? EventsTruncated = null)
+    EventsTruncation? EventsTruncated = null,
+    bool Transient = false)
 {
     /// <summary>The outcome with <paramref name="redact"/> applied to every text in it that a run can put words into.</summary>
     public RunOutcome Redact(Func<string, string> redact) => this with

@@ -143,9 +143,9 @@ internal static class TaskApi
         });
     }
 
-    private static async Task<IResult> CancelAsync(string id, ITaskStore store, TaskSignals signals, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, TaskStateMachine machine, TaskSignals signals, CancellationToken cancellationToken)
     {
-        var was = await store.RequestCancelAsync(id, "cancelled through the API", cancellationToken);
+        var was = await machine.CancelAsync(id, "cancelled through the API", cancellationToken);
         if (was is null)
         {
             return Problems.NotFound($"no task {id}");

@@ -55,12 +55,18 @@ internal static class RunCommand
 
             var docker = await context.ConnectAsync(cancellationToken);
             var database = await Database.OpenAndMigrateAsync(parse.GetValue(DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
-            var store = new SqliteTaskStore(database, TimeProvider.System);
+            var clock = TimeProvider.System;
+            var store = new SqliteTaskStore(database, clock);
             var bus = new TaskEventBus(store, context.Redactor, config.Service.MaxTaskEventBytes, context.LoggerFactory.CreateLogger<TaskEventBus>());
-            var now = TimeProvider.System.GetUtcNow();
-            var task = new TaskRecord(id, agentConfig.Name, repository, parse.GetValue(baseRef), parse.GetValue(thread) ?? $"run-{id[^8..]}", text, TaskState.Queued, 1, now, now, null);
-            await store.CreateTaskAsync(task, "submitted with claude-hooks run", cancellationToken);
-            await store.TransitionAsync(id, TaskState.Queued, TaskState.Running, "one-off run started", null, cancellationToken);
+            var machine = new TaskStateMachine(store, new NoTaskReactions(), config, clock, context.LoggerFactory.CreateLogger<TaskStateMachine>());
+
+            // The task starts running under this process's lease, renewed while it runs: a service on the same
+            // database sees a live task, never an abandoned one, and leaves it alone.
+            var owner = $"run:{Environment.MachineName}:{Environment.ProcessId}";
+            var now = clock.GetUtcNow();
+            var task = new TaskRecord(id, agentConfig.Name, repository, parse.GetValue(baseRef), parse.GetValue(thread) ?? $"run-{id[^8..]}", text, TaskState.Running, 1, now, now, null,
+                LeaseOwner: owner, LeaseExpiresAt: now + config.Service.Lease);
+            await machine.CreateAsync(task, $"started by claude-hooks run (attempt 1, lease held by {owner})", cancellationToken);
             Console.WriteLine($"task {id}: agent {agentConfig.Name}, thread {task.Thread}");
 
             using var subscription = bus.Subscribe(id);
@@ -76,37 +82,20 @@ internal static class RunCommand
             }, CancellationToken.None);
 
             var runtime = new Containers.ContainerRuntime(docker);
-            await using var egress = new Gateway.EgressLog(database, TimeProvider.System, context.LoggerFactory.CreateLogger<Gateway.EgressLog>());
-            await using var gateway = new Gateway.HostGateway(config, context.Paths, bus, egress.Record, TimeProvider.System, context.LoggerFactory);
+            await using var egress = new Gateway.EgressLog(database, clock, context.LoggerFactory.CreateLogger<Gateway.EgressLog>());
+            await using var gateway = new Gateway.HostGateway(config, context.Paths, bus, egress.Record, clock, context.LoggerFactory);
             await gateway.StartAsync([], cancellationToken);
             await using var sandboxes = new Containers.SandboxManager(runtime, config with { Agents = [agentConfig with { WarmSandboxes = 0 }] }, gateway, context.LoggerFactory.CreateLogger<Containers.SandboxManager>());
             var runner = new AgentRunner(runtime, sandboxes, gateway, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
-            RunOutcome outcome;
-            try
-            {
-                outcome = await runner.RunAsync(task with { State = TaskState.Running }, cancellationToken);
-            }
-            catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or Containers.SandboxException or Containers.ContainerOperationException or Gateway.GatewayException)
-            {
-                var reason = bus.Redact(id, "outcome", e.Message);
-                await bus.FinishAsync(id, CancellationToken.None);
-                await store.TransitionAsync(id, TaskState.Running, TaskState.Failed, reason, null, CancellationToken.None);
-                bus.Complete(id);
-                await printer;
-                await Console.Error.WriteLineAsync($"error: {Security.TerminalText.Neutralize(reason)}");
-                return ExitCodes.OperationFailed;
-            }
+            var signals = new TaskSignals();
+            var executor = new TaskExecutor(machine, store, bus, signals, [runner], config, context.LoggerFactory.CreateLogger<TaskExecutor>());
 
-            // The outcome is printed and stored: no credential in it, and it says what the bus dropped or redacted.
-            outcome = outcome.Redact(text => bus.Redact(id, "outcome", text));
-            var output = await bus.FinishAsync(id, CancellationToken.None);
-            outcome = outcome with { SecretsRedacted = output.SecretsRedacted, EventsTruncated = output.EventsTruncated };
-            var json = System.Text.Json.JsonSerializer.Serialize(outcome, OutcomeJson.Options);
-            await store.TransitionAsync(id, TaskState.Running, outcome.Status, outcome.Reason, json, CancellationToken.None);
-            bus.Complete(id);
+            // Ctrl+C cancels the task (nothing queues it again: there is no service to run it).
+            using var cancelled = cancellationToken.Register(() => signals.Cancel(id));
+            var outcome = await executor.ExecuteAsync(task, owner, CancellationToken.None, retries: false);
             await printer;
             PrintOutcome(id, outcome);
-            return outcome.Status == TaskState.Succeeded ? ExitCodes.Success : ExitCodes.CheckFailed;
+            return outcome.Status == RunStatus.Succeeded ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));
         return command;
     }

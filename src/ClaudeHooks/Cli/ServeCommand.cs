@@ -1,13 +1,9 @@
 using System.CommandLine;
-using System.Text.Json;
 using ClaudeHooks.Api;
-using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
-using ClaudeHooks.Forge;
-using ClaudeHooks.Gateway;
+using ClaudeHooks.Hosting;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Security;
-using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
 
@@ -54,67 +50,9 @@ internal static class ServeCommand
             builder.Host.UseSystemd();
             builder.Logging.AddRedactedConsole(context.Redactor);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = config.Service.DrainTimeout + TimeSpan.FromSeconds(30));
-            builder.Services.ConfigureHttpJsonOptions(o =>
-            {
-                o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-                o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-            });
-            builder.Services.AddProblemDetails();
-            builder.Services.AddOpenApi();
-            builder.Services.AddSingleton(config);
-            builder.Services.AddSingleton(context.Paths);
-            builder.Services.AddSingleton(docker);
-            builder.Services.AddSingleton<ContainerRuntime>();
-            builder.Services.AddSingleton<SandboxManager>();
-            builder.Services.AddSingleton(database);
-            builder.Services.AddSingleton(TimeProvider.System);
-            builder.Services.AddSingleton<SqliteTaskStore>();
-            builder.Services.AddSingleton<ITaskStore>(services => services.GetRequiredService<SqliteTaskStore>());
-            builder.Services.AddSingleton<IForgeStore>(services => services.GetRequiredService<SqliteTaskStore>());
-            builder.Services.AddSingleton(context.Redactor);
-            builder.Services.AddSingleton(services => new TaskEventBus(
-                services.GetRequiredService<ITaskStore>(), context.Redactor, config.Service.MaxTaskEventBytes, services.GetRequiredService<ILogger<TaskEventBus>>()));
-            builder.Services.AddSingleton<TaskSignals>();
-            builder.Services.AddSingleton<EgressLog>();
-            builder.Services.AddHostedService<EgressRetention>();
-            if (config.Forge is not null)
-            {
-                builder.Services.AddHttpClient();
-                builder.Services.AddSingleton<Func<AgentConfig, ForgeRepository, IForgeClient>>(services =>
-                {
-                    var http = services.GetRequiredService<IHttpClientFactory>();
-                    var credentials = new AgentCredentials(context.Paths);
-                    return (agent, repository) => new ForgejoClient(http.CreateClient("forge"), repository.ForgeUrl, credentials.ReadForgeToken(agent), context.Redactor);
-                });
-                builder.Services.AddSingleton<ForgeFlows>();
-                builder.Services.AddSingleton<ITaskHooks>(services => services.GetRequiredService<ForgeFlows>());
-                builder.Services.AddSingleton<ForgeDispatcher>();
-                builder.Services.AddHostedService(services => services.GetRequiredService<ForgeDispatcher>());
-                builder.Services.AddHostedService<ForgeReconciler>();
-            }
-            else
-            {
-                builder.Services.AddSingleton<ITaskHooks, NoTaskHooks>();
-            }
-
-            builder.Services.AddSingleton(services => new Gateway.HostGateway(
-                config, context.Paths, services.GetRequiredService<TaskEventBus>(), services.GetRequiredService<Gateway.EgressLog>().Record, TimeProvider.System, services.GetRequiredService<ILoggerFactory>()));
-            builder.Services.AddHostedService<Gateway.GatewayService>();
-            builder.Services.AddSingleton<TaskWorker>();
-            builder.Services.AddHostedService(services => services.GetRequiredService<TaskWorker>());
-
+            builder.Services.AddApplicationServices(config, context.Paths, docker, database, context.Redactor);
             await using var app = builder.Build();
-            app.UseApiSecurity(token, config);
-            app.MapHealthApi();
-            app.MapTaskApi();
-            app.MapEgressApi();
-            if (config.Forge is not null)
-            {
-                app.MapWebhookApi();
-            }
-
-            app.MapOpenApi();
+            app.MapApplicationApis(token, config);
             await app.RunAsync(CancellationToken.None);
             return ExitCodes.Success;
         }));

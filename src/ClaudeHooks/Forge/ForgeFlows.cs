@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using ClaudeHooks.Agents;
 using ClaudeHooks.Config;
 using ClaudeHooks.Tasks;
@@ -7,22 +8,23 @@ using ClaudeHooks.Tasks;
 namespace ClaudeHooks.Forge;
 
 /// <summary>
-/// The dev → review → merge flow on the forge. Queues work with its prompt, keeps one tracking comment per task,
-/// and after each task does the forge side: opens the pull request and requests review (dev), posts the verdict
-/// as a review against the head commit (reviewer), comments and re-requests review (dev fixes), merges (lead).
-/// Each step hands the next agent its work directly, under the same semantic key a webhook would carry.
-/// Every text posted on a task's behalf passes <see cref="TaskEventBus.Redact"/> first, so a credential in it is
-/// replaced by a marker and the task is flagged.
+/// The dev → review → merge flow on the forge. Queues work with its prompt and reacts to the moves of its tasks:
+/// each move records the forge writes it causes (the tracking comment, the pull request, the review posted for the
+/// head commit that was reviewed, the "addressed" comment, the review request) as intents in the move's own
+/// transaction, and <see cref="ForgeOutbox"/> carries them out once. When a write is done, <see cref="AfterAsync"/>
+/// hands the next agent its work under the same semantic key a webhook would carry. Texts come from the redacted
+/// outcome, and the forge client redacts every body again on the way out.
 /// </summary>
 internal sealed partial class ForgeFlows(
     AgentsConfig config,
     IForgeStore forgeStore,
     TaskSignals signals,
-    TaskEventBus events,
     Func<AgentConfig, ForgeRepository, IForgeClient> clients,
-    ILogger<ForgeFlows> logger) : ITaskHooks
+    TimeProvider clock,
+    ILogger<ForgeFlows> logger) : ITaskReactions
 {
-    private static readonly TimeSpan[] MergeRetries = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(9)];
+    /// <summary>Stands in the final tracking comment for the pull request the task's branch got, once it is known.</summary>
+    internal const string PullPlaceholder = "{{pull}}";
 
     private ForgeSettings Forge => config.Forge!;
 
@@ -40,11 +42,21 @@ internal sealed partial class ForgeFlows(
             ForgeWork.Implement => ImplementPrompt(work, title, body),
             ForgeWork.Review => await ReviewPromptAsync(work, agent, repository, b => guidance = b, cancellationToken),
             ForgeWork.Fix => await FixPromptAsync(work, agent, repository, cancellationToken),
-            ForgeWork.Merge => $"Merge pull request #{work.Number} of {work.Repo} once it is approved for its head commit {work.HeadSha}.",
+            ForgeWork.Merge => $"Merge pull request #{work.Number} of {work.Repo} once the service's own review approves its head commit {work.HeadSha}.",
             _ => MentionPrompt(work),
         };
-        var now = DateTimeOffset.UtcNow;
-        var task = new TaskRecord(TaskIds.New(), work.Agent, repository.CloneUrl, work.BaseRef, work.Thread, prompt, TaskState.Queued, 0, now, now, null, GuidanceRef: guidance);
+        var now = clock.GetUtcNow();
+        var task = new TaskRecord(TaskIds.New(), work.Agent, repository.CloneUrl, work.BaseRef, work.Thread, prompt, TaskState.Queued, 0, now, now, null, GuidanceRef: guidance)
+        {
+            Performer = work.Kind == ForgeWork.Merge ? TaskPerformers.Merge : TaskPerformers.Agent,
+        };
+        if (work.Kind == ForgeWork.Review)
+        {
+            // The review runs on the exact head that was asked about, fetched through the forge's pull ref, which
+            // also holds a fork's commits.
+            task = task with { BaseRef = PullRef(work.Number), BaseCommit = work.HeadSha };
+        }
+
         var id = await forgeStore.QueueWorkAsync(work, task, source, cancellationToken);
         if (id is not null)
         {
@@ -55,64 +67,115 @@ internal sealed partial class ForgeFlows(
         return id;
     }
 
-    public async Task StartingAsync(TaskRecord task, CancellationToken cancellationToken)
+    /// <summary>The ref a forge keeps at a pull request's head, in the base repository, whichever repository the head lives in.</summary>
+    public static string PullRef(long number) => string.Create(CultureInfo.InvariantCulture, $"refs/pull/{number}/head");
+
+    public async Task<IReadOnlyList<ForgeIntent>> IntentsForAsync(TaskRecord task, TaskState to, string reason, RunOutcome? outcome, CancellationToken cancellationToken)
     {
-        if (await forgeStore.GetForgeTaskAsync(task.Id, cancellationToken) is not { } forgeTask)
+        if (await forgeStore.GetForgeTaskAsync(task.Id, cancellationToken) is not { } forgeTask || Forge.Find(forgeTask.Repo) is null)
         {
-            return;
+            return [];
         }
 
-        await TrackAsync(task, forgeTask, $"🤖 **{task.Agent}** is on it ({Describe(forgeTask)}), attempt {task.Attempt}. Follow along: task [`{task.Id}`]({TaskLink(task.Id)}).", cancellationToken);
-    }
-
-    public async Task<RunOutcome?> RunInsteadAsync(TaskRecord task, CancellationToken cancellationToken)
-    {
-        var forgeTask = await forgeStore.GetForgeTaskAsync(task.Id, cancellationToken);
-        return forgeTask is { Kind: ForgeWork.Merge } ? await MergeAsync(task, forgeTask, cancellationToken) : null;
-    }
-
-    public async Task<RunOutcome> FinishedAsync(TaskRecord task, RunOutcome outcome, CancellationToken cancellationToken)
-    {
-        if (await forgeStore.GetForgeTaskAsync(task.Id, cancellationToken) is not { } forgeTask)
+        switch (to)
         {
-            return outcome;
+            case TaskState.Running:
+                return [Track(task, forgeTask, $"{task.Attempt}:start",
+                    $"🤖 **{task.Agent}** is on it ({Describe(forgeTask)}), attempt {task.Attempt} of {config.Service.MaxAttempts}. Follow along: task [`{task.Id}`]({TaskLink(task.Id)}).")];
+            case TaskState.Queued when task.State == TaskState.Running:
+                return [Track(task, forgeTask, $"{task.Attempt}:retry", $"⏳ **{task.Agent}** ({Describe(forgeTask)}): {reason}. Task [`{task.Id}`]({TaskLink(task.Id)}).")];
+            case TaskState.Queued or TaskState.Interrupted:
+                return [];
         }
 
-        var repository = Forge.Find(forgeTask.Repo)!;
-        var agent = config.Find(task.Agent)!;
-        var client = Client(agent, repository);
-        string? pullLink = null;
-        try
+        var intents = new List<ForgeIntent>();
+        var result = outcome ?? new RunOutcome(RunStatus.Failed, reason, null, false, 0, null, 0, null, null, null, null, null, null, 0);
+        result = result with { Reason = reason };
+        if (to == TaskState.Succeeded && outcome is not null)
         {
-            if (outcome.Status == TaskState.Succeeded)
+            intents.AddRange(forgeTask.Kind switch
             {
-                (outcome, pullLink) = forgeTask.Kind switch
-                {
-                    ForgeWork.Implement => await OpenPullAsync(task, forgeTask, repository, client, outcome, cancellationToken),
-                    ForgeWork.Review => await PostReviewAsync(task, forgeTask, repository, client, outcome, cancellationToken),
-                    ForgeWork.Fix => await ReRequestReviewAsync(task, forgeTask, repository, client, outcome, cancellationToken),
-                    _ => (outcome, null),
-                };
-            }
-        }
-        catch (ForgeApiException e)
-        {
-            outcome = outcome with { Status = TaskState.Failed, Reason = $"the agent finished but the forge refused the next step: {e.Message}" };
+                ForgeWork.Implement => OpenPull(task, forgeTask, outcome),
+                ForgeWork.Review => [PostReview(task, forgeTask, outcome)],
+                ForgeWork.Fix => Addressed(task, forgeTask, outcome),
+                _ => [],
+            });
         }
 
-        await TrackAsync(task, forgeTask, FinalComment(task, forgeTask, outcome, pullLink), cancellationToken);
-        return outcome;
+        intents.Add(Track(task, forgeTask, "final", FinalComment(task, forgeTask, to, result)));
+        return intents;
     }
 
-    private async Task<(RunOutcome, string?)> OpenPullAsync(TaskRecord task, ForgeTask forgeTask, ForgeRepository repository, IForgeClient client, RunOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>What follows once <paramref name="intent"/> is done on the forge: the next agent's work (queued here, deduplicated by its semantic key) and the writes that follow.</summary>
+    public async Task<IReadOnlyList<ForgeIntent>> AfterAsync(StoredIntent intent, JsonElement result, CancellationToken cancellationToken)
     {
-        if (outcome.PushedCommits is not { Count: > 0 })
+        if (intent.TaskId is not { } taskId || Forge.Find(intent.Repo) is not { } repository || await forgeStore.GetForgeTaskAsync(taskId, cancellationToken) is not { } forgeTask)
         {
-            return (outcome with { Reason = outcome.Reason + "; no commits, so no pull request" }, null);
+            return [];
         }
 
-        var issue = await client.GetIssueAsync(repository.FullName, forgeTask.Number, cancellationToken);
-        var baseBranch = task.BaseRef ?? await client.GetDefaultBranchAsync(repository.FullName, cancellationToken);
+        var agent = config.Find(intent.Agent)!;
+        var source = $"task {taskId}";
+        switch (intent.Kind)
+        {
+            case ForgeIntent.OpenPull:
+                var number = result.GetProperty("number").GetInt64();
+                await forgeStore.SetPullAsync(taskId, number, cancellationToken);
+                return config.ByRole(AgentRole.Reviewer) is { } asked
+                    ? [new ForgeIntent($"request_review:{taskId}:{number}", taskId, repository.FullName, agent.Name, ForgeIntent.RequestReview, Payload(new { number, reviewer = asked.ForgeUser }))]
+                    : [];
+            case ForgeIntent.RequestReview when config.ByRole(AgentRole.Reviewer) is { } reviewer && repository.Runs(ForgeWork.Review):
+                var requested = Payloads.Number(intent);
+                var pull = await Client(agent, repository).GetPullAsync(repository.FullName, requested, cancellationToken);
+                await QueueAsync(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, agent.ForgeUser), source, null, null, cancellationToken);
+                return [];
+            case ForgeIntent.Review:
+                return await AfterReviewAsync(intent, forgeTask, repository, agent, result, source, cancellationToken);
+            case ForgeIntent.Merge when result.TryGetProperty("merged", out var merged) && merged.GetBoolean() && result.TryGetProperty("branch", out var branch):
+                return [new ForgeIntent($"delete_branch:{intent.Key}", taskId, repository.FullName, agent.Name, ForgeIntent.DeleteBranch, Payload(new { branch = branch.GetString() }))];
+            default:
+                return [];
+        }
+    }
+
+    private async Task<IReadOnlyList<ForgeIntent>> AfterReviewAsync(StoredIntent intent, ForgeTask forgeTask, ForgeRepository repository, AgentConfig agent, JsonElement result, string source, CancellationToken cancellationToken)
+    {
+        var verdict = result.GetProperty("event").GetString()!;
+        await forgeStore.SetVerdictAsync(forgeTask.TaskId, verdict, result.GetProperty("id").GetInt64(), cancellationToken);
+        var pull = await Client(agent, repository).GetPullAsync(repository.FullName, forgeTask.Number, cancellationToken);
+        if (!string.Equals(pull.Head.Sha, forgeTask.HeadSha, StringComparison.OrdinalIgnoreCase))
+        {
+            // The verdict stands for the commit that was reviewed only; the new head gets a review of its own.
+            LogHeadMoved(repository.FullName, pull.Number, forgeTask.HeadSha ?? "-", pull.Head.Sha);
+            if (pull.State == "open" && repository.Runs(ForgeWork.Review))
+            {
+                await QueueAsync(ForgeRouter.ReviewWork(agent, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, agent.ForgeUser), $"{source} (the head moved during the review)", null, null, cancellationToken);
+            }
+
+            return [];
+        }
+
+        switch (verdict)
+        {
+            case "REQUEST_CHANGES" when config.ByRole(AgentRole.Dev) is { } dev && repository.Runs(ForgeWork.Fix) && string.Equals(pull.User.Login, dev.ForgeUser, StringComparison.OrdinalIgnoreCase):
+                var body = JsonDocument.Parse(intent.Payload).RootElement.GetProperty("body").GetString();
+                await QueueAsync(ForgeRouter.FixWork(dev, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, body, agent.ForgeUser), source, null, null, cancellationToken);
+                break;
+            case "APPROVED" when config.ByRole(AgentRole.Lead) is { } lead && repository.Runs(ForgeWork.Merge):
+                await QueueAsync(ForgeRouter.MergeWork(lead, repository.FullName, pull.Number, forgeTask.HeadSha, agent.ForgeUser), source, null, null, cancellationToken);
+                break;
+        }
+
+        return [];
+    }
+
+    private IReadOnlyList<ForgeIntent> OpenPull(TaskRecord task, ForgeTask forgeTask, RunOutcome outcome)
+    {
+        if (outcome.PushedCommits is not { Count: > 0 } || outcome.Branch is null)
+        {
+            return [];
+        }
+
         var body = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Closes #{forgeTask.Number}.")
             .AppendLine()
@@ -120,23 +183,10 @@ internal sealed partial class ForgeFlows(
             .AppendLine()
             .Append(CultureInfo.InvariantCulture, $"Task [`{task.Id}`]({TaskLink(task.Id)}) by **{task.Agent}**.")
             .ToString();
-        var pull = await client.CreateOrGetPullAsync(repository.FullName, outcome.Branch!, baseBranch, events.Redact(task.Id, "pull request", issue.Title), events.Redact(task.Id, "pull request", body), cancellationToken);
-        await forgeStore.SetPullAsync(task.Id, pull.Number, cancellationToken);
-        await TrackAsync(task, forgeTask, $"🤖 **{task.Agent}** opened pull request #{pull.Number}; asking for review.", cancellationToken);
-        if (config.ByRole(AgentRole.Reviewer) is { } reviewer)
-        {
-            await client.RequestReviewAsync(repository.FullName, pull.Number, reviewer.ForgeUser, cancellationToken);
-            if (repository.Runs(ForgeWork.Review))
-            {
-                var fresh = await client.GetPullAsync(repository.FullName, pull.Number, cancellationToken);
-                await QueueAsync(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, fresh.Head.Ref, fresh.Head.Sha, task.Agent), $"task {task.Id}", null, null, cancellationToken);
-            }
-        }
-
-        return (outcome with { Reason = $"{outcome.Reason}; opened pull request #{pull.Number}" }, $"#{pull.Number}");
+        return [Intent(task, forgeTask, $"open_pull:{task.Id}", ForgeIntent.OpenPull, new { branch = outcome.Branch, @base = task.BaseRef, issue = forgeTask.Number, body })];
     }
 
-    private async Task<(RunOutcome, string?)> PostReviewAsync(TaskRecord task, ForgeTask forgeTask, ForgeRepository repository, IForgeClient client, RunOutcome outcome, CancellationToken cancellationToken)
+    private ForgeIntent PostReview(TaskRecord task, ForgeTask forgeTask, RunOutcome outcome)
     {
         var verdict = ReviewVerdict.Parse(outcome.FinalText) ?? new ReviewVerdict("COMMENT", outcome.FinalText?.Trim() is { Length: > 0 } text ? text : "The reviewer gave no verdict.", []);
         if (verdict.Event == "REQUEST_CHANGES" && verdict.Body.Trim().Length == 0)
@@ -144,107 +194,41 @@ internal sealed partial class ForgeFlows(
             verdict = verdict with { Body = "Changes requested; see the inline comments." };
         }
 
-        var submission = new ReviewSubmission(verdict.Event, events.Redact(task.Id, "review", verdict.Body), forgeTask.HeadSha ?? "",
-            [.. verdict.Comments.Select(c => c with { Path = events.Redact(task.Id, "review", c.Path), Body = events.Redact(task.Id, "review", c.Body) })]);
-        var review = await client.CreateReviewAsync(repository.FullName, forgeTask.Number, submission, cancellationToken);
-        var pull = await client.GetPullAsync(repository.FullName, forgeTask.Number, cancellationToken);
-        switch (verdict.Event)
+        return Intent(task, forgeTask, $"review:{task.Id}", ForgeIntent.Review, new
         {
-            case "REQUEST_CHANGES" when config.ByRole(AgentRole.Dev) is { } dev && repository.Runs(ForgeWork.Fix) && string.Equals(pull.User.Login, dev.ForgeUser, StringComparison.OrdinalIgnoreCase):
-                await QueueAsync(ForgeRouter.FixWork(dev, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, verdict.Body, task.Agent), $"task {task.Id}", null, null, cancellationToken);
-                break;
-            case "APPROVED" when config.ByRole(AgentRole.Lead) is { } lead && repository.Runs(ForgeWork.Merge):
-                await QueueAsync(ForgeRouter.MergeWork(lead, repository.FullName, pull.Number, forgeTask.HeadSha, task.Agent), $"task {task.Id}", null, null, cancellationToken);
-                break;
-        }
-
-        return (outcome with { Reason = $"{outcome.Reason}; posted review {review.Id} ({verdict.Event}, {verdict.Comments.Count} inline) on {forgeTask.HeadSha?[..Math.Min(8, forgeTask.HeadSha.Length)]}" }, $"#{forgeTask.Number}");
+            number = forgeTask.Number,
+            @event = verdict.Event,
+            body = verdict.Body,
+            commit_id = forgeTask.HeadSha ?? "",
+            comments = verdict.Comments.Select(c => new { path = c.Path, line = c.Line, body = c.Body }),
+        });
     }
 
-    private async Task<(RunOutcome, string?)> ReRequestReviewAsync(TaskRecord task, ForgeTask forgeTask, ForgeRepository repository, IForgeClient client, RunOutcome outcome, CancellationToken cancellationToken)
+    private IReadOnlyList<ForgeIntent> Addressed(TaskRecord task, ForgeTask forgeTask, RunOutcome outcome)
     {
-        var addressed = $"Addressed the review in {outcome.PushedCommits?.Count ?? 0} commit(s):\n\n{outcome.FinalText?.Trim()}";
-        await client.CreateCommentAsync(repository.FullName, forgeTask.Number, events.Redact(task.Id, "forge comment", addressed), cancellationToken);
+        var intents = new List<ForgeIntent>
+        {
+            Intent(task, forgeTask, $"comment:{task.Id}:addressed", ForgeIntent.Comment, new
+            {
+                number = forgeTask.Number,
+                body = $"Addressed the review in {outcome.PushedCommits?.Count ?? 0} commit(s):\n\n{outcome.FinalText?.Trim()}",
+            }),
+        };
         if (config.ByRole(AgentRole.Reviewer) is { } reviewer)
         {
-            await client.RequestReviewAsync(repository.FullName, forgeTask.Number, reviewer.ForgeUser, cancellationToken);
-            if (repository.Runs(ForgeWork.Review))
-            {
-                var pull = await client.GetPullAsync(repository.FullName, forgeTask.Number, cancellationToken);
-                await QueueAsync(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, task.Agent), $"task {task.Id}", null, null, cancellationToken);
-            }
+            intents.Add(Intent(task, forgeTask, $"request_review:{task.Id}:{forgeTask.Number}", ForgeIntent.RequestReview, new { number = forgeTask.Number, reviewer = reviewer.ForgeUser }));
         }
 
-        return (outcome with { Reason = $"{outcome.Reason}; asked for review again" }, $"#{forgeTask.Number}");
+        return intents;
     }
 
-    /// <summary>The lead's merge: open, mergeable, approved by the reviewer for the current head and not stale; then merge that head and delete the branch.</summary>
-    private async Task<RunOutcome> MergeAsync(TaskRecord task, ForgeTask forgeTask, CancellationToken cancellationToken)
-    {
-        var started = DateTimeOffset.UtcNow;
-        var repository = Forge.Find(forgeTask.Repo)!;
-        var lead = config.Find(task.Agent)!;
-        var client = Client(lead, repository);
-        RunOutcome Done(TaskState status, string reason) =>
-            new(status, reason, null, false, 0, 0m, (long)(DateTimeOffset.UtcNow - started).TotalMilliseconds, null, null, reason, null, null, null, 0);
-        try
-        {
-            var pull = await client.GetPullAsync(repository.FullName, forgeTask.Number, cancellationToken);
-            if (pull.Merged || pull.State != "open")
-            {
-                return Done(pull.Merged ? TaskState.Succeeded : TaskState.Failed, pull.Merged ? $"#{pull.Number} was already merged" : $"#{pull.Number} is {pull.State}; nothing to merge");
-            }
+    private ForgeIntent Track(TaskRecord task, ForgeTask forgeTask, string step, string body) =>
+        Intent(task, forgeTask, $"track:{task.Id}:{step}", ForgeIntent.Track, new { number = forgeTask.Number, body });
 
-            var reviewer = config.ByRole(AgentRole.Reviewer);
-            var latest = (await client.ListReviewsAsync(repository.FullName, pull.Number, cancellationToken))
-                .Where(r => reviewer is null || string.Equals(r.User?.Login, reviewer.ForgeUser, StringComparison.OrdinalIgnoreCase))
-                .Where(r => r.State is "APPROVED" or "REQUEST_CHANGES")
-                .LastOrDefault();
-            if (latest is not { State: "APPROVED" } || latest.Stale || latest.Dismissed || latest.CommitId != pull.Head.Sha)
-            {
-                return Done(TaskState.Failed, $"not merging #{pull.Number}: the reviewer's latest verdict is {(latest is null ? "missing" : $"{latest.State} on {latest.CommitId?[..Math.Min(8, latest.CommitId.Length)]}{(latest.Stale ? " (stale)" : "")}{(latest.Dismissed ? " (dismissed)" : "")}")}, and the head is {pull.Head.Sha[..8]}");
-            }
+    private static ForgeIntent Intent(TaskRecord task, ForgeTask forgeTask, string key, string kind, object payload) =>
+        new(key, task.Id, forgeTask.Repo, task.Agent, kind, Payload(payload));
 
-            if (pull.Mergeable == false)
-            {
-                return await AskDevToUpdateAsync(task, pull, repository, Done, cancellationToken);
-            }
-
-            for (var attempt = 0; ; attempt++)
-            {
-                var result = await client.MergeAsync(repository.FullName, pull.Number, repository.MergeStyle, pull.Head.Sha, deleteBranch: true, cancellationToken);
-                switch (result)
-                {
-                    case MergeResult.Merged:
-                        return Done(TaskState.Succeeded, $"merged #{pull.Number} at {pull.Head.Sha[..8]} ({repository.MergeStyle}) and deleted {pull.Head.Ref}");
-                    case MergeResult.Conflict:
-                        return await AskDevToUpdateAsync(task, pull, repository, Done, cancellationToken);
-                    case MergeResult.TryAgainLater when attempt < MergeRetries.Length:
-                        await Task.Delay(MergeRetries[attempt], cancellationToken);
-                        break;
-                    default:
-                        return Done(TaskState.Failed, $"the forge kept answering \"try again later\" to merging #{pull.Number} after {MergeRetries.Length + 1} attempts; merge it by hand or re-approve to retry");
-                }
-            }
-        }
-        catch (ForgeApiException e)
-        {
-            return Done(TaskState.Failed, $"merge refused: {e.Message}");
-        }
-    }
-
-    private async Task<RunOutcome> AskDevToUpdateAsync(TaskRecord task, ForgePull pull, ForgeRepository repository, Func<TaskState, string, RunOutcome> done, CancellationToken cancellationToken)
-    {
-        if (config.ByRole(AgentRole.Dev) is { } dev)
-        {
-            var work = new ForgeWork(ForgeWork.Mention, dev.Name, repository.FullName, pull.Number, ForgeRouter.ThreadOf(dev, pull.Head.Ref, pull.Number), null, pull.Head.Sha,
-                $"{repository.FullName}|update|{pull.Number}|{pull.Head.Sha}", task.Agent,
-                $"Pull request #{pull.Number} cannot be merged: it conflicts with {pull.Base.Ref}. Merge origin/{pull.Base.Ref} into your branch, resolve the conflicts, run the tests and commit.");
-            await QueueAsync(work, $"task {task.Id}", null, null, cancellationToken);
-        }
-
-        return done(TaskState.Failed, $"#{pull.Number} conflicts with {pull.Base.Ref}; asked {config.ByRole(AgentRole.Dev)?.Name ?? "the dev agent"} to update the branch");
-    }
+    private static string Payload(object payload) => JsonSerializer.Serialize(payload, Payloads.Json);
 
     private static string ImplementPrompt(ForgeWork work, string? title, string? body) => $"""
         {UntrustedText.Preamble}
@@ -312,40 +296,17 @@ internal sealed partial class ForgeFlows(
         Do what is asked in this checkout if it is a change (commit it; the service pushes), and finish with your answer.
         """;
 
-    private async Task TrackAsync(TaskRecord task, ForgeTask forgeTask, string text, CancellationToken cancellationToken)
+    private string FinalComment(TaskRecord task, ForgeTask forgeTask, TaskState state, RunOutcome outcome)
     {
-        var repository = Forge.Find(forgeTask.Repo)!;
-        var client = Client(config.Find(task.Agent)!, repository);
-        var current = await forgeStore.GetForgeTaskAsync(task.Id, cancellationToken) ?? forgeTask;
-        text = events.Redact(task.Id, "forge comment", text);
-        try
-        {
-            if (current.TrackingCommentId is { } id)
-            {
-                await client.EditCommentAsync(repository.FullName, id, text, cancellationToken);
-            }
-            else
-            {
-                var comment = await client.CreateCommentAsync(repository.FullName, current.Number, text, cancellationToken);
-                await forgeStore.SetTrackingCommentAsync(task.Id, comment.Id, cancellationToken);
-            }
-        }
-        catch (ForgeApiException e)
-        {
-            LogTrackingFailed(task.Id, e.Message);
-        }
-    }
-
-    private string FinalComment(TaskRecord task, ForgeTask forgeTask, RunOutcome outcome, string? pull)
-    {
-        var ok = outcome.Status == TaskState.Succeeded;
+        var ok = state == TaskState.Succeeded;
+        var pull = forgeTask.Kind == ForgeWork.Implement ? PullPlaceholder : forgeTask.PullNumber is { } n ? $"#{n}" : "-";
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"{(ok ? "✅" : "❌")} **{task.Agent}** {outcome.Status.ToName()} ({Describe(forgeTask)}): {outcome.Reason}")
+            .AppendLine(CultureInfo.InvariantCulture, $"{(ok ? "✅" : "❌")} **{task.Agent}** {state.ToName()} ({Describe(forgeTask)}): {outcome.Reason}")
             .AppendLine()
             .AppendLine("| duration | cost | turns | branch | pull request | task |")
             .AppendLine("|---|---|---|---|---|---|")
             .AppendLine(CultureInfo.InvariantCulture,
-                $"| {outcome.DurationMs / 1000.0:0.#} s | {(outcome.CostUsd is { } cost ? $"${cost:0.####}" : "-")} | {outcome.Turns} | {outcome.Branch ?? "-"} | {pull ?? "-"} | [`{task.Id}`]({TaskLink(task.Id)}) |");
+                $"| {outcome.DurationMs / 1000.0:0.#} s | {(outcome.CostUsd is { } cost ? $"${cost:0.####}" : "-")} | {outcome.Turns} | {outcome.Branch ?? "-"} | {pull} | [`{task.Id}`]({TaskLink(task.Id)}) |");
         if (!ok)
         {
             text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Operator: `claude-hooks task show {task.Id}` has the history and events; fix the cause above, then re-assign or mention the agent to run it again.");
@@ -372,6 +333,6 @@ internal sealed partial class ForgeFlows(
     [LoggerMessage(Level = LogLevel.Information, Message = "forge: queued {Kind} of {Repo}#{Number} for {Agent} as task {TaskId} ({Source})")]
     private partial void LogQueued(string kind, string repo, long number, string agent, string taskId, string source);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "forge: tracking comment for task {TaskId} failed: {Error}")]
-    private partial void LogTrackingFailed(string taskId, string error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "forge: {Repo}#{Number} moved from {Reviewed} to {Head} while it was reviewed; the verdict is not used for the new head")]
+    private partial void LogHeadMoved(string repo, long number, string reviewed, string head);
 }

@@ -9,26 +9,20 @@ internal interface ITaskStore
 
     Task<IReadOnlyList<TaskRecord>> ListTasksAsync(TaskQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Moves a task from <paramref name="from"/> to <paramref name="to"/>; false when it was not in <paramref name="from"/>.</summary>
-    Task<bool> TransitionAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken);
+    /// <summary>The agent's oldest queued task that may be claimed now (its retry time, if any, has come).</summary>
+    Task<TaskRecord?> NextClaimableAsync(string agent, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Claims the agent's oldest queued task for <paramref name="owner"/> under a lease, counting the attempt.</summary>
-    Task<TaskRecord?> ClaimNextAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken);
+    /// <summary>Applies one move with its history row and forge intents, all or nothing; false when the task was not in the expected state (or lease).</summary>
+    Task<bool> ApplyAsync(TaskTransition transition, CancellationToken cancellationToken);
 
     /// <summary>Extends the lease; false when <paramref name="owner"/> no longer holds it.</summary>
     Task<bool> RenewLeaseAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken);
 
-    /// <summary>Ends a running task; only the lease holder can.</summary>
-    Task<bool> CompleteAsync(string id, string owner, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken);
-
     /// <summary>Running tasks whose lease has expired, and interrupted ones: work a dead or stopped service left behind.</summary>
     Task<IReadOnlyList<TaskRecord>> FindAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Queues an abandoned task again, or fails it when it has had <paramref name="maxAttempts"/> attempts.</summary>
-    Task<TaskState?> RequeueAsync(TaskRecord task, string why, int maxAttempts, CancellationToken cancellationToken);
-
-    /// <summary>Cancels a queued task at once, or flags a running one for its worker; returns the state it was in.</summary>
-    Task<TaskState?> RequestCancelAsync(string id, string reason, CancellationToken cancellationToken);
+    /// <summary>Flags a running task for its worker (which may be another process); false when it is not running.</summary>
+    Task<bool> SetCancelRequestedAsync(string id, string reason, CancellationToken cancellationToken);
 
     Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken cancellationToken);
 

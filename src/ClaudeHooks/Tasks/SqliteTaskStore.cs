@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 
 namespace ClaudeHooks.Tasks;
 
-internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore, IForgeStore
+internal sealed partial class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore, IForgeStore
 {
     private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at, guidance_ref, performer, not_before, base_commit";
 
@@ -20,12 +20,13 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
     private async Task InsertTaskAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, string reason, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds, guidance_ref, performer, base_commit)
-            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout, $guidance, $performer, $base_commit)
+            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds, guidance_ref, performer, base_commit, lease_owner, lease_expires_at)
+            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout, $guidance, $performer, $base_commit, $lease_owner, $lease_expires)
             """, cancellationToken,
             ("$id", task.Id), ("$agent", task.Agent), ("$repo", task.Repo), ("$base_ref", task.BaseRef), ("$thread", task.Thread),
             ("$prompt", task.Prompt), ("$state", task.State.ToName()), ("$attempt", task.Attempt), ("$at", Format(task.CreatedAt)),
-            ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null), ("$guidance", task.GuidanceRef), ("$performer", task.Performer), ("$base_commit", task.BaseCommit));
+            ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null), ("$guidance", task.GuidanceRef), ("$performer", task.Performer), ("$base_commit", task.BaseCommit),
+            ("$lease_owner", task.LeaseOwner), ("$lease_expires", task.LeaseExpiresAt is { } expires ? Format(expires) : null));
         await InsertHistoryAsync(connection, transaction, task.Id, null, task.State, reason, cancellationToken);
     }
 
@@ -38,15 +39,19 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             """, cancellationToken, ("$id", deliveryId), ("$event", eventType), ("$action", action), ("$repo", repo), ("$at", Format(clock.GetUtcNow())), ("$body", body)) == 1;
     }
 
-    public async Task<IReadOnlyList<PendingDelivery>> PendingDeliveriesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PendingDelivery>> PendingDeliveriesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT delivery_id, event, repo, body FROM webhook_deliveries WHERE outcome IS NULL ORDER BY received_at", []);
+        await using var command = Command(connection, null, """
+            SELECT delivery_id, event, repo, body, attempts FROM webhook_deliveries
+            WHERE outcome IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $now)
+            ORDER BY received_at, rowid
+            """, [("$now", Format(now))]);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var pending = new List<PendingDelivery>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            pending.Add(new PendingDelivery(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), (byte[])reader.GetValue(3)));
+            pending.Add(new PendingDelivery(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? "" : reader.GetString(2), (byte[])reader.GetValue(3), reader.GetInt32(4)));
         }
 
         return pending;
@@ -55,8 +60,47 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
     public async Task CompleteDeliveryAsync(string deliveryId, string outcome, string? taskId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "UPDATE webhook_deliveries SET outcome = $outcome, task_id = $task WHERE delivery_id = $id",
-            cancellationToken, ("$outcome", outcome), ("$task", taskId), ("$id", deliveryId));
+        await ExecuteAsync(connection, null, """
+            UPDATE webhook_deliveries SET outcome = $outcome, task_id = $task, attempts = attempts + 1, next_attempt_at = NULL WHERE delivery_id = $id
+            """, cancellationToken, ("$outcome", outcome), ("$task", taskId), ("$id", deliveryId));
+    }
+
+    public async Task PostponeDeliveryAsync(string deliveryId, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $error, next_attempt_at = $next WHERE delivery_id = $id AND outcome IS NULL
+            """, cancellationToken, ("$error", error), ("$next", Format(nextAttemptAt)), ("$id", deliveryId));
+    }
+
+    public async Task AbandonDeliveryAsync(string deliveryId, string error, string outcome, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, """
+            UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $error, next_attempt_at = NULL, outcome = $outcome, dead_at = $now
+            WHERE delivery_id = $id AND outcome IS NULL
+            """, cancellationToken, ("$error", error), ("$outcome", outcome), ("$now", Format(clock.GetUtcNow())), ("$id", deliveryId));
+    }
+
+    public async Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(bool deadOnly, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, """
+            SELECT delivery_id, event, action, repo, received_at, attempts, last_error, next_attempt_at, outcome, task_id, dead_at FROM webhook_deliveries
+            WHERE ($dead = 0 OR dead_at IS NOT NULL)
+            ORDER BY received_at DESC, rowid DESC LIMIT $limit
+            """, [("$dead", deadOnly ? 1 : 0), ("$limit", limit)]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var deliveries = new List<DeliveryRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            deliveries.Add(new DeliveryRecord(
+                reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? "" : reader.GetString(3),
+                Parse(reader.GetString(4)), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : Parse(reader.GetString(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8), reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : Parse(reader.GetString(10))));
+        }
+
+        return deliveries;
     }
 
     public async Task<string?> QueueWorkAsync(ForgeWork work, TaskRecord task, string source, CancellationToken cancellationToken)
@@ -127,26 +171,46 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             ("$before", query.Before is { } before ? Format(before) : null), ("$limit", query.Limit));
     }
 
-    public async Task<bool> TransitionAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken) =>
-        await UpdateStateAsync(id, from, to, reason, outcomeJson, owner: null, cancellationToken);
+    public async Task<TaskRecord?> NextClaimableAsync(string agent, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await QueryTasksAsync(connection, null, $"""
+            SELECT {Columns} FROM tasks
+            WHERE agent = $agent AND state = 'queued' AND (not_before IS NULL OR not_before <= $now)
+            ORDER BY created_at, id LIMIT 1
+            """, cancellationToken, ("$agent", agent), ("$now", Format(now)))).FirstOrDefault();
+    }
 
-    public async Task<TaskRecord?> ClaimNextAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<bool> ApplyAsync(TaskTransition transition, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var claimed = (await QueryTasksAsync(connection, transaction, $"""
-            UPDATE tasks SET state = 'running', attempt = attempt + 1, lease_owner = $owner, lease_expires_at = $expires, updated_at = $now
-            WHERE id = (SELECT id FROM tasks WHERE agent = $agent AND state = 'queued' ORDER BY created_at, id LIMIT 1)
-            RETURNING {Columns}
-            """, cancellationToken, ("$owner", owner), ("$expires", Format(now + lease)), ("$now", Format(now)), ("$agent", agent))).FirstOrDefault();
-        if (claimed is not null)
+        var toRunning = transition.To == TaskState.Running;
+        var changed = await ExecuteAsync(connection, transaction, """
+            UPDATE tasks SET state = $to, updated_at = $now, outcome = COALESCE($outcome, outcome),
+                attempt = attempt + $claim,
+                lease_owner = $owner, lease_expires_at = $expires,
+                not_before = $not_before,
+                cancel_requested = CASE WHEN $to = 'running' THEN cancel_requested ELSE 0 END
+            WHERE id = $id AND state = $from AND ($holder IS NULL OR lease_owner = $holder)
+              AND ($expired IS NULL OR lease_expires_at IS NULL OR lease_expires_at < $expired)
+            """, cancellationToken,
+            ("$to", transition.To.ToName()), ("$now", Format(now)), ("$outcome", transition.OutcomeJson),
+            ("$expired", transition.LeaseExpiredBy is { } expired ? Format(expired) : null),
+            ("$claim", toRunning && transition.From == TaskState.Queued ? 1 : 0),
+            ("$owner", toRunning ? transition.Lease?.Owner : null), ("$expires", toRunning && transition.Lease is { } lease ? Format(lease.Expires) : null),
+            ("$not_before", transition.To == TaskState.Queued && transition.NotBefore is { } notBefore ? Format(notBefore) : null),
+            ("$id", transition.TaskId), ("$from", transition.From.ToName()), ("$holder", transition.Holder));
+        if (changed == 0)
         {
-            await InsertHistoryAsync(connection, transaction, claimed.Id, TaskState.Queued, TaskState.Running, $"claimed by {owner} (attempt {claimed.Attempt})", cancellationToken);
+            return false;
         }
 
+        await InsertHistoryAsync(connection, transaction, transition.TaskId, transition.From, transition.To, transition.Reason, cancellationToken);
+        await InsertIntentsAsync(connection, transaction, transition.Intents, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return claimed;
+        return true;
     }
 
     public async Task<bool> RenewLeaseAsync(string id, string owner, TimeSpan lease, CancellationToken cancellationToken)
@@ -156,9 +220,6 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             "UPDATE tasks SET lease_expires_at = $expires WHERE id = $id AND state = 'running' AND lease_owner = $owner",
             cancellationToken, ("$expires", Format(clock.GetUtcNow() + lease)), ("$id", id), ("$owner", owner)) == 1;
     }
-
-    public async Task<bool> CompleteAsync(string id, string owner, TaskState to, string reason, string? outcomeJson, CancellationToken cancellationToken) =>
-        await UpdateStateAsync(id, TaskState.Running, to, reason, outcomeJson, owner, cancellationToken);
 
     public async Task<IReadOnlyList<TaskRecord>> FindAbandonedAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -170,51 +231,18 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             """, cancellationToken, ("$now", Format(now)));
     }
 
-    public async Task<TaskState?> RequeueAsync(TaskRecord task, string why, int maxAttempts, CancellationToken cancellationToken)
+    public async Task<bool> SetCancelRequestedAsync(string id, string reason, CancellationToken cancellationToken)
     {
-        var exhausted = task.Attempt >= maxAttempts;
-        var to = exhausted ? TaskState.Failed : TaskState.Queued;
-        var reason = exhausted
-            ? $"{why}; gave up after {task.Attempt} attempt(s) (service.max_attempts = {maxAttempts})"
-            : $"{why}; queued again for attempt {task.Attempt + 1} of {maxAttempts}";
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var changed = await ExecuteAsync(connection, transaction, """
-            UPDATE tasks SET state = $to, lease_owner = NULL, lease_expires_at = NULL, updated_at = $now
-            WHERE id = $id AND state = $from AND (lease_owner IS $owner)
-            """, cancellationToken,
-            ("$to", to.ToName()), ("$now", Format(clock.GetUtcNow())), ("$id", task.Id), ("$from", task.State.ToName()), ("$owner", task.LeaseOwner));
-        if (changed == 0)
+        if (await ExecuteAsync(connection, transaction, "UPDATE tasks SET cancel_requested = 1 WHERE id = $id AND state = 'running'", cancellationToken, ("$id", id)) == 0)
         {
-            return null;
+            return false;
         }
 
-        await InsertHistoryAsync(connection, transaction, task.Id, task.State, to, reason, cancellationToken);
+        await InsertHistoryAsync(connection, transaction, id, TaskState.Running, TaskState.Running, $"cancel requested: {reason}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return to;
-    }
-
-    public async Task<TaskState?> RequestCancelAsync(string id, string reason, CancellationToken cancellationToken)
-    {
-        var task = await GetTaskAsync(id, cancellationToken);
-        if (task is null)
-        {
-            return null;
-        }
-
-        if (task.State is TaskState.Queued or TaskState.Interrupted)
-        {
-            return await UpdateStateAsync(id, task.State, TaskState.Cancelled, reason, null, owner: null, cancellationToken) ? task.State : await RequestCancelAsync(id, reason, cancellationToken);
-        }
-
-        if (task.State == TaskState.Running)
-        {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await ExecuteAsync(connection, null, "UPDATE tasks SET cancel_requested = 1 WHERE id = $id AND state = 'running'", cancellationToken, ("$id", id));
-            await InsertHistoryAsync(connection, null, id, TaskState.Running, TaskState.Running, $"cancel requested: {reason}", cancellationToken);
-        }
-
-        return task.State;
+        return true;
     }
 
     public async Task<QueueStats> GetQueueStatsAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -361,27 +389,6 @@ internal sealed class SqliteTaskStore(Database database, TimeProvider clock) : I
             """, cancellationToken,
             ("$agent", transcript.Agent), ("$repo", transcript.Repo), ("$thread", transcript.Thread), ("$session", transcript.SessionId),
             ("$dir", transcript.ProjectDirectory), ("$data", transcript.Data), ("$at", Format(transcript.SavedAt)));
-    }
-
-    private async Task<bool> UpdateStateAsync(string id, TaskState from, TaskState to, string reason, string? outcomeJson, string? owner, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        var keepsLease = to == TaskState.Running;
-        var changed = await ExecuteAsync(connection, transaction, $"""
-            UPDATE tasks SET state = $to, updated_at = $at, outcome = COALESCE($outcome, outcome)
-                {(keepsLease ? "" : ", lease_owner = NULL, lease_expires_at = NULL")}
-            WHERE id = $id AND state = $from AND ($owner IS NULL OR lease_owner = $owner)
-            """, cancellationToken,
-            ("$to", to.ToName()), ("$at", Format(clock.GetUtcNow())), ("$outcome", outcomeJson), ("$id", id), ("$from", from.ToName()), ("$owner", owner));
-        if (changed == 0)
-        {
-            return false;
-        }
-
-        await InsertHistoryAsync(connection, transaction, id, from, to, reason, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return true;
     }
 
     private async Task InsertHistoryAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, TaskState? from, TaskState to, string reason, CancellationToken cancellationToken) =>

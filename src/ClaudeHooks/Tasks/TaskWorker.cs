@@ -1,9 +1,5 @@
-using System.Text.Json;
-using ClaudeHooks.Agents;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
-using ClaudeHooks.Workdir;
-using Docker.DotNet;
 
 namespace ClaudeHooks.Tasks;
 
@@ -16,18 +12,16 @@ namespace ClaudeHooks.Tasks;
 /// </summary>
 internal sealed partial class TaskWorker(
     ITaskStore store,
-    TaskEventBus events,
+    TaskStateMachine machine,
+    TaskExecutor executor,
     TaskSignals signals,
     AgentsConfig config,
-    ClaudeHooksPaths paths,
     ContainerRuntime runtime,
     SandboxManager sandboxes,
-    Gateway.HostGateway gateway,
-    ITaskHooks hooks,
-    ILoggerFactory loggers) : IHostedLifecycleService
+    TimeProvider clock,
+    ILogger<TaskWorker> logger) : IHostedLifecycleService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
-    private readonly ILogger _logger = loggers.CreateLogger<TaskWorker>();
     private readonly CancellationTokenSource _stopClaiming = new();
     private readonly CancellationTokenSource _drainExpired = new();
     private readonly List<Task> _loops = [];
@@ -95,7 +89,7 @@ internal sealed partial class TaskWorker(
     /// </summary>
     internal async Task RecoverAsync(CancellationToken cancellationToken)
     {
-        foreach (var task in await store.FindAbandonedAsync(DateTimeOffset.UtcNow, cancellationToken))
+        foreach (var task in await store.FindAbandonedAsync(clock.GetUtcNow(), cancellationToken))
         {
             var why = task.State == TaskState.Interrupted ? "interrupted by a service stop" : $"lease held by {task.LeaseOwner ?? "nobody"} expired (the service died mid-task)";
             if (task.State == TaskState.Running)
@@ -105,7 +99,7 @@ internal sealed partial class TaskWorker(
                 why += removed ? "; its sandbox was removed with every process in it" : "; it had no sandbox left";
             }
 
-            var to = await store.RequeueAsync(task, why, config.Service.MaxAttempts, cancellationToken);
+            var to = await machine.RecoverAsync(task, why, cancellationToken);
             if (to is { } state)
             {
                 LogRecovered(task.Id, state.ToName(), why);
@@ -123,7 +117,7 @@ internal sealed partial class TaskWorker(
     private async Task ReapAsync(CancellationToken cancellationToken) =>
         await sandboxes.ReapAsync(async token =>
         {
-            var now = DateTimeOffset.UtcNow;
+            var now = clock.GetUtcNow();
             var running = await store.ListTasksAsync(new TaskQuery(TaskState.Running, null, null, 10_000, null), token);
             return running.Where(t => t.LeaseExpiresAt > now).Select(t => ResourceNames.TaskKey(t.Id)).ToHashSet(StringComparer.Ordinal);
         }, cancellationToken);
@@ -177,14 +171,14 @@ internal sealed partial class TaskWorker(
         {
             try
             {
-                var task = await store.ClaimNextAsync(agent.Name, Owner, config.Service.Lease, CancellationToken.None);
+                var task = await machine.ClaimAsync(agent.Name, Owner, config.Service.Lease, CancellationToken.None);
                 if (task is null)
                 {
                     await signals.WaitAsync(agent.Name, IdlePoll, _stopClaiming.Token);
                     continue;
                 }
 
-                var execution = ExecuteAsync(agent, task);
+                var execution = executor.ExecuteAsync(task, Owner, _drainExpired.Token);
                 lock (_running)
                 {
                     _running.Add(execution);
@@ -200,97 +194,6 @@ internal sealed partial class TaskWorker(
             {
                 LogLoopError(agent.Name, e.Message);
                 await Task.Delay(IdlePoll, CancellationToken.None);
-            }
-        }
-    }
-
-    private async Task ExecuteAsync(AgentConfig agent, TaskRecord task)
-    {
-        using var cancel = new CancellationTokenSource();
-        using var run = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token, _drainExpired.Token);
-        using var heartbeatStop = new CancellationTokenSource();
-        signals.Register(task.Id, cancel);
-        var lostLease = false;
-        var heartbeat = HeartbeatAsync(task, cancel, () => lostLease = true, heartbeatStop.Token);
-        RunOutcome? outcome = null;
-        string reason;
-        TaskState state;
-        try
-        {
-            await hooks.StartingAsync(task, CancellationToken.None);
-            outcome = await hooks.RunInsteadAsync(task, run.Token)
-                ?? await new AgentRunner(runtime, sandboxes, gateway, config, paths, store, events, loggers.CreateLogger<AgentRunner>()).RunAsync(task, run.Token);
-            outcome = await hooks.FinishedAsync(task, outcome, CancellationToken.None);
-
-            (state, reason) = (outcome.Status, outcome.Reason);
-        }
-        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or DockerApiException or Forge.ForgeApiException or SandboxException or ContainerOperationException or Gateway.GatewayException)
-        {
-            (state, reason) = (TaskState.Failed, e is DockerApiException api ? $"the Docker engine refused a request ({(int)api.StatusCode}): {(api.ResponseBody ?? "").Trim()}" : e.Message);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            (state, reason) = (TaskState.Failed, $"internal error: {e.Message}");
-            LogLoopError(task.Id, e.ToString());
-        }
-        finally
-        {
-            await heartbeatStop.CancelAsync();
-            await heartbeat;
-            signals.Unregister(task.Id);
-        }
-
-        if (_drainExpired.IsCancellationRequested && !cancel.IsCancellationRequested && state != TaskState.Succeeded)
-        {
-            (state, reason) = (TaskState.Interrupted, $"service stopping: the {Duration.Format(config.Service.DrainTimeout)} drain budget ran out; queued again at the next start");
-        }
-        else if (lostLease)
-        {
-            reason += " (the lease was lost while running)";
-        }
-
-        // The outcome is written out through the API and the forge: no credential in it, and it says what the bus did.
-        reason = events.Redact(task.Id, "outcome", reason);
-        outcome = outcome?.Redact(text => events.Redact(task.Id, "outcome", text));
-        var output = await events.FinishAsync(task.Id, CancellationToken.None);
-        var json = outcome is null ? null : JsonSerializer.Serialize(
-            outcome with { Status = state, Reason = reason, SecretsRedacted = output.SecretsRedacted, EventsTruncated = output.EventsTruncated }, OutcomeJson.Options);
-        if (!await store.CompleteAsync(task.Id, Owner, state, reason, json, CancellationToken.None))
-        {
-            LogNotLeaseHolder(task.Id);
-        }
-
-        events.Complete(task.Id);
-    }
-
-    /// <summary>Renews the lease and watches for a cancel request stored by another process.</summary>
-    private async Task HeartbeatAsync(TaskRecord task, CancellationTokenSource cancel, Action leaseLost, CancellationToken stop)
-    {
-        var interval = config.Service.Lease / 3;
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(interval, stop);
-                if (!await store.RenewLeaseAsync(task.Id, Owner, config.Service.Lease, CancellationToken.None))
-                {
-                    leaseLost();
-                    await cancel.CancelAsync();
-                    return;
-                }
-
-                if ((await store.GetTaskAsync(task.Id, CancellationToken.None))?.CancelRequested == true)
-                {
-                    await cancel.CancelAsync();
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                LogLoopError($"heartbeat {task.Id}", e.Message);
             }
         }
     }

@@ -26,7 +26,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
         var (task, outcome) = await RunAsync(repo, "issue-1", "Add a hello file.", cts.Token);
 
-        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
         Assert.Equal("I added hello.txt and committed it.", outcome.FinalText);
         Assert.Equal(2, outcome.Turns);
         Assert.True(outcome.CostUsd > 0);
@@ -47,7 +47,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
         fixture.Model.Enqueue(ScriptedTurn.Bash("test ! -e hello.txt && git rev-parse --abbrev-ref HEAD"), ScriptedTurn.Text("looked"));
         var (secondTask, second) = await RunAsync(repo, "issue-2", "Look around.", cts.Token);
-        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
         Assert.NotEqual(outcome.Worktree, second.Worktree);
         Assert.Contains(await fixture.Store.GetEventsAsync(secondTask.Id, 0, cts.Token), e => e.Type == "user/tool_result" && e.Data.Contains("dev/issue-2", StringComparison.Ordinal));
 
@@ -86,8 +86,8 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
             ScriptedTurn.Text($"You asked me to remember {marker}."));
         var (task, second) = await RunAsync(repo, "pr-7", "What did I ask you to remember?", cts.Token);
 
-        Assert.Equal(TaskState.Succeeded, first.Status);
-        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.Equal(RunStatus.Succeeded, first.Status);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
         Assert.True(second.Resumed);
         Assert.Equal(first.SessionId, second.SessionId);
         Assert.Equal(first.Worktree, second.Worktree);
@@ -124,7 +124,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         fixture.Model.Enqueue(ScriptedTurn.Text("second"));
         var (task, second) = await RunAsync(repo, "issue-9", "two", cts.Token);
 
-        Assert.Equal(TaskState.Succeeded, second.Status);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
         Assert.False(second.Resumed);
         Assert.NotEqual(first.SessionId, second.SessionId);
         var history = await fixture.Store.GetHistoryAsync(task.Id, cts.Token);
@@ -144,7 +144,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
         var (task, outcome) = await RunAsync(repo, "issue-stall", "Think hard.", cts.Token);
 
-        Assert.Equal(TaskState.TimedOut, outcome.Status);
+        Assert.Equal(RunStatus.TimedOut, outcome.Status);
         Assert.Contains("no output for 5s (agents.dev.runner.idle_timeout)", outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(0, outcome.LeftoverProcesses);
         Assert.Equal(baseline, await ProcessesAsync(cts.Token));
@@ -179,7 +179,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         await cancel.CancelAsync();
         var outcome = await run;
 
-        Assert.Equal(TaskState.Cancelled, outcome.Status);
+        Assert.Equal(RunStatus.Cancelled, outcome.Status);
         Assert.Equal(0, outcome.LeftoverProcesses);
         Assert.Equal(baseline, await ProcessesAsync(cts.Token));
         Assert.Null(await fixture.Runtime.InspectAsync(SandboxName(task.Id), cts.Token));
@@ -197,14 +197,14 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         var task = await NewTaskAsync(repo, "issue-garbage", "anything", cts.Token);
         var outcome = await garbage.RunAsync(task, cts.Token);
 
-        Assert.Equal(TaskState.Failed, outcome.Status);
+        Assert.Equal(RunStatus.Failed, outcome.Status);
         Assert.Contains("not valid stream-json (2 bad line(s); first: not JSON", outcome.Reason, StringComparison.Ordinal);
         var stored = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
         Assert.Contains(stored, e => e.Type == "runner/malformed" && e.Data.Contains("truncated", StringComparison.Ordinal));
 
         fixture.Model.Enqueue(ScriptedTurn.Text("fine"));
         var (_, next) = await RunAsync(repo, "issue-garbage-2", "again", cts.Token);
-        Assert.Equal(TaskState.Succeeded, next.Status);
+        Assert.Equal(RunStatus.Succeeded, next.Status);
     }
 
     [SkippableFact]
@@ -219,7 +219,7 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         var (task, outcome) = await RunAsync(repo, "issue-auth", "Hello?", cts.Token);
         fixture.Model.Reset();
 
-        Assert.Equal(TaskState.Failed, outcome.Status);
+        Assert.Equal(RunStatus.Failed, outcome.Status);
         Assert.Contains("authentication failed for agent dev", outcome.Reason, StringComparison.Ordinal);
         Assert.Contains($"write a valid API key to {fixture.Paths.Resolve("claude-auth/dev-key")}", outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(0, outcome.LeftoverProcesses);

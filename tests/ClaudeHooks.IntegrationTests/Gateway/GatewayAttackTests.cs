@@ -1,3 +1,4 @@
+using ClaudeHooks.Agents;
 using System.Text.Json;
 using ClaudeHooks.Gateway;
 using ClaudeHooks.Tasks;
@@ -47,7 +48,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
         var egress = await fixture.Egress.QueryAsync(new EgressQuery(null, task.Id, null, null, null, 1000), cts.Token);
         var modelRequests = fixture.Model.Requests.Skip(before).ToList();
 
-        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
         Assert.Contains("files-done", seen, StringComparison.Ordinal);
 
         // No credential, its own included, in anything the agent saw.
@@ -124,7 +125,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
         var (_, outcome) = await fixture.RunToEndAsync("dev", repo, thread, $"push-{id}: push everywhere.", cts.Token);
         var seen = ToolResults(await fixture.Store.GetEventsAsync((await LastTaskAsync("dev", cts.Token)).Id, 0, cts.Token));
 
-        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
         Assert.Contains("own=0", seen, StringComparison.Ordinal);
         Assert.Contains("force=0", seen, StringComparison.Ordinal);
         foreach (var refused in new[] { "main=1", "tag=1", "other=1", "delete=1", "fetch-other=128", "options=1" })
@@ -151,7 +152,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
         var (_, review) = await fixture.RunToEndAsync("reviewer", repo, $"pr-{id}", $"review-{id}: review it.", cts.Token, baseRef: $"dev/{thread}");
         var reviewSeen = ToolResults(await fixture.Store.GetEventsAsync((await LastTaskAsync("reviewer", cts.Token)).Id, 0, cts.Token));
 
-        Assert.True(review.Status == TaskState.Succeeded, review.Reason);
+        Assert.True(review.Status == RunStatus.Succeeded, review.Reason);
         Assert.Contains("review-own=1", reviewSeen, StringComparison.Ordinal);
         Assert.Contains("review-branch=1", reviewSeen, StringComparison.Ordinal);
         Assert.Contains("claude-hooks policy: the reviewer role pushes nothing (agents.reviewer.role)", reviewSeen, StringComparison.Ordinal);
@@ -178,7 +179,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
         var seen = ToolResults(await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token));
         var log = await fixture.Egress.QueryAsync(new EgressQuery(null, task.Id, null, null, null, 1000), cts.Token);
 
-        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
         Assert.Contains("allowed=404", seen, StringComparison.Ordinal);
         Assert.Contains(fixture.Git.RequestPaths, p => p == $"/pwned/connect-{id}");
         Assert.DoesNotContain(fixture.Git.RequestPaths, p => p.Contains($"denied-{id}", StringComparison.Ordinal));
@@ -212,18 +213,18 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
             var (_, second) = await fixture.RunToEndAsync("dev", repo, $"b-{id}", $"second-{id}: go.", cts.Token);
             var secondRequests = fixture.Model.ConversationRequests.Where(r => r.Body.Contains($"second-{id}", StringComparison.Ordinal)).ToList();
 
-            Assert.True(first.Status == TaskState.Succeeded, first.Reason);
+            Assert.True(first.Status == RunStatus.Succeeded, first.Reason);
             Assert.Equal(2, first.Turns);
             Assert.True(firstRequests.Count >= 2);
             Assert.All(firstRequests, r => Assert.Equal(original.Trim(), r.Header("x-api-key")));
-            Assert.True(second.Status == TaskState.Succeeded, second.Reason);
+            Assert.True(second.Status == RunStatus.Succeeded, second.Reason);
             Assert.All(secondRequests, r => Assert.Equal($"sk-ant-api03-rotated-{id}", r.Header("x-api-key")));
 
             // A missing key file: the request fails at the gateway, and the task with the fix naming the file.
             File.Delete(keyFile);
             var (_, missing) = await fixture.RunToEndAsync("dev", repo, $"m-{id}", $"missing-{id}: go.", cts.Token);
 
-            Assert.Equal(TaskState.Failed, missing.Status);
+            Assert.Equal(RunStatus.Failed, missing.Status);
             Assert.Contains($"{keyFile}: not found; write the dev agent's Anthropic API key there", missing.Reason, StringComparison.Ordinal);
             Assert.DoesNotContain(fixture.Model.Requests, r => r.Body.Contains($"missing-{id}", StringComparison.Ordinal));
 
@@ -236,7 +237,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
             var (_, lead) = await fixture.RunToEndAsync("boss", repo, $"c-{id}", $"lead-{id}: go.", cts.Token);
             var leadRequests = fixture.Model.ConversationRequests.Where(r => r.Body.Contains($"lead-{id}", StringComparison.Ordinal)).ToList();
 
-            Assert.True(lead.Status == TaskState.Succeeded, lead.Reason);
+            Assert.True(lead.Status == RunStatus.Succeeded, lead.Reason);
             Assert.All(leadRequests, r => Assert.Equal($"Bearer sk-ant-oat01-refreshed-{id}", r.Header("authorization")));
             Assert.DoesNotContain(fixture.Model.Requests, r => r.Headers.Values.Any(v => v.Contains($"refresh-{id}", StringComparison.Ordinal)) || r.Body.Contains($"refresh-{id}", StringComparison.Ordinal));
 
@@ -244,7 +245,7 @@ public sealed class GatewayAttackTests(DockerFixture fixture)
             AgentSandbox.WriteSecret(credentials, expired);
             var (_, failed) = await fixture.RunToEndAsync("boss", repo, $"d-{id}", $"expired-{id}: go.", cts.Token);
 
-            Assert.Equal(TaskState.Failed, failed.Status);
+            Assert.Equal(RunStatus.Failed, failed.Status);
             Assert.Contains("the OAuth access token expired at", failed.Reason, StringComparison.Ordinal);
             Assert.Contains("run 'claude' on the host", failed.Reason, StringComparison.Ordinal);
             Assert.DoesNotContain(fixture.Model.Requests, r => r.Body.Contains($"expired-{id}", StringComparison.Ordinal));

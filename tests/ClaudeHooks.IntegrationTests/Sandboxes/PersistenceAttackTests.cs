@@ -47,7 +47,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var events1 = await fixture.Store.GetEventsAsync(task1.Id, 0, cts.Token);
         var endOfTask1 = fixture.Git.RequestPaths.Count;
 
-        Assert.True(outcome1.Status == TaskState.Succeeded, outcome1.Reason);
+        Assert.True(outcome1.Status == RunStatus.Succeeded, outcome1.Reason);
         var seen1 = ToolResults(events1);
         Assert.Contains("hidden=1", seen1, StringComparison.Ordinal);
         Assert.Contains("planted-git", seen1, StringComparison.Ordinal);
@@ -81,7 +81,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var (task2, outcome2) = await RunAsync("dev", repoA, "issue-66", null, null, "Carry on.", cts.Token);
         var seen2 = ToolResults(await fixture.Store.GetEventsAsync(task2.Id, 0, cts.Token));
 
-        Assert.True(outcome2.Status == TaskState.Succeeded, outcome2.Reason);
+        Assert.True(outcome2.Status == RunStatus.Succeeded, outcome2.Reason);
         Assert.True(outcome2.Resumed);
         Assert.Contains("hidden=0", seen2, StringComparison.Ordinal);
         Assert.Contains("No such file", seen2, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
             ScriptedTurn.Text("Third task done."));
         var (task3, outcome3) = await RunAsync("dev", repoB, "issue-67", null, null, "Touch the readme.", cts.Token);
 
-        Assert.True(outcome3.Status == TaskState.Succeeded, outcome3.Reason);
+        Assert.True(outcome3.Status == RunStatus.Succeeded, outcome3.Reason);
         Assert.Equal(outcome3.PushedCommits!.Single().Sha, await RemoteHeadAsync(repoB, "dev/issue-67"));
         Assert.Null(await RemoteHeadAsync(repoC, "dev/issue-67"));
         var seen3 = ToolResults(await fixture.Store.GetEventsAsync(task3.Id, 0, cts.Token));
@@ -115,7 +115,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var (_, review) = await RunAsync("reviewer", repoA, $"pr-1-{id}", "dev/issue-66", "main", $"{reviewMarker}: review the branch.", cts.Token);
         var reviewRequests = fixture.Model.ConversationRequests.Skip(before).ToList();
 
-        Assert.True(review.Status == TaskState.Succeeded, review.Reason);
+        Assert.True(review.Status == RunStatus.Succeeded, review.Reason);
         Assert.NotEmpty(reviewRequests);
         Assert.All(reviewRequests, r => Assert.DoesNotContain(planted, r.Body, StringComparison.Ordinal));
         Assert.Contains(reviewRequests, r => r.Body.Contains(legit, StringComparison.Ordinal));
@@ -154,7 +154,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var right = RunAsync("dev", repo, $"right-{id}", null, null, $"OMEGA-{id}: look around.", cts.Token);
         var results = await Task.WhenAll(left, right);
 
-        Assert.All(results, r => Assert.True(r.Outcome.Status == TaskState.Succeeded, r.Outcome.Reason));
+        Assert.All(results, r => Assert.True(r.Outcome.Status == RunStatus.Succeeded, r.Outcome.Reason));
         var rightSaw = ToolResults(await fixture.Store.GetEventsAsync(results[1].Task.Id, 0, cts.Token));
         Assert.Contains("right-looked", rightSaw, StringComparison.Ordinal);
         Assert.Contains("read=0", rightSaw, StringComparison.Ordinal);
@@ -187,7 +187,7 @@ public sealed class PersistenceAttackTests(DockerFixture fixture)
         var (task, outcome) = await fixture.RunToEndAsync("dev", repo, "issue-96", $"trap-{id}: arm it.", cts.Token, runner: runner);
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"the task took {clock.Elapsed}");
-        Assert.NotEqual(TaskState.Succeeded, outcome.Status);
+        Assert.NotEqual(RunStatus.Succeeded, outcome.Status);
         Assert.Contains("took longer than 5s", outcome.Reason, StringComparison.Ordinal);
         Assert.True(outcome.KilledProcesses >= 1, $"{outcome.KilledProcesses} killed");
         Assert.Equal(0, outcome.LeftoverProcesses);

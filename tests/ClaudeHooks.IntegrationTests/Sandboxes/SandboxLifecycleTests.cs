@@ -6,7 +6,6 @@ using ClaudeHooks.TestServers;
 using ClaudeHooks.Workdir;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using TaskState = ClaudeHooks.Tasks.TaskState;
 
 namespace ClaudeHooks.IntegrationTests.Sandboxes;
 
@@ -32,7 +31,7 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
         var outcome = await fixture.Runner().RunAsync(task, cts.Token);
         var used = JsonDocument.Parse((await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)).First(e => e.Type == "runner/sandbox").Data).RootElement;
 
-        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
         Assert.False(used.GetProperty("warm").GetBoolean());
         Assert.Null(await fixture.Runtime.InspectAsync(killed.ID, cts.Token));
 
@@ -53,7 +52,7 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
         var stale = await fixture.Git.CreateRepositoryAsync("it-owner", $"stale-{id}", new Dictionary<string, string> { ["README.md"] = "# stale\n" });
         fixture.Model.Enqueue(ScriptedTurn.Text("warmed the cache"));
         var (_, first) = await RunAsync(stale, "issue-92", "Look.", cts.Token);
-        Assert.True(first.Status == TaskState.Succeeded, first.Reason);
+        Assert.True(first.Status == RunStatus.Succeeded, first.Reason);
 
         var busy = await fixture.Git.CreateRepositoryAsync("it-owner", $"busy-{id}", new Dictionary<string, string> { ["README.md"] = "# busy\n" });
         fixture.Model.EnqueueFor($"prune-{id}",
@@ -80,7 +79,7 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
 
         Assert.Contains(pruned, p => p.Repository.EndsWith($"/busy-{id}", StringComparison.Ordinal) && !p.Removed && p.Detail.Contains("running task", StringComparison.Ordinal));
         Assert.Contains(pruned, p => p.Repository.EndsWith($"/stale-{id}", StringComparison.Ordinal) && p.Removed);
-        Assert.True(outcome.Status == TaskState.Succeeded, outcome.Reason);
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
         Assert.Contains($"committed-{id}", seen, StringComparison.Ordinal);
         Assert.Equal("during the prune", Assert.Single(outcome.PushedCommits!).Subject);
         Assert.Null(await fixture.Runtime.InspectAsync(sandbox, cts.Token));

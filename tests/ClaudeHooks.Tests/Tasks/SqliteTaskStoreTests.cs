@@ -35,9 +35,11 @@ public sealed class SqliteTaskStoreTests : IDisposable
         var store = await StoreAsync();
         await store.CreateTaskAsync(NewTask("a"), "submitted", CancellationToken.None);
 
-        Assert.True(await store.TransitionAsync("a", TaskState.Queued, TaskState.Running, "claimed", null, CancellationToken.None));
-        Assert.False(await store.TransitionAsync("a", TaskState.Queued, TaskState.Running, "claimed twice", null, CancellationToken.None));
-        Assert.True(await store.TransitionAsync("a", TaskState.Running, TaskState.TimedOut, "idle", """{"x":1}""", CancellationToken.None));
+        var lease = ("w", DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.True(await store.ApplyAsync(new TaskTransition("a", TaskState.Queued, TaskState.Running, "claimed") { Lease = lease }, CancellationToken.None));
+        Assert.False(await store.ApplyAsync(new TaskTransition("a", TaskState.Queued, TaskState.Running, "claimed twice") { Lease = lease }, CancellationToken.None));
+        Assert.False(await store.ApplyAsync(new TaskTransition("a", TaskState.Running, TaskState.Failed, "not the holder") { Holder = "other" }, CancellationToken.None));
+        Assert.True(await store.ApplyAsync(new TaskTransition("a", TaskState.Running, TaskState.TimedOut, "idle") { Holder = "w", OutcomeJson = """{"x":1}""" }, CancellationToken.None));
 
         var task = await store.GetTaskAsync("a", CancellationToken.None);
         Assert.Equal(TaskState.TimedOut, task!.State);

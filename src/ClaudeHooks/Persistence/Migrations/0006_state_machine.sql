@@ -24,3 +24,7 @@ CREATE TABLE forge_intents (
 );
 CREATE INDEX forge_intents_pending ON forge_intents (state, not_before, id);
 CREATE INDEX forge_intents_task ON forge_intents (task_id, id);
+
+-- The verdict a review task of the service posted, and the forge's id of that review: the lead merges on nothing else.
+ALTER TABLE forge_tasks ADD COLUMN verdict TEXT;
+ALTER TABLE forge_tasks ADD COLUMN review_id INTEGER;

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using ClaudeHooks.Agents;
+using ClaudeHooks.Config;
+
+namespace ClaudeHooks.Tasks;
+
+/// <summary>
+/// The one place a task's state changes. Every move is checked against <see cref="TaskTransitions"/>, applied only
+/// from the state the caller saw (and by the lease holder, when the task runs), written with a history row and its
+/// reason, and recorded together with the forge writes the move causes (<see cref="ITaskReactions"/>). It also
+/// decides how a performer's result ends a task: done, retried after a backoff (attempt N of M), or given up.
+/// </summary>
+internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions reactions, AgentsConfig config, TimeProvider clock, ILogger<TaskStateMachine> logger)
+{
+    private int MaxAttempts => config.Service.MaxAttempts;
+
+    public async Task CreateAsync(TaskRecord task, string reason, CancellationToken cancellationToken)
+    {
+        if (!TaskTransitions.Initial.Contains(task.State))
+        {
+            throw new IllegalTransitionException(TaskState.Queued, task.State);
+        }
+
+        await store.CreateTaskAsync(task, reason, cancellationToken);
+    }
+
+    /// <summary>Claims the agent's oldest claimable task for <paramref name="owner"/> under a lease, counting the attempt.</summary>
+    public async Task<TaskRecord?> ClaimAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        // Another worker may take the same task first; then the next one is tried.
+        for (var round = 0; round < 5; round++)
+        {
+            if (await store.NextClaimableAsync(agent, clock.GetUtcNow(), cancellationToken) is not { } task)
+            {
+                return null;
+            }
+
+            var claimed = task with { State = TaskState.Running, Attempt = task.Attempt + 1, LeaseOwner = owner };
+            var expires = clock.GetUtcNow() + lease;
+            if (await MoveAsync(task, TaskState.Running, $"claimed by {owner} (attempt {claimed.Attempt} of {MaxAttempts})", null, cancellationToken,
+                    t => t with { Lease = (owner, expires) }, reactOn: claimed))
+            {
+                return claimed with { LeaseExpiresAt = expires };
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Ends a running task with its performer's <paramref name="outcome"/>: a transient failure with attempts left is
+    /// retried after a backoff, an interruption is queued again, anything else ends the task. Only the lease holder
+    /// can; false when <paramref name="owner"/> no longer holds it.
+    /// </summary>
+    public async Task<bool> FinishAsync(TaskRecord task, string owner, RunOutcome outcome, CancellationToken cancellationToken)
+    {
+        var json = JsonSerializer.Serialize(outcome, OutcomeJson.Options);
+        TaskTransition Held(TaskTransition t) => t with { Holder = owner, OutcomeJson = json };
+        switch (outcome.Status)
+        {
+            case RunStatus.Interrupted:
+                return await RetryAsync(task, owner, $"interrupted: {outcome.Reason}", TimeSpan.FromSeconds(5), json, cancellationToken);
+            case RunStatus.Failed when outcome.Transient && task.Attempt < MaxAttempts:
+                return await RetryAsync(task, owner, $"attempt {task.Attempt} of {MaxAttempts} failed: {outcome.Reason}", RetrySchedule.Delay(task.Attempt), json, cancellationToken);
+            default:
+                var to = outcome.Status switch
+                {
+                    RunStatus.Succeeded => TaskState.Succeeded,
+                    RunStatus.Cancelled => TaskState.Cancelled,
+                    RunStatus.TimedOut => TaskState.TimedOut,
+                    _ => TaskState.Failed,
+                };
+                var reason = outcome.Transient && to == TaskState.Failed ? $"{outcome.Reason}; gave up after {task.Attempt} attempt(s) (service.max_attempts = {MaxAttempts})" : outcome.Reason;
+                return await MoveAsync(task, to, reason, outcome, cancellationToken, Held);
+        }
+    }
+
+    /// <summary>A service stop cut the task short: it is queued again at the next start.</summary>
+    public async Task<bool> InterruptAsync(TaskRecord task, string owner, string reason, RunOutcome? outcome, CancellationToken cancellationToken) =>
+        await MoveAsync(task, TaskState.Interrupted, reason, outcome, cancellationToken,
+            t => t with { Holder = owner, OutcomeJson = outcome is null ? null : JsonSerializer.Serialize(outcome, OutcomeJson.Options) });
+
+    /// <summary>
+    /// Work a dead or stopped service left behind (a running task whose lease expired, an interrupted one): queued
+    /// again for its next attempt, or failed once it has had <c>service.max_attempts</c>. Null when another process
+    /// moved it first.
+    /// </summary>
+    public async Task<TaskState?> RecoverAsync(TaskRecord task, string why, CancellationToken cancellationToken)
+    {
+        var exhausted = task.Attempt >= MaxAttempts;
+        var to = exhausted ? TaskState.Failed : TaskState.Queued;
+        var reason = exhausted
+            ? $"{why}; gave up after {task.Attempt} attempt(s) (service.max_attempts = {MaxAttempts})"
+            : $"{why}; queued again for attempt {task.Attempt + 1} of {MaxAttempts}";
+        var moved = await MoveAsync(task, to, reason, null, cancellationToken, t => t with
+        {
+            // Only from the holder that was seen, and only while its lease is still expired: a worker that renewed in between keeps its task.
+            Holder = task.LeaseOwner,
+            LeaseExpiredBy = task.State == TaskState.Running ? clock.GetUtcNow() : null,
+        });
+        return moved ? to : null;
+    }
+
+    /// <summary>Cancels a queued or interrupted task at once, or flags a running one for its worker; returns the state it was in.</summary>
+    public async Task<TaskState?> CancelAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            if (await store.GetTaskAsync(id, cancellationToken) is not { } task)
+            {
+                return null;
+            }
+
+            if (task.State == TaskState.Running)
+            {
+                if (await store.SetCancelRequestedAsync(id, reason, cancellationToken))
+                {
+                    return task.State;
+                }
+
+                continue;
+            }
+
+            if (!TaskTransitions.IsAllowed(task.State, TaskState.Cancelled) || await MoveAsync(task, TaskState.Cancelled, reason, null, cancellationToken))
+            {
+                return task.State;
+            }
+        }
+
+        return (await store.GetTaskAsync(id, cancellationToken))?.State;
+    }
+
+    private async Task<bool> RetryAsync(TaskRecord task, string owner, string why, TimeSpan delay, string json, CancellationToken cancellationToken)
+    {
+        if (task.Attempt >= MaxAttempts)
+        {
+            return await MoveAsync(task, TaskState.Failed, $"{why}; gave up after {task.Attempt} attempt(s) (service.max_attempts = {MaxAttempts})", null, cancellationToken,
+                t => t with { Holder = owner, OutcomeJson = json });
+        }
+
+        var at = clock.GetUtcNow() + delay;
+        return await MoveAsync(task, TaskState.Queued, $"{why}; attempt {task.Attempt + 1} of {MaxAttempts} not before {at:HH:mm:ss}Z (in {Duration.Format(delay)})", null, cancellationToken,
+            t => t with { Holder = owner, OutcomeJson = json, NotBefore = at });
+    }
+
+    private async Task<bool> MoveAsync(TaskRecord task, TaskState to, string reason, RunOutcome? outcome, CancellationToken cancellationToken,
+        Func<TaskTransition, TaskTransition>? shape = null, TaskRecord? reactOn = null)
+    {
+        TaskTransitions.Ensure(task.State, to);
+        var intents = await reactions.IntentsForAsync(reactOn ?? task, to, reason, outcome, cancellationToken);
+        var transition = new TaskTransition(task.Id, task.State, to, reason) { Intents = intents };
+        var applied = await store.ApplyAsync(shape is null ? transition : shape(transition), cancellationToken);
+        if (!applied)
+        {
+            LogRefused(task.Id, task.State.ToName(), to.ToName());
+        }
+
+        return applied;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "task {TaskId}: not moved from {From} to {To}; another process moved it first")]
+    private partial void LogRefused(string taskId, string from, string to);
+}
