@@ -56,7 +56,7 @@ internal sealed partial class AgentRunner(
         // From here the gateway acts for the task: for the service's git in the agent's container, and for the
         // sandbox once it is attached. The cache fetch and the sandbox (warm or new) do not depend on each other.
         gateway.BindTask(task.Id, agent, repository, task.Thread);
-        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, cache, repository, branch, task.BaseRef, task.GuidanceRef, taskKey, maintenance, cancellationToken);
+        var preparing = new RepositoryCache(runtime).PrepareAsync(container, agent, cache, repository, branch, task.BaseRef, task.GuidanceRef, taskKey, maintenance, cancellationToken, task.BaseCommit);
         Sandbox sandbox;
         try
         {

@@ -102,6 +102,11 @@ internal sealed partial class ForgeFlows(
             });
         }
 
+        if (to == TaskState.Failed && forgeTask.Kind == ForgeWork.Review && reason.StartsWith(Workdir.HeadMovedException.HeadMoved, StringComparison.Ordinal))
+        {
+            intents.Add(Intent(task, forgeTask, $"review_head:{task.Id}", ForgeIntent.ReviewHead, new { number = forgeTask.Number }));
+        }
+
         intents.Add(Track(task, forgeTask, "final", FinalComment(task, forgeTask, to, result)));
         return intents;
     }
@@ -124,7 +129,7 @@ internal sealed partial class ForgeFlows(
                 return config.ByRole(AgentRole.Reviewer) is { } asked
                     ? [new ForgeIntent($"request_review:{taskId}:{number}", taskId, repository.FullName, agent.Name, ForgeIntent.RequestReview, Payload(new { number, reviewer = asked.ForgeUser }))]
                     : [];
-            case ForgeIntent.RequestReview when config.ByRole(AgentRole.Reviewer) is { } reviewer && repository.Runs(ForgeWork.Review):
+            case ForgeIntent.RequestReview or ForgeIntent.ReviewHead when config.ByRole(AgentRole.Reviewer) is { } reviewer && repository.Runs(ForgeWork.Review):
                 var requested = Payloads.Number(intent);
                 var pull = await Client(agent, repository).GetPullAsync(repository.FullName, requested, cancellationToken);
                 await QueueAsync(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, agent.ForgeUser), source, null, null, cancellationToken);

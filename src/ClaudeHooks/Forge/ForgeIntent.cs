@@ -25,6 +25,9 @@ internal sealed record ForgeIntent(string Key, string? TaskId, string Repo, stri
     /// <summary>The lead's merge of the approved head (found again by the pull request's merged state).</summary>
     public const string Merge = "merge";
 
+    /// <summary>No write: the head moved before a review started, so the pull request's current head gets a review task of its own.</summary>
+    public const string ReviewHead = "review_head";
+
     /// <summary>The merged pull request's branch (gone already counts as done).</summary>
     public const string DeleteBranch = "delete_branch";
 }

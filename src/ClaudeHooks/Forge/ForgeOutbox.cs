@@ -202,6 +202,8 @@ internal sealed partial class ForgeOutbox(
                 var number = payload.GetProperty("number").GetInt64();
                 var merged = await client.MergeAsync(repo, number, Payloads.Text(payload, "style"), Payloads.Text(payload, "sha"), deleteBranch: true, cancellationToken);
                 return Result(new { merged = merged == MergeResult.Merged, conflict = merged == MergeResult.Conflict, try_again_later = merged == MergeResult.TryAgainLater, branch = Payloads.Text(payload, "branch") });
+            case ForgeIntent.ReviewHead:
+                return Result(new { head = true });
             case ForgeIntent.DeleteBranch:
                 var deleted = await client.DeleteBranchAsync(repo, Payloads.Text(payload, "branch"), cancellationToken);
                 return Result(new { deleted });

@@ -49,7 +49,7 @@ internal sealed partial class TaskExecutor(
             outcome = new RunOutcome(cancel.IsCancellationRequested ? RunStatus.Cancelled : RunStatus.Failed, cancel.IsCancellationRequested ? "cancelled while running" : "stopped by the service's shutdown",
                 null, false, 0, null, Elapsed(started), null, null, null, null, null, null, 0);
         }
-        catch (Exception e) when (e is WorkdirException or InvalidRepositoryException or CredentialException or ConfigException or Gateway.GatewayException)
+        catch (Exception e) when (e is WorkdirException or HeadMovedException or InvalidRepositoryException or CredentialException or ConfigException or Gateway.GatewayException)
         {
             outcome = Failed(e.Message, started);
         }

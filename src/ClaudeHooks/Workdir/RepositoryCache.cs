@@ -11,7 +11,7 @@ namespace ClaudeHooks.Workdir;
 /// here, through the gateway (which holds the token), with a git that reads no config but the cache's own. Work of
 /// one cache is serialised with flock.
 /// </summary>
-internal sealed class RepositoryCache(ContainerRuntime runtime)
+internal sealed partial class RepositoryCache(ContainerRuntime runtime)
 {
     /// <summary>The largest CLAUDE.md passed on to the agent.</summary>
     public const int MaxGuidanceBytes = 64 * 1024;
@@ -48,7 +48,7 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     // Arguments reach every script as positional parameters, never spliced into its text.
     private const string PrepareScript = Forwarder + """
         set -eu
-        cache=$1 remote=$2 branch=$3 base=$4 guidance=$5 key=$6 repo=$7
+        cache=$1 remote=$2 branch=$3 base=$4 guidance=$5 key=$6 repo=$7 pin=${8:-}
         trap '[ -z "$forwarder" ] || kill "$forwarder" 2>/dev/null' EXIT
         gateway "$remote"
         exec 9>"$cache.lock"
@@ -66,12 +66,25 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         fi
         touch "$cache.lock"
         git -C "$cache" fetch -q --prune --no-tags "$url" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+        case "$base" in
+            # A pull request's head, kept by the forge in this repository whichever repository (a fork) it comes from.
+            refs/pull/*) git -C "$cache" fetch -q --no-tags "$url" "+$base:$base" ;;
+        esac
+        if [ -n "$pin" ]; then
+            at=$(git -C "$cache" rev-parse -q --verify "$base^{commit}" || true)
+            if [ "$at" != "$pin" ]; then
+                echo "head-moved ${at:-none}"
+                exit 7
+            fi
+        fi
         if [ -z "$base" ] && { [ "$fresh" = yes ] || ! git -C "$cache" rev-parse -q --verify 'HEAD^{commit}' >/dev/null; }; then
             default=$(git -C "$cache" ls-remote --symref "$url" HEAD | awk '$1 == "ref:" && $3 == "HEAD" { sub("^refs/heads/", "", $2); print $2 }')
             [ -z "$default" ] || git -C "$cache" symbolic-ref HEAD "refs/heads/$default"
         fi
         exists=no
-        if git -C "$cache" rev-parse -q --verify "refs/heads/$branch^{commit}" >/dev/null; then
+        if [ -n "$pin" ]; then
+            start=$pin
+        elif git -C "$cache" rev-parse -q --verify "refs/heads/$branch^{commit}" >/dev/null; then
             start=refs/heads/$branch exists=yes
         elif [ -n "$base" ]; then
             if git -C "$cache" rev-parse -q --verify "refs/heads/$base^{commit}" >/dev/null; then
@@ -164,14 +177,24 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
     /// (default: the default branch), the repository's own guidance as the agent will see it.
     /// </summary>
     /// <remarks>The cache is marked as used by <paramref name="taskKey"/> until <see cref="PublishAsync"/> for that task, so a prune keeps it.</remarks>
-    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, string cache, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, string taskKey, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    public async Task<CachedRepository> PrepareAsync(string container, AgentConfig agent, string cache, RepositoryUrl repository, string branch, string? baseRef, string? guidanceRef, string taskKey, IReadOnlyList<string> environment, CancellationToken cancellationToken, string? baseCommit = null)
     {
+        if (baseCommit is not null && (baseRef is null || !CommitId().IsMatch(baseCommit)))
+        {
+            throw new WorkdirException($"a task pinned to commit \"{baseCommit}\" needs a base ref and a full 40-character commit id");
+        }
+
         var result = await runtime.ExecAsync(
             container,
-            ["sh", "-c", PrepareScript, "prepare", cache, repository.GatewayPath, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey, repository.Key],
+            ["sh", "-c", PrepareScript, "prepare", cache, repository.GatewayPath, branch, baseRef is null ? "" : GitNames.Ref(baseRef), guidanceRef is null ? "" : GitNames.Ref(guidanceRef), taskKey, repository.Key, baseCommit ?? ""],
             environment,
             ResourceNames.MaintenanceUser,
             cancellationToken: cancellationToken);
+        if (result.ExitCode == 7 && result.Stdout.StartsWith("head-moved ", StringComparison.Ordinal))
+        {
+            throw new HeadMovedException(baseRef!, baseCommit!, result.Stdout["head-moved ".Length..].Trim());
+        }
+
         if (!result.Succeeded)
         {
             throw new WorkdirException($"fetching {repository.Url} into the cache of agent {agent.Name} failed: {LastLines(result.Stderr)}");
@@ -230,6 +253,9 @@ internal sealed class RepositoryCache(ContainerRuntime runtime)
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? "git printed nothing" : string.Join(" | ", lines.TakeLast(3));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{40}$")]
+    private static partial System.Text.RegularExpressions.Regex CommitId();
 }
 
 /// <summary>What a task starts from: the commit, whether the thread's branch exists, and the repository's guidance (CLAUDE.md) and where it came from.</summary>
