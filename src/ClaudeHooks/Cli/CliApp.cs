@@ -14,6 +14,7 @@ internal static class CliApp
         root.Subcommands.Add(TaskCommand.Create());
         root.Subcommands.Add(EgressCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());
+        root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(ContainersCommand.Create());
         root.Subcommands.Add(ImagesCommand.Create());
         root.Subcommands.Add(ForgeCommand.Create());

@@ -104,6 +104,16 @@ internal sealed class CommandContext : IDisposable
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.OperationFailed;
         }
+        catch (Persistence.SchemaTooNewException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.CheckFailed;
+        }
+        catch (Persistence.DatabaseBackupException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.OperationFailed;
+        }
         catch (DockerApiException e)
         {
             await Console.Error.WriteLineAsync($"error: the Docker engine refused the request ({(int)e.StatusCode}): {(e.ResponseBody ?? "").Trim()}");

@@ -9,7 +9,7 @@ internal static partial class ConfigLoader
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow"];
-    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention"];
+    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
@@ -117,7 +117,11 @@ internal static partial class ConfigLoader
             serviceReader.StringList("allowed_hosts"));
         if (serviceReader is not null)
         {
-            service = service with { EgressRetention = serviceReader.Duration("egress_retention", ServiceSettings.Default.EgressRetention) };
+            service = service with
+            {
+                EgressRetention = serviceReader.Duration("egress_retention", ServiceSettings.Default.EgressRetention),
+                EventRetention = serviceReader.Duration("event_retention", ServiceSettings.Default.EventRetention),
+            };
         }
 
         if (serviceReader is not null)
@@ -129,9 +133,9 @@ internal static partial class ConfigLoader
         }
 
         serviceReader?.Finish(ServiceKeys);
-        if (service.DrainTimeout > TimeSpan.FromSeconds(290))
+        if (service.DrainTimeout > ShutdownBudget.MaxDrainTimeout)
         {
-            serviceReader!.Error("drain_timeout", $"{Duration.Format(service.DrainTimeout)} leaves no margin below the systemd unit's TimeoutStopSec=300; use at most 290s (default 240s)");
+            serviceReader!.Error("drain_timeout", ShutdownBudget.TooLong(service.DrainTimeout, ServiceSettings.Default.DrainTimeout));
         }
 
         if (service.Lease < TimeSpan.FromSeconds(2))
@@ -142,6 +146,11 @@ internal static partial class ConfigLoader
         if (service.EgressRetention < TimeSpan.FromHours(1))
         {
             serviceReader!.Error("egress_retention", $"{Duration.Format(service.EgressRetention)} is shorter than the hourly purge; use at least 1h (default 14d)");
+        }
+
+        if (service.EventRetention < TimeSpan.FromHours(1))
+        {
+            serviceReader!.Error("event_retention", $"{Duration.Format(service.EventRetention)} is shorter than the hourly purge; use at least 1h (default {Duration.Format(ServiceSettings.Default.EventRetention)})");
         }
 
         var agents = new List<AgentConfig>();

@@ -10,7 +10,7 @@ internal sealed record ServiceSettings(
 {
     public static ServiceSettings Default { get; } = new(
         Lease: TimeSpan.FromSeconds(60),
-        DrainTimeout: TimeSpan.FromSeconds(240),
+        DrainTimeout: TimeSpan.FromSeconds(180),
         MaxAttempts: 3,
         MaxPromptBytes: 256 * 1024,
         AllowedHosts: []);
@@ -24,4 +24,10 @@ internal sealed record ServiceSettings(
 
     /// <summary>How long the egress log keeps a record (<c>service.egress_retention</c>); purged hourly.</summary>
     public TimeSpan EgressRetention { get; init; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// How long a task that ended keeps its events and its webhook delivery's body (<c>service.event_retention</c>);
+    /// the task, its history and outcome stay. Purged hourly.
+    /// </summary>
+    public TimeSpan EventRetention { get; init; } = TimeSpan.FromDays(30);
 }

@@ -15,6 +15,7 @@ internal sealed class Database
     public Database(string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
+        DataDirectory = dataDirectory;
         FilePath = Path.Combine(dataDirectory, FileName);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -25,6 +26,9 @@ internal sealed class Database
             DefaultTimeout = 30,
         }.ToString();
     }
+
+    /// <summary>The folder given with <c>--data-dir</c> (or the default); named in errors about the database.</summary>
+    public string DataDirectory { get; }
 
     public string FilePath { get; }
 

@@ -1,9 +1,13 @@
 using System.Globalization;
 using System.Reflection;
+using Microsoft.Data.Sqlite;
 
 namespace ClaudeHooks.Persistence;
 
-/// <summary>Applies the embedded, numbered <c>Migrations/NNNN_name.sql</c> files in order, each in one transaction.</summary>
+/// <summary>
+/// Applies the embedded, numbered <c>Migrations/NNNN_name.sql</c> files in order, each in one transaction; refuses a
+/// database a newer build has migrated (<see cref="SchemaTooNewException"/>).
+/// </summary>
 internal static class Migrator
 {
     public static async Task<int> ApplyAsync(Database database, CancellationToken cancellationToken)
@@ -26,8 +30,16 @@ internal static class Migrator
             }
         }
 
+        // A newer build's migrations may have changed what this one reads and writes; refuse before touching anything.
+        var migrations = Migrations().ToList();
+        var latest = migrations.Max(m => m.Version);
+        if (applied.Count > 0 && applied.Max() > latest)
+        {
+            throw new SchemaTooNewException(database.DataDirectory, applied.Max(), latest);
+        }
+
         var count = 0;
-        foreach (var (version, name, sql) in Migrations().Where(m => !applied.Contains(m.Version)))
+        foreach (var (version, name, sql) in migrations.Where(m => !applied.Contains(m.Version)))
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await using var command = connection.CreateCommand();
@@ -41,6 +53,23 @@ internal static class Migrator
         }
 
         return count;
+    }
+
+    /// <summary>The highest migration embedded in this build: the schema version it writes.</summary>
+    public static int LatestVersion => Migrations().Max(m => m.Version);
+
+    /// <summary>The highest migration applied to the database behind <paramref name="connection"/>; 0 before any.</summary>
+    public static async Task<int> VersionAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'";
+        if (await command.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            return 0;
+        }
+
+        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
     private static IEnumerable<(int Version, string Name, string Sql)> Migrations()
