@@ -37,13 +37,7 @@ internal sealed partial class ForgeOutbox(
         {
             try
             {
-                var due = await forgeStore.DueIntentsAsync(clock.GetUtcNow(), 50, stoppingToken);
-                foreach (var intent in due)
-                {
-                    await ProcessAsync(intent, retryLater: true, stoppingToken);
-                }
-
-                if (due.Count == 0)
+                if (await RunDueAsync(stoppingToken) == 0)
                 {
                     var next = await forgeStore.NextIntentDueAsync(stoppingToken);
                     var wait = next is { } at ? TimeSpan.FromTicks(Math.Clamp((at - clock.GetUtcNow()).Ticks, TimeSpan.FromMilliseconds(50).Ticks, IdlePoll.Ticks)) : IdlePoll;
@@ -60,6 +54,18 @@ internal sealed partial class ForgeOutbox(
                 await Task.Delay(IdlePoll, stoppingToken);
             }
         }
+    }
+
+    /// <summary>One pass: carries out the intents that are due; how many there were.</summary>
+    internal async Task<int> RunDueAsync(CancellationToken cancellationToken)
+    {
+        var due = await forgeStore.DueIntentsAsync(clock.GetUtcNow(), 50, cancellationToken);
+        foreach (var intent in due)
+        {
+            await ProcessAsync(intent, retryLater: true, cancellationToken);
+        }
+
+        return due.Count;
     }
 
     /// <summary>Records <paramref name="intent"/> (once per key) and carries it out now; for a performer that needs the answer. Not retried in the background: the task's own retry does that.</summary>
@@ -91,7 +97,7 @@ internal sealed partial class ForgeOutbox(
 
                 // Tried before: the write may have happened, and its answer was lost. Ask the forge first.
                 var result = (intent.Attempts > 0 || intent.Kind is ForgeIntent.OpenPull or ForgeIntent.Track ? await FindAsync(intent, agent, repository, client, payload, cancellationToken) : null)
-                    ?? await WriteAsync(intent, repository, client, payload, cancellationToken);
+                    ?? await WriteOrFindAsync(intent, agent, repository, client, payload, cancellationToken);
                 var followUps = await flows.AfterAsync(intent, Payloads.Read(result), cancellationToken);
                 await forgeStore.CompleteIntentAsync(intent.Id, result, followUps, CancellationToken.None);
                 LogDone(intent.Kind, intent.Key, intent.Attempts + 1);
@@ -100,10 +106,11 @@ internal sealed partial class ForgeOutbox(
                     Nudge();
                 }
             }
-            catch (Exception e) when (e is ForgeApiException or HttpRequestException or CredentialException or TaskCanceledException or JsonException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
             {
+                // Refused: the forge said no, or the intent cannot be carried out at all; trying again changes nothing.
                 var refused = e is ForgeApiException { OutcomeUnknown: false, Status: not null } api && (int)api.Status < 500 && (int)api.Status != 429 && (int)api.Status != 408
-                    || e is JsonException;
+                    || e is not (ForgeApiException or HttpRequestException or CredentialException or TaskCanceledException);
                 var attempts = intent.Attempts + 1;
                 DateTimeOffset? retryAt = refused || !retryLater || attempts >= MaxAttempts ? null : clock.GetUtcNow() + RetrySchedule.Delay(attempts);
                 var why = $"forge {intent.Kind.Replace('_', ' ')} ({intent.Key}) attempt {attempts} of {MaxAttempts}: {e.Message}";
@@ -163,6 +170,32 @@ internal sealed partial class ForgeOutbox(
                 return merging.Merged ? Result(new { merged = true, branch = merging.Head.Ref }) : null;
             default:
                 return null;
+        }
+    }
+
+    /// <summary>The write; when its answer is lost (the forge may have applied it), the forge is asked at once whether it did.</summary>
+    private async Task<string> WriteOrFindAsync(StoredIntent intent, AgentConfig agent, ForgeRepository repository, IForgeClient client, JsonElement payload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WriteAsync(intent, repository, client, payload, cancellationToken);
+        }
+        catch (Exception e) when (e is ForgeApiException { OutcomeUnknown: true } or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogOutcomeUnknown(intent.Kind, intent.Key, e.Message);
+            try
+            {
+                if (await FindAsync(intent, agent, repository, client, payload, cancellationToken) is { } found)
+                {
+                    return found;
+                }
+            }
+            catch (Exception again) when (again is ForgeApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // The forge cannot be asked now either; the next attempt asks it first.
+            }
+
+            throw;
         }
     }
 
@@ -236,6 +269,9 @@ internal sealed partial class ForgeOutbox(
             : await client.GetDefaultBranchAsync(repo, cancellationToken);
 
     private static string Result(object result) => JsonSerializer.Serialize(result, Payloads.Json);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "forge: the answer to {Kind} ({Key}) was lost ({Error}); asking the forge whether it happened")]
+    private partial void LogOutcomeUnknown(string kind, string key, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "forge: {Kind} done ({Key}, attempt {Attempt})")]
     private partial void LogDone(string kind, string key, int attempt);
