@@ -29,6 +29,7 @@ public sealed class FakeForgejo : IAsyncDisposable
     private readonly List<Review> _reviews = [];
     private readonly Dictionary<long, (long Item, string Body, string User)> _comments = [];
     private readonly HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Lock _faults = new();
     private long _nextId = 100;
 
     private FakeForgejo(WebApplication app, GitHttpServer git, string host, int port)
@@ -55,6 +56,15 @@ public sealed class FakeForgejo : IAsyncDisposable
 
     /// <summary>How many merge calls answer 405 "Please try again later" before one succeeds.</summary>
     public int MergeTryAgainLater { get; set; }
+
+    /// <summary>
+    /// The next call of each kind here is applied in full (state, git, webhooks) and then answered 502 Bad Gateway
+    /// with a proxy's HTML page, as when the answer is lost between the forge and the client; once per kind.
+    /// </summary>
+    public ISet<ForgeWriteKind> FailAfterApply { get; set; } = new HashSet<ForgeWriteKind>();
+
+    /// <summary>The next call of each kind here is answered 429 with <c>Retry-After: 1</c> and not applied, as a rate-limiting proxy would; once per kind.</summary>
+    public ISet<ForgeWriteKind> RateLimitNext { get; set; } = new HashSet<ForgeWriteKind>();
 
     public IReadOnlyList<ApiCall> Calls => [.. _calls];
 
@@ -108,20 +118,23 @@ public sealed class FakeForgejo : IAsyncDisposable
             _permissions.TryGetValue(user, out var permission) ? Results.Json(new { permission, user = User(user) }) : Error(404, "user is not a collaborator")));
         api.MapGet("/repos/{owner}/{repo}/issues", (HttpContext c) => Authed(c, _ => Results.Json(Page(c, Snapshot().Where(i => !i.IsPull && i.State == "open").Select(IssueJson)))));
         api.MapGet("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => Authed(c, _ => Find(number) is { } i ? Results.Json(IssueJson(i)) : Error(404, "issue does not exist")));
-        api.MapPatch("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => AuthedBody(c, (user, body) => EditIssue(user, number, body)));
-        api.MapPost("/repos/{owner}/{repo}/issues/{number:long}/comments", (HttpContext c, long number) => AuthedBody(c, (user, body) => CreateComment(user, number, body)));
-        api.MapPatch("/repos/{owner}/{repo}/issues/comments/{id:long}", (HttpContext c, long id) => AuthedBody(c, (user, body) => EditComment(user, id, body)));
-        api.MapPost("/repos/{owner}/{repo}/pulls", (Delegate)((HttpContext c) => AuthedBody(c, CreatePull)));
+        api.MapPatch("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => AuthedBody(c, (user, body) => EditIssue(user, number, body), ForgeWriteKind.EditIssue));
+        api.MapGet("/repos/{owner}/{repo}/issues/{number:long}/comments", (HttpContext c, long number) => Authed(c, _ => ListComments(c, number)));
+        api.MapPost("/repos/{owner}/{repo}/issues/{number:long}/comments", (HttpContext c, long number) => AuthedBody(c, (user, body) => CreateComment(user, number, body), ForgeWriteKind.Comment));
+        api.MapPatch("/repos/{owner}/{repo}/issues/comments/{id:long}", (HttpContext c, long id) => AuthedBody(c, (user, body) => EditComment(user, id, body), ForgeWriteKind.EditComment));
+        api.MapPost("/repos/{owner}/{repo}/pulls", (Delegate)((HttpContext c) => AuthedBody(c, CreatePull, ForgeWriteKind.Pull)));
         api.MapGet("/repos/{owner}/{repo}/pulls", (HttpContext c) => Authed(c, _ => Results.Json(Page(c, Snapshot().Where(i => i.IsPull && i.State == "open").Select(PullJson)))));
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}", (HttpContext c, long number) => Authed(c, _ => Find(number) is { IsPull: true } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
-        api.MapGet("/repos/{owner}/{repo}/pulls/{base}/{head}", (HttpContext c, string @base, string head) => Authed(c, _ =>
+        // Forgejo routes the head as a wildcard (/{base}/*): a branch's slashes arrive as slashes.
+        api.MapGet("/repos/{owner}/{repo}/pulls/{base}/{**head}", (HttpContext c, string @base, string head) => Authed(c, _ =>
             Snapshot().LastOrDefault(i => i.IsPull && i.Base == @base && i.Head == Uri.UnescapeDataString(head)) is { } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
-        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/requested_reviewers", (HttpContext c, long number) => AuthedBody(c, (user, body) => RequestReviewers(user, number, body)));
+        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/requested_reviewers", (HttpContext c, long number) => AuthedBody(c, (user, body) => RequestReviewers(user, number, body), ForgeWriteKind.ReviewRequest));
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}/reviews", (HttpContext c, long number) => Authed(c, _ => Results.Json(Page(c, ReviewsOf(number).Select(ReviewJson)))));
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}/reviews/{id:long}/comments", (HttpContext c, long number, long id) => Authed(c, _ =>
             ReviewsOf(number).FirstOrDefault(r => r.Id == id) is { } r ? Results.Json(r.Comments.Select((x, i) => new { id = (id * 100) + i, path = x.Path, position = x.Line, original_position = 0, body = x.Body, user = User(r.User) })) : Error(404, "review does not exist")));
-        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/reviews", (HttpContext c, long number) => AuthedBody(c, (user, body) => CreateReview(user, number, body)));
-        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/merge", (HttpContext c, long number) => AuthedBody(c, (user, body) => Merge(user, number, body)));
+        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/reviews", (HttpContext c, long number) => AuthedBody(c, (user, body) => CreateReview(user, number, body), ForgeWriteKind.Review));
+        api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/merge", (HttpContext c, long number) => AuthedBody(c, (user, body) => Merge(user, number, body), ForgeWriteKind.Merge));
+        api.MapDelete("/repos/{owner}/{repo}/branches/{**branch}", (HttpContext c, string branch) => AuthedBody(c, (_, _) => DeleteBranch(Uri.UnescapeDataString(branch)), ForgeWriteKind.DeleteBranch));
         app.MapFallback((HttpContext c) => Error(404, $"no route {c.Request.Method} {c.Request.Path} in the fake forge"));
     }
 
@@ -201,6 +214,23 @@ public sealed class FakeForgejo : IAsyncDisposable
         {
             return _comments.Where(c => c.Value.Item == number).OrderBy(c => c.Key).Select(c => (c.Key, c.Value.User, c.Value.Body)).ToList();
         }
+    }
+
+    /// <summary>As Forgejo: every comment at once (the endpoint takes no page or limit), with <c>X-Total-Count</c>.</summary>
+    private IResult ListComments(HttpContext context, long number)
+    {
+        if (Find(number) is not { } item)
+        {
+            return Error(404, "issue does not exist");
+        }
+
+        var comments = CommentsOn(number);
+        context.Response.Headers["X-Total-Count"] = comments.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(comments.Select(c => new
+        {
+            id = c.Id, body = c.Body, user = User(c.User), html_url = $"{Url}{FullName}/{(item.IsPull ? "pulls" : "issues")}/{number}#issuecomment-{c.Id}",
+            issue_url = item.IsPull ? "" : $"{Url}{FullName}/issues/{number}", pull_request_url = item.IsPull ? $"{Url}{FullName}/pulls/{number}" : "",
+        }));
     }
 
     private IResult CreatePull(string user, JsonObject body)
@@ -325,6 +355,8 @@ public sealed class FakeForgejo : IAsyncDisposable
         var style = body["Do"]?.GetValue<string>() ?? "merge";
         MergeInGit(pull, style, head, user);
         pull.Merged = true;
+        pull.MergedHead = head;
+        pull.MergeCommitSha = HeadSha(pull.Base);
         pull.State = "closed";
         if (body["delete_branch_after_merge"]?.GetValue<bool>() == true)
         {
@@ -333,6 +365,23 @@ public sealed class FakeForgejo : IAsyncDisposable
 
         Emit("pull_request", "pull_request", user, PullPayload("closed", pull, user));
         return Results.Ok();
+    }
+
+    /// <summary>As Forgejo: 204 when deleted, 404 when there is no such branch, 403 for the default branch.</summary>
+    private IResult DeleteBranch(string branch)
+    {
+        if (branch == "main")
+        {
+            return Error(403, "can not delete default branch");
+        }
+
+        if (HeadSha(branch) is null)
+        {
+            return Error(404, "The target couldn't be found.");
+        }
+
+        Git("update-ref", "-d", $"refs/heads/{branch}");
+        return Results.NoContent();
     }
 
     private void MergeInGit(Item pull, string style, string head, string user)
@@ -434,7 +483,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         return handler(user);
     }
 
-    private async Task<IResult> AuthedBody(HttpContext context, Func<string, JsonObject, IResult> handler)
+    private async Task<IResult> AuthedBody(HttpContext context, Func<string, JsonObject, IResult> handler, ForgeWriteKind? kind = null)
     {
         var text = await new StreamReader(context.Request.Body).ReadToEndAsync();
         var header = context.Request.Headers.Authorization.ToString();
@@ -445,10 +494,32 @@ public sealed class FakeForgejo : IAsyncDisposable
             return Error(401, "token is required");
         }
 
-        _calls.Enqueue(new ApiCall(context.Request.Method, context.Request.Path, user, text));
+        var fault = kind is { } write ? TakeFault(write) : null;
+        _calls.Enqueue(new ApiCall(context.Request.Method, context.Request.Path, user, text, fault));
+        if (fault == 429)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return Results.Text("429 Too Many Requests\n", "text/plain", statusCode: 429);
+        }
+
+        IResult result;
         lock (_items)
         {
-            return handler(user, JsonNode.Parse(text.Length == 0 ? "{}" : text)!.AsObject());
+            result = handler(user, JsonNode.Parse(text.Length == 0 ? "{}" : text)!.AsObject());
+        }
+
+        // Applied whatever it answered; only the answer is lost, as behind a proxy whose upstream connection broke.
+        return fault == 502
+            ? Results.Content("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", "text/html", statusCode: 502)
+            : result;
+    }
+
+    /// <summary>The status a fault set for this kind answers with (429 before 502 when both are set), taking it.</summary>
+    private int? TakeFault(ForgeWriteKind kind)
+    {
+        lock (_faults)
+        {
+            return RateLimitNext.Remove(kind) ? 429 : FailAfterApply.Remove(kind) ? 502 : null;
         }
     }
 
@@ -503,11 +574,13 @@ public sealed class FakeForgejo : IAsyncDisposable
 
     private object PullJson(Item p)
     {
-        var sha = HeadSha(p.Head) ?? "";
+        // As Forgejo, which keeps the head it merged (refs/pull/N/head) after the branch is deleted.
+        var sha = HeadSha(p.Head) ?? p.MergedHead ?? "";
         return new
         {
             id = p.Id, number = p.Number, title = p.Title, body = p.Body, state = p.State, merged = p.Merged, mergeable = !p.Merged,
-            user = User(p.Author), head = new { label = p.Head, @ref = p.Head, sha }, @base = new { label = p.Base, @ref = p.Base, sha = HeadSha(p.Base) ?? "" },
+            user = User(p.Author), head = new { label = p.Head, @ref = p.Head, sha, repo_id = 1, repo = RepositoryJson() }, @base = new { label = p.Base, @ref = p.Base, sha = HeadSha(p.Base) ?? "", repo_id = 1, repo = RepositoryJson() },
+            merge_commit_sha = p.MergeCommitSha,
             requested_reviewers = p.RequestedReviewers.Select(User).ToArray(), html_url = $"{Url}{FullName}/pulls/{p.Number}", updated_at = p.Updated,
         };
     }
@@ -539,7 +612,8 @@ public sealed class FakeForgejo : IAsyncDisposable
         ["review"] = null,
     };
 
-    public sealed record ApiCall(string Method, string Path, string? User, string Body);
+    /// <summary>One request; <paramref name="Injected"/> is the status a fault answered it with (502 after applying, 429 instead), null when the fake answered.</summary>
+    public sealed record ApiCall(string Method, string Path, string? User, string Body, int? Injected = null);
 
     public sealed record Delivery(string Id, string Event, string EventType, string Sender, string? Action, byte[] Body);
 
@@ -566,6 +640,10 @@ public sealed class FakeForgejo : IAsyncDisposable
         public bool IsPull => Head is not null;
 
         public bool Merged { get; set; }
+
+        public string? MergedHead { get; set; }
+
+        public string? MergeCommitSha { get; set; }
 
         public List<string> RequestedReviewers { get; } = [];
 

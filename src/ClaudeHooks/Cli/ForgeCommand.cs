@@ -27,7 +27,9 @@ internal static class ForgeCommand
             }
 
             var credentials = new AgentCredentials(context.Paths);
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            // The service's own client, so a check meets the forge as the service does (retries, timeouts).
+            await using var services = new ServiceCollection().AddForgeHttpClient().Services.BuildServiceProvider();
+            var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(ForgeHttp.ClientName);
             foreach (var repository in forge.Repositories)
             {
                 try

@@ -6,7 +6,8 @@ internal sealed record ForgeIssue(long Number, string Title, string? Body, strin
 
 internal sealed record ForgeComment(long Id, string? Body, ForgeUser User);
 
-internal sealed record ForgeBranch(string Ref, string Sha);
+/// <summary>A pull request's side; <paramref name="Repo"/> is the repository it lives in (a fork's for a fork's head), null when the forge no longer knows it.</summary>
+internal sealed record ForgeBranch(string Ref, string Sha, ForgeRepositoryInfo? Repo = null);
 
 internal sealed record ForgePull(
     long Number,
@@ -19,7 +20,8 @@ internal sealed record ForgePull(
     ForgeBranch Head,
     ForgeBranch Base,
     IReadOnlyList<ForgeUser>? RequestedReviewers,
-    string? HtmlUrl);
+    string? HtmlUrl,
+    string? MergeCommitSha = null);
 
 internal sealed record ForgeReview(long Id, ForgeUser? User, string State, string? Body, string? CommitId, bool Stale, bool Dismissed);
 

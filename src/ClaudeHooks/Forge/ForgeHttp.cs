@@ -1,0 +1,113 @@
+using System.Net;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace ClaudeHooks.Forge;
+
+/// <summary>
+/// The named HttpClient <c>forge</c> and its resilience pipeline (a total timeout, retries, a timeout per attempt).
+/// A read (GET, HEAD) is tried again on a transport error, a timeout, 408, 429, 500, 502, 503 and 504. A write
+/// (POST, PATCH, PUT, DELETE) is tried again only when the forge provably did nothing: a 429 (Forgejo has no rate
+/// limiter of its own, so a 429 comes from a proxy in front that turned the request away) or a connection that
+/// failed before the request went out. Any other failure of a write is the caller's to reconcile, because a lost
+/// answer is not a refusal: a comment posted twice or a merge reported as failed is worse than a failure reported as
+/// possibly applied. <c>Retry-After</c> (seconds or a date) is honoured up to <see cref="ForgeHttpOptions.MaxRetryAfter"/>.
+/// </summary>
+internal static partial class ForgeHttp
+{
+    public const string ClientName = "forge";
+
+    private static readonly HashSet<HttpStatusCode> Transient =
+    [
+        HttpStatusCode.RequestTimeout,
+        HttpStatusCode.TooManyRequests,
+        HttpStatusCode.InternalServerError,
+        HttpStatusCode.BadGateway,
+        HttpStatusCode.ServiceUnavailable,
+        HttpStatusCode.GatewayTimeout,
+    ];
+
+    public static IHttpClientBuilder AddForgeHttpClient(this IServiceCollection services, ForgeHttpOptions? options = null)
+    {
+        var limits = options ?? ForgeHttpOptions.Default;
+
+        // The pipeline's timeouts govern; HttpClient's own (100 s) would cut a wait for Retry-After short.
+        var client = services.AddHttpClient(ClientName, http => http.Timeout = Timeout.InfiniteTimeSpan);
+        client.AddResilienceHandler(ClientName, (pipeline, context) =>
+        {
+            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ForgeHttp).FullName!);
+            pipeline
+                .AddTimeout(limits.TotalTimeout)
+                .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+                {
+                    MaxRetryAttempts = limits.MaxRetries,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = limits.BaseDelay,
+                    ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Context.GetRequestMessage()?.Method, args.Outcome, limits, TimeProvider.System)),
+                    DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } response ? RetryAfter(response, TimeProvider.System) : null),
+                    OnRetry = args =>
+                    {
+                        var request = args.Context.GetRequestMessage();
+                        Retrying(logger, request?.Method.Method ?? "?", request?.RequestUri?.AbsolutePath ?? "?", args.AttemptNumber + 1, limits.MaxRetries + 1,
+                            Describe(args.Outcome), args.RetryDelay.TotalSeconds);
+                        return default;
+                    },
+                })
+                .AddTimeout(limits.AttemptTimeout);
+        });
+        return client;
+    }
+
+    /// <summary>A method the forge treats as a read: trying it again cannot change anything.</summary>
+    public static bool IsSafe(HttpMethod method) => method == HttpMethod.Get || method == HttpMethod.Head;
+
+    /// <summary>A transport failure before any byte of the request left: no name, no connection, no TLS session.</summary>
+    public static bool NeverSent(HttpRequestException exception) =>
+        exception.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
+
+    /// <summary>The wait a response's <c>Retry-After</c> asks for (zero for a date already past), or null when it has none.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta,
+        { Date: { } date } => date <= time.GetUtcNow() ? TimeSpan.Zero : date - time.GetUtcNow(),
+        _ => null,
+    };
+
+    internal static bool ShouldRetry(HttpMethod? method, Outcome<HttpResponseMessage> outcome, ForgeHttpOptions limits, TimeProvider time)
+    {
+        var safe = method is null || IsSafe(method);
+        if (outcome.Exception is { } exception)
+        {
+            // The caller's own cancellation is neither of these and is never retried.
+            return exception switch
+            {
+                TimeoutRejectedException => safe,
+                HttpRequestException e => safe || NeverSent(e),
+                _ => false,
+            };
+        }
+
+        if (outcome.Result is not { } response)
+        {
+            return false;
+        }
+
+        // Asked to wait longer than we would: the caller is told when to come back instead.
+        if (RetryAfter(response, time) > limits.MaxRetryAfter)
+        {
+            return false;
+        }
+
+        return safe ? Transient.Contains(response.StatusCode) : response.StatusCode == HttpStatusCode.TooManyRequests;
+    }
+
+    private static string Describe(Outcome<HttpResponseMessage> outcome) => outcome.Exception is { } e
+        ? $"{e.GetType().Name}: {e.Message}"
+        : $"{(int)outcome.Result!.StatusCode} {outcome.Result.ReasonPhrase}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "forge {Method} {Path}: attempt {Attempt} of {Attempts} failed ({Reason}); trying again in {DelaySeconds:0.0} s")]
+    private static partial void Retrying(ILogger logger, string method, string path, int attempt, int attempts, string reason, double delaySeconds);
+}
