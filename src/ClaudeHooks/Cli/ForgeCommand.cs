@@ -1,10 +1,16 @@
 using System.CommandLine;
+using System.Globalization;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Forge;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
 
 namespace ClaudeHooks.Cli;
 
-/// <summary><c>claude-hooks forge check</c>: each agent's token (who it is, access to each repository) and each webhook secret.</summary>
+/// <summary>
+/// <c>claude-hooks forge check</c>: each agent's token (who it is, access to each repository) and each webhook secret;
+/// <c>claude-hooks forge deliveries</c>: the webhook deliveries and what came of them.
+/// </summary>
 internal static class ForgeCommand
 {
     public static Command Create()
@@ -69,6 +75,55 @@ internal static class ForgeCommand
 
         var command = new Command("forge", "Forge integration");
         command.Subcommands.Add(check);
+        command.Subcommands.Add(Deliveries());
         return command;
     }
+
+    /// <summary>
+    /// <c>claude-hooks forge deliveries [--dead] [--limit N]</c>: the latest webhook deliveries and what came of each, read from
+    /// the service's database (<c>--data-dir</c>) like <c>claude-hooks run</c> does, so it answers while the service is down.
+    /// </summary>
+    private static Command Deliveries()
+    {
+        var dead = new Option<bool>("--dead") { Description = "Only deliveries given up after their last attempt" };
+        var limit = new Option<int>("--limit") { Description = "How many (newest first, 1 to 1000)", DefaultValueFactory = _ => 50 };
+        var command = new Command("deliveries", "Recent webhook deliveries: event, repository, attempts, and the outcome or the next attempt") { dead, limit };
+        command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
+        {
+            var count = parse.GetValue(limit);
+            if (count is < 1 or > 1000)
+            {
+                await Console.Error.WriteLineAsync($"error: --limit {count} is out of range; give 1 to 1000");
+                return ExitCodes.InvalidConfig;
+            }
+
+            var directory = parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory;
+            if (!File.Exists(Path.Combine(directory, Database.FileName)))
+            {
+                await Console.Error.WriteLineAsync($"error: no database in {directory}; pass the service's --data-dir");
+                return ExitCodes.InvalidConfig;
+            }
+
+            var store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(directory, cancellationToken), TimeProvider.System);
+            var deliveries = await store.ListDeliveriesAsync(parse.GetValue(dead), count, cancellationToken);
+            // Event names, repositories and errors come from the forge and from payloads: printed inert, credentials replaced.
+            string Show(string? text) => EgressCommand.Inert(context.Redactor.Redact(text ?? "").Text);
+            Table.Print(["ID", "EVENT", "REPO", "RECEIVED", "ATTEMPTS", "OUTCOME"], deliveries.Select(d => new[]
+            {
+                Show(d.DeliveryId), Show(d.Action is null ? d.EventType : $"{d.EventType}/{d.Action}"), Show(d.Repo), Time(d.ReceivedAt),
+                d.Attempts.ToString(CultureInfo.InvariantCulture), Show(Outcome(d)),
+            }).ToList());
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static string Outcome(DeliveryRecord delivery) => (delivery.Outcome, delivery.NextAttemptAt) switch
+    {
+        ({ } outcome, _) => outcome,
+        (null, { } next) => $"pending: attempt {delivery.Attempts} of {ForgeDispatcher.MaxAttempts} failed ({delivery.LastError}); next attempt {Time(next)}",
+        _ => "pending",
+    };
+
+    private static string Time(DateTimeOffset at) => at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }
