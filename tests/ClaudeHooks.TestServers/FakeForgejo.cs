@@ -27,6 +27,7 @@ public sealed class FakeForgejo : IAsyncDisposable
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private readonly List<Item> _items = [];
     private readonly List<Review> _reviews = [];
+    private readonly List<TimelineEntry> _timeline = [];
     private readonly Dictionary<long, (long Item, string Body, string User)> _comments = [];
     private readonly HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Lock _faults = new();
@@ -117,6 +118,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         api.MapGet("/repos/{owner}/{repo}/collaborators/{user}/permission", (HttpContext c, string user) => Authed(c, _ =>
             _permissions.TryGetValue(user, out var permission) ? Results.Json(new { permission, user = User(user) }) : Error(404, "user is not a collaborator")));
         api.MapGet("/repos/{owner}/{repo}/issues", (HttpContext c) => Authed(c, _ => Results.Json(Page(c, Snapshot().Where(i => !i.IsPull && i.State == "open").Select(IssueJson)))));
+        api.MapGet("/repos/{owner}/{repo}/issues/{number:long}/timeline", (HttpContext c, long number) => Authed(c, _ => Timeline(c, number)));
         api.MapGet("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => Authed(c, _ => Find(number) is { } i ? Results.Json(IssueJson(i)) : Error(404, "issue does not exist")));
         api.MapPatch("/repos/{owner}/{repo}/issues/{number:long}", (HttpContext c, long number) => AuthedBody(c, (user, body) => EditIssue(user, number, body), ForgeWriteKind.EditIssue));
         api.MapGet("/repos/{owner}/{repo}/issues/{number:long}/comments", (HttpContext c, long number) => Authed(c, _ => ListComments(c, number)));
@@ -147,7 +149,19 @@ public sealed class FakeForgejo : IAsyncDisposable
 
         if (body["assignees"] is JsonArray assignees)
         {
-            issue.Assignees = [.. assignees.Select(a => a!.GetValue<string>())];
+            var assigned = assignees.Select(a => a!.GetValue<string>()).ToList();
+            // As Forgejo: one "assignees" entry per user taken off, then per user added, each by the one who edited.
+            foreach (var removed in issue.Assignees.Except(assigned))
+            {
+                Record(issue.Number, TimelineEntry.Assignees, user, removed, removed: true);
+            }
+
+            foreach (var added in assigned.Except(issue.Assignees))
+            {
+                Record(issue.Number, TimelineEntry.Assignees, user, added, removed: false);
+            }
+
+            issue.Assignees = assigned;
             issue.Updated = DateTimeOffset.UtcNow;
             Emit("issues", issue.IsPull ? "pull_request_assign" : "issue_assign", user, IssuePayload("assigned", issue, user));
         }
@@ -233,6 +247,38 @@ public sealed class FakeForgejo : IAsyncDisposable
         }));
     }
 
+    /// <summary>Records who made a change, as the forge's timeline does, in the call that made it.</summary>
+    private void Record(long item, string type, string user, string assignee, bool removed)
+    {
+        lock (_timeline)
+        {
+            _timeline.Add(new TimelineEntry(Interlocked.Increment(ref _nextId), item, type, user, assignee, removed, DateTimeOffset.UtcNow));
+        }
+    }
+
+    /// <summary>As Forgejo's <c>GET .../issues/{index}/timeline</c>: TimelineComment objects, oldest first, paged by <c>page</c>/<c>limit</c>.</summary>
+    private IResult Timeline(HttpContext context, long number)
+    {
+        if (Find(number) is not { } item)
+        {
+            return Error(404, "issue does not exist");
+        }
+
+        List<TimelineEntry> entries;
+        lock (_timeline)
+        {
+            entries = _timeline.Where(t => t.Item == number).OrderBy(t => t.Id).ToList();
+        }
+
+        return Results.Json(Page(context, entries.Select(t => new
+        {
+            id = t.Id, type = t.Type, user = User(t.User), assignee = User(t.Assignee), assignee_team = (object?)null, removed_assignee = t.Removed,
+            body = "", created_at = t.Created, updated_at = t.Created,
+            html_url = $"{Url}{FullName}/{(item.IsPull ? "pulls" : "issues")}/{number}#issuecomment-{t.Id}",
+            issue_url = item.IsPull ? "" : $"{Url}{FullName}/issues/{number}", pull_request_url = item.IsPull ? $"{Url}{FullName}/pulls/{number}" : "",
+        })));
+    }
+
     private IResult CreatePull(string user, JsonObject body)
     {
         var head = body["head"]?.GetValue<string>();
@@ -280,6 +326,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         foreach (var reviewer in reviewers.Where(r => !pull.RequestedReviewers.Contains(r)))
         {
             pull.RequestedReviewers.Add(reviewer);
+            Record(pull.Number, TimelineEntry.ReviewRequest, user, reviewer, removed: false);
             var payload = PullPayload("review_requested", pull, user);
             payload["requested_reviewer"] = JsonSerializer.SerializeToNode(User(reviewer));
             Emit("pull_request", "pull_request_review_request", user, payload);
@@ -651,4 +698,11 @@ public sealed class FakeForgejo : IAsyncDisposable
     }
 
     private sealed record Review(long Id, long Pull, string User, string State, string Body, string CommitId, List<(string Path, long Line, string Body)> Comments);
+
+    /// <summary>An "assignees" or "review_request" entry: <paramref name="User"/> acted, <paramref name="Assignee"/> was assigned or asked to review.</summary>
+    private sealed record TimelineEntry(long Id, long Item, string Type, string User, string Assignee, bool Removed, DateTimeOffset Created)
+    {
+        public const string Assignees = "assignees";
+        public const string ReviewRequest = "review_request";
+    }
 }

@@ -39,7 +39,44 @@ internal sealed partial class AgentRunner(
 
     public string Kind => TaskPerformers.Agent;
 
-    public Task<RunOutcome> PerformAsync(TaskRecord task, CancellationToken cancellationToken) => RunAsync(task, cancellationToken);
+    /// <summary>
+    /// The run, or an interruption when the agent's own container (which fetches and pushes for the task) was
+    /// rebuilt or removed while it ran: the task is not at fault, so it is queued again instead of failing.
+    /// </summary>
+    public async Task<RunOutcome> PerformAsync(TaskRecord task, CancellationToken cancellationToken)
+    {
+        var container = ResourceNames.Container(config.ContainerPrefix, task.Agent);
+        var before = (await runtime.InspectAsync(container, cancellationToken))?.ID;
+        var started = DateTimeOffset.UtcNow;
+        RunOutcome outcome;
+        try
+        {
+            outcome = await RunAsync(task, cancellationToken);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not OperationCanceledException)
+        {
+            if (await ReplacedAsync(container, before) is { } how)
+            {
+                return new RunOutcome(RunStatus.Interrupted, $"{how} while the task ran ({e.Message})", null, false, 0, null, (long)(DateTimeOffset.UtcNow - started).TotalMilliseconds,
+                    null, null, null, null, null, null, 0);
+            }
+
+            throw;
+        }
+
+        return outcome.Status != RunStatus.Succeeded && await ReplacedAsync(container, before) is { } replaced
+            ? outcome with { Status = RunStatus.Interrupted, Reason = $"{replaced} while the task ran ({outcome.Reason})" }
+            : outcome;
+    }
+
+    /// <summary>How the agent's container changed since <paramref name="before"/>, or null when it is the same one.</summary>
+    private async Task<string?> ReplacedAsync(string container, string? before)
+    {
+        var now = await runtime.InspectAsync(container, CancellationToken.None);
+        return before is null || now?.ID == before ? null
+            : now is null ? $"the agent's container {container} was removed"
+            : $"the agent's container {container} was rebuilt";
+    }
 
     public async Task<RunOutcome> RunAsync(TaskRecord task, CancellationToken cancellationToken)
     {

@@ -126,6 +126,9 @@ internal sealed class ForgejoClient(HttpClient http, Uri forgeUrl, string token,
                 : throw new ForgeApiException($"merging {repo}#{number} refused (405): {message}");
     }
 
+    public async Task<IReadOnlyList<ForgeTimelineEntry>> ListTimelineAsync(string repo, long number, CancellationToken cancellationToken) =>
+        await ListAsync<ForgeTimelineEntry>($"repos/{repo}/issues/{number}/timeline", cancellationToken);
+
     /// <summary>
     /// A branch name as the path's tail. Forgejo routes these as a wildcard, so a name's slashes stay slashes: an
     /// escaped one (<c>%2F</c>) is refused or decoded differently by the proxies in front of many forges.

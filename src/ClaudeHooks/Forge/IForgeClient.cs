@@ -49,4 +49,7 @@ internal interface IForgeClient
     Task<bool> DeleteBranchAsync(string repo, string branch, CancellationToken cancellationToken);
 
     Task<MergeResult> MergeAsync(string repo, long number, string style, string headSha, bool deleteBranch, CancellationToken cancellationToken);
+
+    /// <summary>Every entry of an issue's or pull request's timeline (all pages), oldest first: who assigned whom, who asked whom to review.</summary>
+    Task<IReadOnlyList<ForgeTimelineEntry>> ListTimelineAsync(string repo, long number, CancellationToken cancellationToken);
 }

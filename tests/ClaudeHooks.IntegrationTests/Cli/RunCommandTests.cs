@@ -92,6 +92,48 @@ public sealed class RunCommandTests(DockerFixture fixture)
         }
     }
 
+    [SkippableFact]
+    public async Task Run_BesideAServiceOnTheSameDatabase_ExecutesOnce()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        fixture.Git.RequiredToken = null;
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var repo = await fixture.Git.CreateRepositoryAsync("it-owner", $"beside-{id}", new Dictionary<string, string> { ["README.md"] = "# beside\n" });
+        var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(fixture.ConfigFile, cts.Token))!.AsObject();
+        config["service"] = new System.Text.Json.Nodes.JsonObject { ["lease"] = "3s" };
+        var configFile = Path.Combine(fixture.Home, $"beside-{id}.json");
+        await File.WriteAllTextAsync(configFile, config.ToJsonString(), cts.Token);
+
+        // Longer than the lease, so the service's recovery passes (every lease/2) look at the run's task several times.
+        fixture.Model.EnqueueFor($"beside-{id}",
+            ScriptedTurn.Bash("sleep 8; echo once >> once.txt && git add once.txt && git commit -qm once && echo ok"),
+            ScriptedTurn.Text("Ran once."));
+        var data = Directory.CreateTempSubdirectory("claude-hooks-beside-").FullName;
+        try
+        {
+            await using var service = await ServiceProcess.StartAsync(configFile, fixture.Home, data, ServiceProcess.FreePort());
+            var (exit, output) = await RunAsync(configFile, data, repo, $"beside-{id}: run once", cts.Token);
+            await Task.Delay(TimeSpan.FromSeconds(4), cts.Token);
+
+            Assert.True(exit == 0, output + "\n" + service.Log);
+            var database = await ClaudeHooks.Persistence.Database.OpenAndMigrateAsync(data, cts.Token);
+            var store = new ClaudeHooks.Tasks.SqliteTaskStore(database, TimeProvider.System);
+            var task = (await store.ListTasksAsync(new ClaudeHooks.Tasks.TaskQuery(null, "dev", null, 10, null), cts.Token)).Single();
+            var history = await store.GetHistoryAsync(task.Id, cts.Token);
+            Assert.Equal(ClaudeHooks.Tasks.TaskState.Succeeded, task.State);
+            Assert.Equal(1, task.Attempt);
+            Assert.Equal(2, history.Count);
+            Assert.DoesNotContain("recovered", service.Log, StringComparison.Ordinal);
+            Assert.Equal("1", (await GitHttpServer.GitAsync(fixture.Git.BarePath("it-owner", $"beside-{id}"), "rev-list", "--count", "refs/heads/dev/issue-97", "^main")).Trim());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private async Task<(int Exit, string Output)> RunAsync(string configFile, string data, string repo, string prompt, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -155,6 +155,42 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task AgentContainerRemovedByARebuild_WhileTheTaskPushes_InterruptsAndQueuesItAgain()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var service = await StartAsync();
+        var (repo, _) = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        fixture.Model.EnqueueFor("rebuild-marker",
+            ScriptedTurn.Bash("echo r > r.txt && git add r.txt && git commit -qm r && mkfifo /tmp/rebuild && cat /tmp/rebuild"),
+            ScriptedTurn.Text("first attempt done"),
+            ScriptedTurn.Text("done after the rebuild"));
+        var dev = fixture.Config.Find("dev")!;
+        var container = ClaudeHooks.Containers.ResourceNames.Container(fixture.Prefix, "dev");
+
+        var id = await SubmitAsync(service, new { agent = "dev", repo, prompt = "rebuild-marker", thread = "issue-43" });
+        await WaitForProcessAsync("rebuild", cts.Token);
+
+        // A rebuild removes the agent's container first; the task ends while it is gone, when its commits are pushed.
+        Assert.True(await fixture.Runtime.RemoveAsync(container, cts.Token));
+        var sandbox = ClaudeHooks.Containers.ResourceNames.Sandbox(fixture.Prefix, "dev", ClaudeHooks.Containers.ResourceNames.TaskKey(id));
+        await fixture.Runtime.ExecAsync(sandbox, ["sh", "-c", "echo go > /tmp/rebuild"], user: "root", cancellationToken: cts.Token);
+        while ((await service.Client.GetFromJsonAsync<JsonElement>($"task/{id}", cts.Token)).GetProperty("state").GetString() == "running")
+        {
+            await Task.Delay(100, cts.Token);
+        }
+
+        await fixture.Reconciler().UpAsync([dev], cts.Token);
+        var task = await WaitForEndAsync(service, id, cts.Token);
+
+        Assert.Equal("succeeded", task.GetProperty("state").GetString());
+        Assert.Equal(2, task.GetProperty("attempt").GetInt32());
+        Assert.Contains(task.GetProperty("history").EnumerateArray(), h =>
+            h.GetProperty("to").GetString() == "queued" && h.GetProperty("reason").GetString()!.StartsWith($"interrupted: the agent's container {container} was removed while the task ran", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public async Task Sigterm_DrainsThenInterrupts_AndAcceptsDuringDrain_ThenBothRunAfterRestart()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
