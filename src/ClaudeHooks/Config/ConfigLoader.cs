@@ -8,7 +8,7 @@ internal static partial class ConfigLoader
 {
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
-    private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow"];
+    private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
@@ -225,6 +225,7 @@ internal static partial class ConfigLoader
             }
 
             var users = repo.StringList("authorized_users");
+            var humanApproval = repo.Bool("merge_requires_human_approval", false);
             var repoAllow = ReadEgress(repo, $"forge.repositories.{name}.egress_allow");
             var cloneUrl = repo.String("clone_url");
             if (cloneUrl is not null)
@@ -242,7 +243,7 @@ internal static partial class ConfigLoader
             repo.Finish(ForgeRepositoryKeys);
             if (url is not null && secret is not null)
             {
-                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users, cloneUrl, repoAllow));
+                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users, cloneUrl, repoAllow) { MergeRequiresHumanApproval = humanApproval });
             }
         }
 

@@ -25,6 +25,9 @@ internal sealed record ForgeRepository(
 
     public bool Runs(string flow) => Flows.Contains(flow);
 
+    /// <summary>The lead merges only with, besides the service's own approving review, an approval of the same head by an authorised person.</summary>
+    public bool MergeRequiresHumanApproval { get; init; }
+
     /// <summary>Hosts every task on this repository may reach through the gateway, besides its agent's own list.</summary>
     public IReadOnlyList<Gateway.EgressRule> EgressAllow => RepositoryEgressAllow ?? [];
 }

@@ -16,6 +16,7 @@ internal sealed partial class ForgeReconciler(
     AgentsConfig config,
     Func<AgentConfig, ForgeRepository, IForgeClient> clients,
     ForgeQueue queue,
+    IForgeStore forgeStore,
     ILogger<ForgeReconciler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -87,9 +88,10 @@ internal sealed partial class ForgeReconciler(
 
             if (lead is not null && reviewer is not null && repository.Runs(ForgeWork.Merge))
             {
-                var latest = (await client.ListReviewsAsync(repository.FullName, pull.Number, cancellationToken))
-                    .LastOrDefault(r => string.Equals(r.User?.Login, reviewer.ForgeUser, StringComparison.OrdinalIgnoreCase) && r.State is "APPROVED" or "REQUEST_CHANGES");
-                if (latest is { State: "APPROVED", Stale: false, Dismissed: false } && latest.CommitId == pull.Head.Sha
+                // Only the service's own review task's verdict on this very head leads to a merge; an approval posted
+                // any other way (even with the reviewer's token) does not.
+                var verdict = await forgeStore.LatestVerdictAsync(repository.FullName, pull.Number, cancellationToken);
+                if (verdict is { Verdict: "APPROVED" } && string.Equals(verdict.HeadSha, pull.Head.Sha, StringComparison.OrdinalIgnoreCase)
                     && await queue(ForgeRouter.MergeWork(lead, repository.FullName, pull.Number, pull.Head.Sha, null), "backstop", null, null, cancellationToken) is not null)
                 {
                     queued++;

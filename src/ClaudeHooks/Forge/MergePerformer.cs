@@ -47,6 +47,11 @@ internal sealed class MergePerformer(AgentsConfig config, IForgeStore forgeStore
             return Done(RunStatus.Failed, $"not merging #{pull.Number}: the service's approving review {verdict.ReviewId} is {(review is null ? "gone from the forge" : review.Dismissed ? "dismissed" : "stale")}");
         }
 
+        if (repository.MergeRequiresHumanApproval && !await HumanApprovedAsync(pull, repository, client, cancellationToken))
+        {
+            return Done(RunStatus.Failed, $"not merging #{pull.Number}: {repository.FullName} also needs an approval of {Short(pull.Head.Sha)} by an authorised person (forge.repositories.{repository.FullName}.merge_requires_human_approval), and there is none");
+        }
+
         if (pull.Mergeable == false)
         {
             return await AskDevToUpdateAsync(task, pull, repository, Done, cancellationToken);
@@ -82,6 +87,21 @@ internal sealed class MergePerformer(AgentsConfig config, IForgeStore forgeStore
         }
 
         return done(RunStatus.Failed, $"#{pull.Number} conflicts with {pull.Base.Ref}; asked {config.ByRole(AgentRole.Dev)?.Name ?? "the dev agent"} to update the branch", false);
+    }
+
+    /// <summary>An approval standing on the current head by someone who is no agent account and may ask for work (the webhook rule).</summary>
+    private async Task<bool> HumanApprovedAsync(ForgePull pull, ForgeRepository repository, IForgeClient client, CancellationToken cancellationToken)
+    {
+        var reviews = await client.ListReviewsAsync(repository.FullName, pull.Number, cancellationToken);
+        foreach (var review in reviews.Where(r => r is { State: "APPROVED", Stale: false, Dismissed: false } && string.Equals(r.CommitId, pull.Head.Sha, StringComparison.OrdinalIgnoreCase)))
+        {
+            if (review.User?.Login is { } login && config.ByForgeUser(login) is null && await ForgeAuthorization.MayAskAsync(login, repository, () => client, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Short(string sha) => sha[..Math.Min(8, sha.Length)];

@@ -99,6 +99,56 @@ public sealed class ForgeOutboxTests : IAsyncLifetime
         Assert.Contains((await store.GetHistoryAsync(id!, CancellationToken.None)), h => h.Reason.Contains("the forge refused it", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Merge_OnAnApprovalPostedWithTheReviewersTokenButNoReviewTask_IsRefused_AndNoMergeCallIsMade()
+    {
+        var (config, store, flows, outbox, machine) = await FlowAsync();
+        var (pull, merge) = await PullWithMergeTaskAsync(config, flows, machine);
+        var reviewer = new ForgejoClient(new HttpClient(), Forge.Url, "t-reviewer");
+        await reviewer.CreateReviewAsync(Forge.FullName, pull.Number, new ReviewSubmission("APPROVED", "LGTM", pull.Head.Sha, []), CancellationToken.None);
+
+        var outcome = await new MergePerformer(config, store, flows, outbox, _clock).PerformAsync(merge, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Failed, outcome.Status);
+        Assert.Contains("no review task of the service has given a verdict on it", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, Writes("POST", "/merge"));
+    }
+
+    [Fact]
+    public async Task Merge_NeedingAHumanApproval_WaitsForOneByAnAuthorisedPerson_OnTheCurrentHead()
+    {
+        var (config, store, flows, outbox, machine) = await FlowAsync(humanApproval: true);
+        Forge.AddUser("alice", "t-alice", "write");
+        Forge.AddUser("mallory", "t-mallory", "read");
+        var (pull, merge) = await PullWithMergeTaskAsync(config, flows, machine);
+        var reviewTask = (await store.ListTasksAsync(new TaskQuery(null, "reviewer", null, 10, null), CancellationToken.None)).Single();
+        await store.SetVerdictAsync(reviewTask.Id, "APPROVED", (await new ForgejoClient(new HttpClient(), Forge.Url, "t-reviewer")
+            .CreateReviewAsync(Forge.FullName, pull.Number, new ReviewSubmission("APPROVED", "ok", pull.Head.Sha, []), CancellationToken.None)).Id, CancellationToken.None);
+        await new ForgejoClient(new HttpClient(), Forge.Url, "t-mallory").CreateReviewAsync(Forge.FullName, pull.Number, new ReviewSubmission("APPROVED", "me too", pull.Head.Sha, []), CancellationToken.None);
+        var performer = new MergePerformer(config, store, flows, outbox, _clock);
+
+        var withoutHuman = await performer.PerformAsync(merge, CancellationToken.None);
+        await new ForgejoClient(new HttpClient(), Forge.Url, "t-alice").CreateReviewAsync(Forge.FullName, pull.Number, new ReviewSubmission("APPROVED", "yes", pull.Head.Sha, []), CancellationToken.None);
+        var withHuman = await performer.PerformAsync(merge, CancellationToken.None);
+
+        Assert.Equal(RunStatus.Failed, withoutHuman.Status);
+        Assert.Contains("merge_requires_human_approval", withoutHuman.Reason, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Succeeded, withHuman.Status);
+        Assert.Equal(1, Writes("POST", "/merge"));
+    }
+
+    /// <summary>A pull request of the dev's branch, a review task of it that ran, and the lead's merge task, claimed.</summary>
+    private async Task<(ForgePull Pull, TaskRecord Merge)> PullWithMergeTaskAsync(AgentsConfig config, ForgeFlows flows, TaskStateMachine machine)
+    {
+        var issue = Forge.CreateIssue("Change", "x", "alice");
+        await GitAsync(Forge.BarePath, "branch", "dev/issue-" + issue, "main");
+        var pull = await new ForgejoClient(new HttpClient(), Forge.Url, "t-dev").CreateOrGetPullAsync(Forge.FullName, "dev/issue-" + issue, "main", "Change", "body", CancellationToken.None);
+        await flows.QueueAsync(ForgeRouter.ReviewWork(config.Find("reviewer")!, Forge.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, "alice"), "test", null, null, CancellationToken.None);
+        await flows.QueueAsync(ForgeRouter.MergeWork(config.Find("boss")!, Forge.FullName, pull.Number, pull.Head.Sha, "alice"), "test", null, null, CancellationToken.None);
+        var merge = (await machine.ClaimAsync("boss", "w", TimeSpan.FromMinutes(5), CancellationToken.None))!;
+        return (pull, merge);
+    }
+
     /// <summary>Runs the outbox until nothing is due, moving the clock past each backoff.</summary>
     private async Task DrainAsync(ForgeOutbox outbox)
     {
@@ -120,7 +170,7 @@ public sealed class ForgeOutboxTests : IAsyncLifetime
     private int Writes(string method, string suffix) =>
         Forge.Calls.Count(c => c.Method == method && c.Path.EndsWith(suffix, StringComparison.Ordinal));
 
-    private async Task<(AgentsConfig, SqliteTaskStore, ForgeFlows, ForgeOutbox, TaskStateMachine)> FlowAsync()
+    private async Task<(AgentsConfig, SqliteTaskStore, ForgeFlows, ForgeOutbox, TaskStateMachine)> FlowAsync(bool humanApproval = false)
     {
         var paths = new ClaudeHooksPaths(_data.Path);
         var config = ConfigLoader.Parse("agents.json", $$"""
@@ -132,7 +182,7 @@ public sealed class ForgeOutboxTests : IAsyncLifetime
               },
               "forge": {
                 "public_url": "https://hooks.example",
-                "repositories": { "{{Forge.FullName}}": { "url": "{{Forge.Url}}", "webhook_secret_file": "webhooks/w", "merge_style": "merge" } }
+                "repositories": { "{{Forge.FullName}}": { "url": "{{Forge.Url}}", "webhook_secret_file": "webhooks/w", "merge_style": "merge", "merge_requires_human_approval": {{(humanApproval ? "true" : "false")}} } }
               }
             }
             """, paths);

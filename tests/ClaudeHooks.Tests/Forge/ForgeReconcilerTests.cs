@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Forge;
+using ClaudeHooks.Persistence;
+using ClaudeHooks.Tasks;
 using ClaudeHooks.TestServers;
 
 namespace ClaudeHooks.Tests.Forge;
@@ -26,6 +28,7 @@ public sealed class ForgeReconcilerTests : IAsyncLifetime
 
     private GitHttpServer? _git;
     private FakeForgejo? _forge;
+    private SqliteTaskStore? _store;
 
     private FakeForgejo Forge => _forge!;
 
@@ -55,6 +58,7 @@ public sealed class ForgeReconcilerTests : IAsyncLifetime
             await _git.DisposeAsync();
         }
 
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _home.Dispose();
     }
 
@@ -167,12 +171,33 @@ public sealed class ForgeReconcilerTests : IAsyncLifetime
         await AssignAsync("alice", issue, "dev-bot");
         var logger = new ListLogger<ForgeReconciler>();
         var config = Config(null, """{ "acme/gone": { "url": "http://127.0.0.1:1", "webhook_secret_file": "webhooks/w" }, """ + $"\"{Forge.FullName}\": {{ \"url\": \"{Forge.Url}\", \"webhook_secret_file\": \"webhooks/w\" }} }}");
-        var reconciler = new ForgeReconciler(config, (agent, repository) => repository.FullName == "acme/gone" ? throw Missing(agent) : Client(agent, repository), Queue, logger);
+        var reconciler = new ForgeReconciler(config, (agent, repository) => repository.FullName == "acme/gone" ? throw Missing(agent) : Client(agent, repository), Queue, Store, logger);
 
         var queued = await reconciler.PassAsync(CancellationToken.None);
 
         Assert.Equal(1, queued);
         Assert.Contains(logger.Warnings, w => w.Contains("acme/gone", StringComparison.Ordinal) && w.Contains("tokens/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Pass_AnApprovalByTheReviewerAccountThatNoReviewTaskPosted_QueuesNoMerge_ButTheServicesOwnVerdictDoes()
+    {
+        var issue = Forge.CreateIssue("Change", "x", "alice");
+        await GitHttpServer.GitAsync(Forge.BarePath, "branch", $"dev/issue-{issue}", "main");
+        var pull = await new ForgejoClient(_http, Forge.Url, "dev-token").CreateOrGetPullAsync(Forge.FullName, $"dev/issue-{issue}", "main", "Change", "b", CancellationToken.None);
+        var direct = await new ForgejoClient(_http, Forge.Url, "review-token").CreateReviewAsync(Forge.FullName, pull.Number, new ReviewSubmission("APPROVED", "LGTM", pull.Head.Sha, []), CancellationToken.None);
+
+        await Reconciler().PassAsync(CancellationToken.None);
+        var before = Count(ForgeWork.Merge);
+
+        // The same approval, as the verdict of a review task the service ran on this head.
+        var review = new TaskRecord("review-1", "reviewer", "u", null, "t", "p", TaskState.Succeeded, 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, null);
+        await Store.QueueWorkAsync(new ForgeWork(ForgeWork.Review, "reviewer", Forge.FullName, pull.Number, "pr-review", null, pull.Head.Sha, $"{Forge.FullName}|review|{pull.Number}|{pull.Head.Sha}", "alice", null), review with { State = TaskState.Queued }, "test", CancellationToken.None);
+        await Store.SetVerdictAsync("review-1", "APPROVED", direct.Id, CancellationToken.None);
+        await Reconciler().PassAsync(CancellationToken.None);
+
+        Assert.Equal(0, before);
+        Assert.Equal(1, Count(ForgeWork.Merge));
     }
 
     private int Count(string kind)
@@ -185,7 +210,9 @@ public sealed class ForgeReconcilerTests : IAsyncLifetime
 
     private ForgeReconciler Reconciler(string? authorizedUsers = null, string interval = "5m", ListLogger<ForgeReconciler>? logger = null) =>
         new(Config(interval, $$"""{ "{{Forge.FullName}}": { "url": "{{Forge.Url}}", "webhook_secret_file": "webhooks/w", "authorized_users": {{authorizedUsers ?? "[]"}} } }"""),
-            Client, Queue, logger ?? new ListLogger<ForgeReconciler>());
+            Client, Queue, Store, logger ?? new ListLogger<ForgeReconciler>());
+
+    private SqliteTaskStore Store => _store ??= new(Database.OpenAndMigrateAsync(Path.Combine(_home.Path, "db")).GetAwaiter().GetResult(), TimeProvider.System);
 
     private IForgeClient Client(AgentConfig agent, ForgeRepository repository) =>
         _tokens.TryGetValue(agent.Name, out var token) ? new ForgejoClient(_http, repository.ForgeUrl, token) : throw Missing(agent);
