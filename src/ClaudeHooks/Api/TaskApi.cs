@@ -50,7 +50,7 @@ internal static class TaskApi
         return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
     }
 
-    private static async Task<IResult> GetAsync(string id, ITaskStore store, SecretRedactor redactor, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, Forge.IForgeStore forgeStore, SecretRedactor redactor, CancellationToken cancellationToken)
     {
         var task = await store.GetTaskAsync(id, cancellationToken);
         if (task is null)
@@ -59,6 +59,7 @@ internal static class TaskApi
         }
 
         var history = await store.GetHistoryAsync(id, cancellationToken);
+        var writes = await forgeStore.ListIntentsAsync(id, cancellationToken);
         return TypedResults.Ok(new
         {
             id = task.Id,
@@ -68,6 +69,9 @@ internal static class TaskApi
             thread = task.Thread,
             state = task.State.ToName(),
             attempt = task.Attempt,
+            performer = task.Performer,
+            not_before = task.NotBefore,
+            base_commit = task.BaseCommit,
             created_at = task.CreatedAt,
             updated_at = task.UpdatedAt,
             timeout_seconds = task.Timeout?.TotalSeconds,
@@ -75,6 +79,7 @@ internal static class TaskApi
             prompt = redactor.Redact(task.Prompt).Text,
             history = history.Select(h => new { at = h.At, from = h.From?.ToName(), to = h.To.ToName(), reason = redactor.Redact(h.Reason).Text }),
             outcome = task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(redactor.Redact(outcome).Text) : (JsonElement?)null,
+            forge_writes = writes.Select(w => new { key = w.Key, kind = w.Kind, state = w.State, attempts = w.Attempts, not_before = w.NotBefore, last_error = w.LastError is { } error ? redactor.Redact(error).Text : null }),
             events_url = $"/task/{id}/events",
         });
     }

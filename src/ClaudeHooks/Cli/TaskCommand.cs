@@ -212,6 +212,15 @@ internal static class TaskCommand
             Console.WriteLine($"  {entry.GetProperty("at").GetDateTimeOffset().ToLocalTime():HH:mm:ss}  {Text(entry, "from"),-11} -> {Text(entry, "to"),-11} {Text(entry, "reason")}");
         }
 
+        if (task.TryGetProperty("forge_writes", out var writes) && writes.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var write in writes.EnumerateArray())
+            {
+                var error = Text(write, "last_error");
+                Console.WriteLine($"  forge {Text(write, "kind"),-14} {Text(write, "state"),-8} after {Text(write, "attempts")} attempt(s){(error.Length > 0 ? $": {error}" : "")}");
+            }
+        }
+
         if (task.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.Object)
         {
             Console.WriteLine($"  outcome: {Text(outcome, "status")} — {Text(outcome, "reason")}");
