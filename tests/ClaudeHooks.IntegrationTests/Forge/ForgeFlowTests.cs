@@ -203,7 +203,7 @@ public sealed class ForgeFlowTests(DockerFixture fixture) : IAsyncLifetime
         foreach (var task in tasks)
         {
             var id = task.GetProperty("id").GetString()!;
-            var tracking = Forge.CommentsOn(issue).Concat(Forge.CommentsOn(pr)).Where(c => c.Body.Contains(id, StringComparison.Ordinal)).ToList();
+            var tracking = Forge.CommentsOn(issue).Concat(Forge.CommentsOn(pr)).Where(c => c.Body.Contains($"<!-- claude-hooks:track:{id} -->", StringComparison.Ordinal)).ToList();
             Assert.True(tracking.Count == 1, $"task {id} has {tracking.Count} tracking comments");
             Assert.Contains("✅", tracking[0].Body, StringComparison.Ordinal);
         }
