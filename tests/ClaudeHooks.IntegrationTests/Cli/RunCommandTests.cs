@@ -102,6 +102,13 @@ public sealed class RunCommandTests(DockerFixture fixture)
         var repo = await fixture.Git.CreateRepositoryAsync("it-owner", $"beside-{id}", new Dictionary<string, string> { ["README.md"] = "# beside\n" });
         var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(fixture.ConfigFile, cts.Token))!.AsObject();
         config["service"] = new System.Text.Json.Nodes.JsonObject { ["lease"] = "3s" };
+
+        // The service is killed at the end: it keeps no warm sandbox that would outlive it.
+        foreach (var (_, agent) in config["agents"]!.AsObject())
+        {
+            agent!["warm_sandboxes"] = 0;
+        }
+
         var configFile = Path.Combine(fixture.Home, $"beside-{id}.json");
         await File.WriteAllTextAsync(configFile, config.ToJsonString(), cts.Token);
 

@@ -179,7 +179,11 @@ public sealed class ForgeFlowTests(DockerFixture fixture) : IAsyncLifetime
             return list.Count(t => t.GetProperty("state").GetString() == "succeeded") >= 5 || list.Any(t => t.GetProperty("state").GetString() is "failed" or "cancelled" or "timed_out") ? list : null;
         }, cts.Token);
 
-        Assert.All(tasks, t => Assert.Equal("succeeded", t.GetProperty("state").GetString()));
+        foreach (var ended in tasks.Where(t => t.GetProperty("state").GetString() != "succeeded"))
+        {
+            Assert.Fail($"task {ended.GetProperty("id")} ended {ended.GetProperty("state")}: {(await GetTaskAsync(ended.GetProperty("id").GetString()!, cts.Token)).GetProperty("history")}\n{Service.Log}");
+        }
+
         Assert.Equal(["dev", "reviewer", "dev", "reviewer", "boss"], tasks.OrderBy(t => t.GetProperty("created_at").GetDateTimeOffset()).Select(t => t.GetProperty("agent").GetString()));
 
         // The forge calls that carry the flow, in order.
