@@ -31,6 +31,8 @@ public sealed class FakeForgejo : IAsyncDisposable
     private readonly Dictionary<long, (long Item, string Body, string User)> _comments = [];
     private readonly HttpClient _webhookClient = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Lock _faults = new();
+    private readonly ConcurrentDictionary<ForgeWriteKind, TaskCompletionSource> _held = new();
+    private readonly ConcurrentDictionary<ForgeWriteKind, TaskCompletionSource> _released = new();
     private long _nextId = 100;
 
     private FakeForgejo(WebApplication app, GitHttpServer git, string host, int port)
@@ -66,6 +68,18 @@ public sealed class FakeForgejo : IAsyncDisposable
 
     /// <summary>The next call of each kind here is answered 429 with <c>Retry-After: 1</c> and not applied, as a rate-limiting proxy would; once per kind.</summary>
     public ISet<ForgeWriteKind> RateLimitNext { get; set; } = new HashSet<ForgeWriteKind>();
+
+    /// <summary>
+    /// The next call of each kind here is applied in full and its answer then held until <see cref="Release"/> or until
+    /// the client drops the connection, as when the client dies while the forge answers; once per kind.
+    /// </summary>
+    public ISet<ForgeWriteKind> HoldAfterApply { get; set; } = new HashSet<ForgeWriteKind>();
+
+    /// <summary>Completes once a call of <paramref name="kind"/> held by <see cref="HoldAfterApply"/> has been applied.</summary>
+    public Task Held(ForgeWriteKind kind) => Signal(_held, kind).Task;
+
+    /// <summary>Lets the held call of <paramref name="kind"/> answer (to nobody, when its client is gone).</summary>
+    public void Release(ForgeWriteKind kind) => Signal(_released, kind).TrySetResult();
 
     public IReadOnlyList<ApiCall> Calls => [.. _calls];
 
@@ -555,6 +569,19 @@ public sealed class FakeForgejo : IAsyncDisposable
             result = handler(user, JsonNode.Parse(text.Length == 0 ? "{}" : text)!.AsObject());
         }
 
+        if (kind is { } hold && TakeHold(hold))
+        {
+            Signal(_held, hold).TrySetResult();
+            try
+            {
+                await Signal(_released, hold).Task.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client is gone; the write stays applied.
+            }
+        }
+
         // Applied whatever it answered; only the answer is lost, as behind a proxy whose upstream connection broke.
         return fault == 502
             ? Results.Content("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n", "text/html", statusCode: 502)
@@ -569,6 +596,17 @@ public sealed class FakeForgejo : IAsyncDisposable
             return RateLimitNext.Remove(kind) ? 429 : FailAfterApply.Remove(kind) ? 502 : null;
         }
     }
+
+    private bool TakeHold(ForgeWriteKind kind)
+    {
+        lock (_faults)
+        {
+            return HoldAfterApply.Remove(kind);
+        }
+    }
+
+    private static TaskCompletionSource Signal(ConcurrentDictionary<ForgeWriteKind, TaskCompletionSource> signals, ForgeWriteKind kind) =>
+        signals.GetOrAdd(kind, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private static IResult Error(int status, string message) => Results.Json(new { message, url = "http://fake-forge/api/swagger" }, statusCode: status);
 

@@ -81,10 +81,10 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public static int FreePort() => ScriptedModelServer.FreePort();
 
-    /// <summary>SIGKILL: no drain, no cleanup, leases left behind.</summary>
+    /// <summary>SIGKILL to the service and every process it started, as <c>kill -9</c> of its unit would: no drain, no cleanup, leases left behind.</summary>
     public async Task KillAsync()
     {
-        _process.Kill();
+        _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
     }
 
