@@ -113,6 +113,9 @@ public sealed class ForgeFlowTests(DockerFixture fixture) : IAsyncLifetime
         }, cts.Token))[0];
         var id = dev.GetProperty("id").GetString()!;
         await WaitForAsync(async () => Forge.Calls.Any(c => c.Method == "POST" && c.Path.EndsWith("/pulls", StringComparison.Ordinal)) ? new object() : null, cts.Token);
+
+        // The tracking comment's last edit follows the pull request.
+        await WaitForAsync(async () => Forge.CommentsOn(issue).Any(c => c.Body.Contains(id, StringComparison.Ordinal) && c.Body.Contains("✅", StringComparison.Ordinal)) ? new object() : null, cts.Token);
         var task = await GetTaskAsync(id, cts.Token);
         using var request = new HttpRequestMessage(HttpMethod.Get, $"task/{id}/events");
         request.Headers.Accept.ParseAdd("text/event-stream");
