@@ -470,6 +470,15 @@ public sealed class FakeForgejo : IAsyncDisposable
         }
     }
 
+    /// <summary>As Forgejo: <c>refs/pull/N/head</c> in the base repository follows the pull request's head (read here whenever the pull is).</summary>
+    private void SyncPullRef(Item pull, string sha)
+    {
+        if (sha.Length == 40 && !pull.Merged)
+        {
+            Git("update-ref", $"refs/pull/{pull.Number}/head", sha);
+        }
+    }
+
     private string? HeadSha(string? branch)
     {
         if (branch is null)
@@ -661,6 +670,7 @@ public sealed class FakeForgejo : IAsyncDisposable
     {
         // As Forgejo, which keeps the head it merged (refs/pull/N/head) after the branch is deleted.
         var sha = HeadSha(p.Head) ?? p.MergedHead ?? "";
+        SyncPullRef(p, sha);
         return new
         {
             id = p.Id, number = p.Number, title = p.Title, body = p.Body, state = p.State, merged = p.Merged, mergeable = !p.Merged,
