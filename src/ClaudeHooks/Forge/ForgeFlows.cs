@@ -26,6 +26,9 @@ internal sealed partial class ForgeFlows(
     /// <summary>Stands in the final tracking comment for the pull request the task's branch got, once it is known.</summary>
     internal const string PullPlaceholder = "{{pull}}";
 
+    /// <summary>The source of work the backstop finds; it never queues again what ended without success.</summary>
+    public const string BackstopSource = "backstop";
+
     private ForgeSettings Forge => config.Forge!;
 
     internal IForgeClient Client(AgentConfig agent, ForgeRepository repository) => clients(agent, repository);
@@ -57,7 +60,7 @@ internal sealed partial class ForgeFlows(
             task = task with { BaseRef = PullRef(work.Number), BaseCommit = work.HeadSha };
         }
 
-        var id = await forgeStore.QueueWorkAsync(work, task, source, cancellationToken);
+        var id = await forgeStore.QueueWorkAsync(work, task, source, cancellationToken, retryEnded: source != BackstopSource);
         if (id is not null)
         {
             LogQueued(work.Kind, work.Repo, work.Number, work.Agent, id, source);

@@ -189,6 +189,12 @@ internal sealed partial class ForgeOutbox(
                 {
                     return found;
                 }
+
+                // The tracking comment was created after all: this step's edit goes to it now.
+                if (intent.Kind == ForgeIntent.Track && await forgeStore.GetForgeTaskAsync(intent.TaskId!, cancellationToken) is { TrackingCommentId: not null })
+                {
+                    return await WriteAsync(intent, repository, client, payload, cancellationToken);
+                }
             }
             catch (Exception again) when (again is ForgeApiException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {

@@ -92,7 +92,7 @@ internal sealed partial class ForgeReconciler(
                 // any other way (even with the reviewer's token) does not.
                 var verdict = await forgeStore.LatestVerdictAsync(repository.FullName, pull.Number, cancellationToken);
                 if (verdict is { Verdict: "APPROVED" } && string.Equals(verdict.HeadSha, pull.Head.Sha, StringComparison.OrdinalIgnoreCase)
-                    && await queue(ForgeRouter.MergeWork(lead, repository.FullName, pull.Number, pull.Head.Sha, null), "backstop", null, null, cancellationToken) is not null)
+                    && await queue(ForgeRouter.MergeWork(lead, repository.FullName, pull.Number, pull.Head.Sha, null), ForgeFlows.BackstopSource, null, null, cancellationToken) is not null)
                 {
                     queued++;
                 }
@@ -116,7 +116,7 @@ internal sealed partial class ForgeReconciler(
             try
             {
                 if (await AuthorizedAskerAsync(client, repository, issue.Number, ForgeTimelineEntry.Assignees, dev.ForgeUser, authorized, cancellationToken) is { } asker
-                    && await queue(ForgeRouter.ImplementWork(dev, repository.FullName, issue.Number, asker), "backstop", issue.Title, issue.Body, cancellationToken) is not null)
+                    && await queue(ForgeRouter.ImplementWork(dev, repository.FullName, issue.Number, asker), ForgeFlows.BackstopSource, issue.Title, issue.Body, cancellationToken) is not null)
                 {
                     queued++;
                 }
@@ -136,7 +136,7 @@ internal sealed partial class ForgeReconciler(
         try
         {
             return await AuthorizedAskerAsync(client, repository, pull.Number, ForgeTimelineEntry.ReviewRequest, reviewer.ForgeUser, authorized, cancellationToken) is { } asker
-                && await queue(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, asker), "backstop", null, null, cancellationToken) is not null;
+                && await queue(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, asker), ForgeFlows.BackstopSource, null, null, cancellationToken) is not null;
         }
         catch (Exception e) when (Failed(e, cancellationToken))
         {

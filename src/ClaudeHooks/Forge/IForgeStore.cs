@@ -23,7 +23,7 @@ internal interface IForgeStore
     Task<IReadOnlyList<DeliveryRecord>> ListDeliveriesAsync(bool deadOnly, int limit, CancellationToken cancellationToken);
 
     /// <summary>Queues the task for <paramref name="work"/> unless its semantic key was claimed before; returns the task id, or null for a duplicate.</summary>
-    Task<string?> QueueWorkAsync(ForgeWork work, TaskRecord task, string source, CancellationToken cancellationToken);
+    Task<string?> QueueWorkAsync(ForgeWork work, TaskRecord task, string source, CancellationToken cancellationToken, bool retryEnded = true);
 
     Task<ForgeTask?> GetForgeTaskAsync(string taskId, CancellationToken cancellationToken);
 

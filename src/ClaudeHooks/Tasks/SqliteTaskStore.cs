@@ -103,16 +103,17 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
         return deliveries;
     }
 
-    public async Task<string?> QueueWorkAsync(ForgeWork work, TaskRecord task, string source, CancellationToken cancellationToken)
+    public async Task<string?> QueueWorkAsync(ForgeWork work, TaskRecord task, string source, CancellationToken cancellationToken, bool retryEnded = true)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         // A key whose task failed, was cancelled or timed out may be claimed again: re-assigning retries the work.
+        // The backstop does not: it sees the same assignment at every pass, and would run failing work forever.
         var claimed = await ExecuteAsync(connection, transaction, """
             INSERT INTO forge_events (semantic_key, task_id, source, created_at) VALUES ($key, NULL, $source, $at)
             ON CONFLICT (semantic_key) DO UPDATE SET task_id = NULL, source = excluded.source, created_at = excluded.created_at
-            WHERE (SELECT state FROM tasks WHERE id = forge_events.task_id) IN ('failed', 'cancelled', 'timed_out')
-            """, cancellationToken, ("$key", work.SemanticKey), ("$source", source), ("$at", Format(clock.GetUtcNow())));
+            WHERE $retry = 1 AND (SELECT state FROM tasks WHERE id = forge_events.task_id) IN ('failed', 'cancelled', 'timed_out')
+            """, cancellationToken, ("$key", work.SemanticKey), ("$source", source), ("$at", Format(clock.GetUtcNow())), ("$retry", retryEnded ? 1 : 0));
         if (claimed == 0)
         {
             return null;

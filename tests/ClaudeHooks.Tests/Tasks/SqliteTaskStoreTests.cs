@@ -75,6 +75,18 @@ public sealed class SqliteTaskStoreTests : IDisposable
         Assert.Null(await store.GetSessionAsync("dev", "h/o/r", "issue-2", CancellationToken.None));
     }
 
+    [Fact]
+    public async Task QueueWork_AKeyWhoseTaskFailed_IsTakenAgainByANewRequest_ButNotByTheBackstop()
+    {
+        var store = await StoreAsync();
+        var work = new ClaudeHooks.Forge.ForgeWork(ClaudeHooks.Forge.ForgeWork.Implement, "dev", "o/r", 1, "issue-1", null, null, "o/r|implement|1", "alice", null);
+        Assert.Equal("a", await store.QueueWorkAsync(work, NewTask("a"), "webhook", CancellationToken.None));
+        Assert.True(await store.ApplyAsync(new TaskTransition("a", TaskState.Queued, TaskState.Cancelled, "cancelled"), CancellationToken.None));
+
+        Assert.Null(await store.QueueWorkAsync(work, NewTask("b"), "backstop", CancellationToken.None, retryEnded: false));
+        Assert.Equal("c", await store.QueueWorkAsync(work, NewTask("c"), "webhook", CancellationToken.None));
+    }
+
     private async Task<SqliteTaskStore> StoreAsync() => new(await Database.OpenAndMigrateAsync(_data.Path), TimeProvider.System);
 
     private static TaskRecord NewTask(string id) =>
