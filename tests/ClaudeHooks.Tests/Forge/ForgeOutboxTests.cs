@@ -137,6 +137,30 @@ public sealed class ForgeOutboxTests : IAsyncLifetime
         Assert.Equal(1, Writes("POST", "/merge"));
     }
 
+    [Fact]
+    public async Task Review_OfAHeadThatMovedMeanwhile_IsPostedForTheReviewedCommit_QueuesAReviewOfTheNewHead_AndMergesNothing()
+    {
+        var (config, store, flows, outbox, machine) = await FlowAsync();
+        var issue = Forge.CreateIssue("Change", "x", "alice");
+        await GitAsync(Forge.BarePath, "branch", "dev/issue-" + issue, "main");
+        var pull = await new ForgejoClient(new HttpClient(), Forge.Url, "t-dev").CreateOrGetPullAsync(Forge.FullName, "dev/issue-" + issue, "main", "Change", "body", CancellationToken.None);
+        await flows.QueueAsync(ForgeRouter.ReviewWork(config.Find("reviewer")!, Forge.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, "alice"), "test", null, null, CancellationToken.None);
+        var review = (await machine.ClaimAsync("reviewer", "w", TimeSpan.FromMinutes(5), CancellationToken.None))!;
+
+        // A new commit lands on the head branch while the review runs.
+        await GitAsync(Forge.BarePath, "update-ref", "refs/heads/dev/issue-" + issue, (await GitHttpServer.GitAsync(Forge.BarePath, "commit-tree", "-p", pull.Head.Sha, "-m", "later", pull.Head.Sha + "^{tree}")).Trim());
+        Assert.True(await machine.FinishAsync(review, "w", Outcome("```json\n{\"verdict\":\"approve\",\"body\":\"ok\"}\n```"), CancellationToken.None));
+        await DrainAsync(outbox);
+
+        var posted = System.Text.Json.Nodes.JsonNode.Parse(Forge.Calls.Single(c => c.Method == "POST" && c.Path.EndsWith("/reviews", StringComparison.Ordinal)).Body)!;
+        var moved = await new ForgejoClient(new HttpClient(), Forge.Url, "t-dev").GetPullAsync(Forge.FullName, pull.Number, CancellationToken.None);
+        var queued = await store.ListTasksAsync(new TaskQuery(TaskState.Queued, null, null, 10, null), CancellationToken.None);
+        Assert.Equal(pull.Head.Sha, posted["commit_id"]!.GetValue<string>());
+        Assert.Equal([("reviewer", moved.Head.Sha)], queued.Select(t => (t.Agent, t.BaseCommit!)));
+        Assert.DoesNotContain(queued, t => t.Performer == TaskPerformers.Merge);
+        Assert.Equal(pull.Head.Sha, (await store.LatestVerdictAsync(Forge.FullName, pull.Number, CancellationToken.None))!.HeadSha);
+    }
+
     /// <summary>A pull request of the dev's branch, a review task of it that ran, and the lead's merge task, claimed.</summary>
     private async Task<(ForgePull Pull, TaskRecord Merge)> PullWithMergeTaskAsync(AgentsConfig config, ForgeFlows flows, TaskStateMachine machine)
     {
