@@ -226,6 +226,45 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
         Assert.Contains(await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token), e => e.Type == "system/api_retry");
     }
 
+    [SkippableFact]
+    public async Task Run_PinnedToAPullRequestsHead_ChecksOutExactlyThatCommitFromThePullRef_AndRefusesOnceTheRefMoved()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var repo = await NewRepositoryAsync();
+        fixture.Git.RequiredToken = null;
+        var bare = fixture.Git.BarePath("it-owner", RepoName(repo));
+
+        // A fork's head exists in the base repository only as the forge's pull ref, not as any branch.
+        var fork = await ShAsync(bare, "blob=$(echo fork-content | git hash-object -w --stdin) && tree=$(printf '100644 blob %s\\tfork-only.txt\\n' \"$blob\" | git mktree) && git commit-tree \"$tree\" -p main -m 'from a fork'");
+        await GitHttpServer.GitAsync(bare, "update-ref", "refs/pull/7/head", fork);
+        var main = (await GitHttpServer.GitAsync(bare, "rev-parse", "main")).Trim();
+        fixture.Model.Enqueue(ScriptedTurn.Bash("git rev-parse HEAD && cat fork-only.txt"), ScriptedTurn.Text("reviewed"));
+
+        var task = (await NewTaskAsync(repo, "pr-7-review", "Review it.", cts.Token)) with { BaseRef = "refs/pull/7/head", BaseCommit = fork };
+        var outcome = await fixture.Runner().PerformAsync(task, cts.Token);
+
+        Assert.True(outcome.Status == RunStatus.Succeeded, outcome.Reason);
+        var result = (await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token)).Single(e => e.Type == "user/tool_result").Data;
+        Assert.Contains(fork, result, StringComparison.Ordinal);
+        Assert.Contains("fork-content", result, StringComparison.Ordinal);
+
+        // The task was queued for the head it saw; the ref points elsewhere now: nothing runs.
+        var stale = (await NewTaskAsync(repo, "pr-7-stale", "Review it.", cts.Token)) with { BaseRef = "refs/pull/7/head", BaseCommit = main };
+        var moved = await Assert.ThrowsAsync<ClaudeHooks.Workdir.HeadMovedException>(() => fixture.Runner().PerformAsync(stale, cts.Token));
+        Assert.Equal(fork, moved.Actual);
+        Assert.StartsWith(ClaudeHooks.Workdir.HeadMovedException.HeadMoved, moved.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> ShAsync(string directory, string script)
+    {
+        using var sh = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sh", ["-c", script]) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await sh.StandardOutput.ReadToEndAsync();
+        await sh.WaitForExitAsync();
+        Assert.True(sh.ExitCode == 0, await sh.StandardError.ReadToEndAsync());
+        return output.Trim();
+    }
+
     private Task<(TaskRecord Task, RunOutcome Outcome)> RunAsync(string repo, string thread, string prompt, CancellationToken cancellationToken) =>
         fixture.RunToEndAsync("dev", repo, thread, prompt, cancellationToken);
 
