@@ -34,7 +34,10 @@ internal sealed partial class ForgeFlows(
     internal IForgeClient Client(AgentConfig agent, ForgeRepository repository) => clients(agent, repository);
 
     /// <summary>Builds the prompt for <paramref name="work"/> (reading the forge where it must) and queues the task, unless the same work was queued before.</summary>
-    public async Task<string?> QueueAsync(ForgeWork work, string source, string? title, string? body, CancellationToken cancellationToken)
+    public Task<string?> QueueAsync(ForgeWork work, string source, string? title, string? body, CancellationToken cancellationToken) =>
+        QueueWorkAsync(work, source, title, body, cancellationToken, retryEnded: source != BackstopSource);
+
+    private async Task<string?> QueueWorkAsync(ForgeWork work, string source, string? title, string? body, CancellationToken cancellationToken, bool retryEnded)
     {
         var repository = Forge.Find(work.Repo)!;
         var agent = config.Find(work.Agent)!;
@@ -60,7 +63,7 @@ internal sealed partial class ForgeFlows(
             task = task with { BaseRef = PullRef(work.Number), BaseCommit = work.HeadSha };
         }
 
-        var id = await forgeStore.QueueWorkAsync(work, task, source, cancellationToken, retryEnded: source != BackstopSource);
+        var id = await forgeStore.QueueWorkAsync(work, task, source, cancellationToken, retryEnded);
         if (id is not null)
         {
             LogQueued(work.Kind, work.Repo, work.Number, work.Agent, id, source);
@@ -135,11 +138,20 @@ internal sealed partial class ForgeFlows(
             case ForgeIntent.RequestReview or ForgeIntent.ReviewHead when config.ByRole(AgentRole.Reviewer) is { } reviewer && repository.Runs(ForgeWork.Review):
                 var requested = Payloads.Number(intent);
                 var pull = await Client(agent, repository).GetPullAsync(repository.FullName, requested, cancellationToken);
-                await QueueAsync(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, agent.ForgeUser), source, null, null, cancellationToken);
+                if (pull.State == "open")
+                {
+                    // A head that keeps moving gets one review per head, never a second try of a review that ended.
+                    await QueueWorkAsync(ForgeRouter.ReviewWork(reviewer, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, agent.ForgeUser), source, null, null, cancellationToken,
+                        retryEnded: intent.Kind != ForgeIntent.ReviewHead);
+                }
+
                 return [];
             case ForgeIntent.Review:
                 return await AfterReviewAsync(intent, forgeTask, repository, agent, result, source, cancellationToken);
-            case ForgeIntent.Merge when result.TryGetProperty("merged", out var merged) && merged.GetBoolean() && result.TryGetProperty("branch", out var branch):
+            // Only the dev agent's own branch in this repository goes; a fork's, or anyone else's, is not the service's to delete.
+            case ForgeIntent.Merge when result.TryGetProperty("merged", out var merged) && merged.GetBoolean() && result.TryGetProperty("branch", out var branch)
+                && config.ByRole(AgentRole.Dev) is { } owner && branch.GetString() is { } name && name.StartsWith(owner.Name + "/", StringComparison.Ordinal)
+                && result.TryGetProperty("same_repository", out var same) && same.GetBoolean():
                 return [new ForgeIntent($"delete_branch:{intent.Key}", taskId, repository.FullName, agent.Name, ForgeIntent.DeleteBranch, Payload(new { branch = branch.GetString() }))];
             default:
                 return [];

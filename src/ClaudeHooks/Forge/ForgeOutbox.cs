@@ -167,7 +167,7 @@ internal sealed partial class ForgeOutbox(
                     : null;
             case ForgeIntent.Merge:
                 var merging = await client.GetPullAsync(repo, payload.GetProperty("number").GetInt64(), cancellationToken);
-                return merging.Merged ? Result(new { merged = true, branch = merging.Head.Ref }) : null;
+                return merging.Merged ? Result(new { merged = true, branch = merging.Head.Ref, same_repository = payload.TryGetProperty("same_repository", out var alike) && alike.GetBoolean() }) : null;
             default:
                 return null;
         }
@@ -240,7 +240,11 @@ internal sealed partial class ForgeOutbox(
             case ForgeIntent.Merge:
                 var number = payload.GetProperty("number").GetInt64();
                 var merged = await client.MergeAsync(repo, number, Payloads.Text(payload, "style"), Payloads.Text(payload, "sha"), deleteBranch: true, cancellationToken);
-                return Result(new { merged = merged == MergeResult.Merged, conflict = merged == MergeResult.Conflict, try_again_later = merged == MergeResult.TryAgainLater, branch = Payloads.Text(payload, "branch") });
+                return Result(new
+                {
+                    merged = merged == MergeResult.Merged, conflict = merged == MergeResult.Conflict, try_again_later = merged == MergeResult.TryAgainLater,
+                    branch = Payloads.Text(payload, "branch"), same_repository = payload.TryGetProperty("same_repository", out var same) && same.GetBoolean(),
+                });
             case ForgeIntent.ReviewHead:
                 return Result(new { head = true });
             case ForgeIntent.DeleteBranch:

@@ -58,7 +58,11 @@ internal sealed class MergePerformer(AgentsConfig config, IForgeStore forgeStore
         }
 
         var intent = new ForgeIntent($"merge:{task.Id}:{task.Attempt}", task.Id, repository.FullName, lead.Name, ForgeIntent.Merge,
-            System.Text.Json.JsonSerializer.Serialize(new { number = pull.Number, sha = pull.Head.Sha, style = repository.MergeStyle, branch = pull.Head.Ref }, Payloads.Json));
+            System.Text.Json.JsonSerializer.Serialize(new
+            {
+                number = pull.Number, sha = pull.Head.Sha, style = repository.MergeStyle, branch = pull.Head.Ref,
+                same_repository = pull.Head.Repo is null || string.Equals(pull.Head.Repo.FullName, repository.FullName, StringComparison.OrdinalIgnoreCase),
+            }, Payloads.Json));
         var done = await outbox.RunNowAsync(intent, cancellationToken);
         if (done.State != StoredIntent.Done || done.Result is null)
         {

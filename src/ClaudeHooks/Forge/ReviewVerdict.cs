@@ -33,7 +33,7 @@ internal sealed partial record ReviewVerdict(string Event, string Body, IReadOnl
             var body = root.TryGetProperty("body", out var b) && b.ValueKind == JsonValueKind.String ? b.GetString()! : "";
             var comments = root.TryGetProperty("comments", out var c) && c.ValueKind == JsonValueKind.Array
                 ? c.EnumerateArray()
-                    .Where(x => x.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String && x.TryGetProperty("line", out var l) && l.ValueKind == JsonValueKind.Number)
+                    .Where(x => x.TryGetProperty("path", out var p) && p.ValueKind == JsonValueKind.String && x.TryGetProperty("line", out var l) && l.ValueKind == JsonValueKind.Number && l.TryGetInt64(out _))
                     .Select(x => new InlineComment(x.GetProperty("path").GetString()!, x.GetProperty("line").GetInt64(), x.TryGetProperty("body", out var xb) ? xb.GetString() ?? "" : ""))
                     .ToList()
                 : [];

@@ -42,7 +42,7 @@ internal sealed partial class EventRetention(Database database, AgentsConfig con
             {
                 return;
             }
-            catch (SqliteException e)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
                 LogFailed(e.Message, Duration.Format(Interval));
             }

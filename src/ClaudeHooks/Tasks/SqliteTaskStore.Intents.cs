@@ -35,7 +35,10 @@ internal sealed partial class SqliteTaskStore
     public async Task<DateTimeOffset?> NextIntentDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT MIN(COALESCE(not_before, created_at)) FROM forge_intents WHERE state = 'pending'", []);
+        await using var command = Command(connection, null, """
+            SELECT MIN(COALESCE(not_before, created_at)) FROM forge_intents i
+            WHERE state = 'pending' AND NOT EXISTS (SELECT 1 FROM forge_intents e WHERE e.task_id = i.task_id AND e.state = 'pending' AND e.id < i.id)
+            """, []);
         return await command.ExecuteScalarAsync(cancellationToken) is string at ? Parse(at) : null;
     }
 
