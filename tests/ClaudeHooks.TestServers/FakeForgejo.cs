@@ -15,7 +15,9 @@ namespace ClaudeHooks.TestServers;
 /// <summary>
 /// A contract-faithful stand-in for Forgejo: exactly the REST endpoints claude-hooks calls (paths, status codes and
 /// field names of the Forgejo API), backed by real bare repositories of a <see cref="GitHttpServer"/>. Every call is
-/// recorded, and after each call it delivers the signed webhook the real forge would, asynchronously.
+/// recorded, and after each call it delivers the signed webhook the real forge would, asynchronously. As Forgejo, the
+/// base repository keeps every pull request's head at <c>refs/pull/{n}/head</c>, moved by each push to the head branch,
+/// a fork's (<see cref="CreateForkAsync"/>: another owner's repository on the same git server) included.
 /// </summary>
 public sealed class FakeForgejo : IAsyncDisposable
 {
@@ -23,6 +25,7 @@ public sealed class FakeForgejo : IAsyncDisposable
     private readonly GitHttpServer _git;
     private readonly ConcurrentDictionary<string, string> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _permissions = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, long> _forks = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<ApiCall> _calls = new();
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private readonly List<Item> _items = [];
@@ -95,6 +98,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(address), port));
         var app = builder.Build();
         var forge = new FakeForgejo(app, git, address, port) { Repo = repo };
+        await InstallPullHookAsync(forge.BarePath);
         forge.Map(app);
         await app.StartAsync();
         return forge;
@@ -104,6 +108,49 @@ public sealed class FakeForgejo : IAsyncDisposable
     {
         _tokens[token] = login;
         _permissions[login] = permission;
+    }
+
+    /// <summary>
+    /// Forks the repository to <paramref name="owner"/> on the same git server (<c>{owner}/{Repo}</c>, every branch
+    /// copied), as <c>POST /repos/{o}/{r}/forks</c> does, and returns its clone URL. A pull request names a fork's
+    /// branch as <c>{owner}:{branch}</c>.
+    /// </summary>
+    public async Task<string> CreateForkAsync(string owner)
+    {
+        var bare = _git.BarePath(owner, Repo);
+        await GitHttpServer.GitAsync(_git.Root, "clone", "-q", "--bare", BarePath, bare);
+        await GitHttpServer.GitAsync(bare, "config", "http.receivepack", "true");
+        await InstallPullHookAsync(bare);
+        _forks[owner] = 2 + _forks.Count;
+        return _git.Url(owner, Repo);
+    }
+
+    /// <summary>
+    /// As Forgejo after every push: an open pull request's <c>refs/pull/{n}/head</c>, in its base repository, is set to
+    /// its head branch's new tip, whichever repository (a fork) the branch is in. The push waits for the hook, so the ref
+    /// has moved when <c>git push</c> returns. Which pull requests a repository's branches head is in <see cref="PullMap"/>.
+    /// </summary>
+    private static async Task InstallPullHookAsync(string bare)
+    {
+        var hook = Path.Combine(bare, "hooks", "post-receive");
+        Directory.CreateDirectory(Path.GetDirectoryName(hook)!);
+        await File.WriteAllTextAsync(hook, $$"""
+            #!/bin/sh
+            # Lines of the map: <head branch> <base repository> <pull request number>.
+            map=$PWD/{{PullMap}}
+            here=$PWD
+            unset GIT_DIR GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES GIT_QUARANTINE_PATH
+            [ -f "$map" ] || exit 0
+            while read -r old new ref; do
+                case "$new" in *[!0]*) ;; *) continue ;; esac
+                while read -r branch base number; do
+                    [ "$ref" = "refs/heads/$branch" ] || continue
+                    git --git-dir="$base" fetch -q --no-tags "$here" "+$ref:refs/pull/$number/head"
+                done < "$map"
+            done
+
+            """);
+        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
     }
 
     public long CreateIssue(string title, string body, string author)
@@ -143,7 +190,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}", (HttpContext c, long number) => Authed(c, _ => Find(number) is { IsPull: true } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
         // Forgejo routes the head as a wildcard (/{base}/*): a branch's slashes arrive as slashes.
         api.MapGet("/repos/{owner}/{repo}/pulls/{base}/{**head}", (HttpContext c, string @base, string head) => Authed(c, _ =>
-            Snapshot().LastOrDefault(i => i.IsPull && i.Base == @base && i.Head == Uri.UnescapeDataString(head)) is { } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
+            Snapshot().LastOrDefault(i => i.IsPull && i.Base == @base && HeadIs(i, Uri.UnescapeDataString(head))) is { } p ? Results.Json(PullJson(p)) : Error(404, "pull request does not exist")));
         api.MapPost("/repos/{owner}/{repo}/pulls/{number:long}/requested_reviewers", (HttpContext c, long number) => AuthedBody(c, (user, body) => RequestReviewers(user, number, body), ForgeWriteKind.ReviewRequest));
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}/reviews", (HttpContext c, long number) => Authed(c, _ => Results.Json(Page(c, ReviewsOf(number).Select(ReviewJson)))));
         api.MapGet("/repos/{owner}/{repo}/pulls/{number:long}/reviews/{id:long}/comments", (HttpContext c, long number, long id) => Authed(c, _ =>
@@ -303,12 +350,18 @@ public sealed class FakeForgejo : IAsyncDisposable
             return Error(422, "Head, Base and Title are required");
         }
 
-        if (Snapshot().Any(i => i.IsPull && i.State == "open" && i.Head == head && i.Base == @base))
+        var (headOwner, branch) = ParseHead(head);
+        if (headOwner is not null && !_forks.ContainsKey(headOwner))
+        {
+            return Error(404, $"{headOwner} has no fork of {FullName}");
+        }
+
+        if (Snapshot().Any(i => i.IsPull && i.State == "open" && HeadIs(i, head) && i.Base == @base))
         {
             return Error(409, $"pull request already exists for these targets");
         }
 
-        if (HeadSha(head) is null)
+        if (BranchSha(HeadBare(headOwner), branch) is null)
         {
             return Error(404, $"branch {head} does not exist");
         }
@@ -316,10 +369,13 @@ public sealed class FakeForgejo : IAsyncDisposable
         Item pull;
         lock (_items)
         {
-            pull = new Item(++_nextId, title, body["body"]?.GetValue<string>() ?? "", user) { Head = head, Base = @base, Number = _items.Count + 1 };
+            pull = new Item(++_nextId, title, body["body"]?.GetValue<string>() ?? "", user) { Head = branch, HeadOwner = headOwner, Base = @base, Number = _items.Count + 1 };
             _items.Add(pull);
         }
 
+        // As Forgejo: the base repository holds the head at refs/pull/N/head from the start, a fork's commits included.
+        Git("fetch", "-q", "--no-tags", HeadBare(headOwner), $"+refs/heads/{branch}:refs/pull/{pull.Number}/head");
+        WritePullMap(headOwner);
         Emit("pull_request", "pull_request", user, PullPayload("opened", pull, user));
         return Results.Json(PullJson(pull), statusCode: 201);
     }
@@ -370,7 +426,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         }
 
         var submitted = state is "APPROVED" or "REQUEST_CHANGES" or "COMMENT";
-        var review = new Review(++_nextId, number, user, submitted ? state : "PENDING", text, body["commit_id"]?.GetValue<string>() is { Length: > 0 } commit ? commit : HeadSha(pull.Head)!, comments);
+        var review = new Review(++_nextId, number, user, submitted ? state : "PENDING", text, body["commit_id"]?.GetValue<string>() is { Length: > 0 } commit ? commit : PullHead(pull), comments);
         lock (_reviews)
         {
             _reviews.Add(review);
@@ -407,7 +463,7 @@ public sealed class FakeForgejo : IAsyncDisposable
             return Error(405, "Please try again later");
         }
 
-        var head = HeadSha(pull.Head)!;
+        var head = PullHead(pull);
         if (body["head_commit_id"]?.GetValue<string>() is { Length: > 0 } expected && expected != head)
         {
             return Error(409, "head out of date");
@@ -419,7 +475,9 @@ public sealed class FakeForgejo : IAsyncDisposable
         pull.MergedHead = head;
         pull.MergeCommitSha = HeadSha(pull.Base);
         pull.State = "closed";
-        if (body["delete_branch_after_merge"]?.GetValue<bool>() == true)
+        WritePullMap(pull.HeadOwner);
+        // A fork's branch is its owner's: Forgejo deletes it only for a doer who may write to the fork.
+        if (body["delete_branch_after_merge"]?.GetValue<bool>() == true && pull.HeadOwner is null)
         {
             Git("update-ref", "-d", $"refs/heads/{pull.Head}");
         }
@@ -451,7 +509,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         try
         {
             GitAt(work, "clone", "-q", "--branch", pull.Base, BarePath, ".");
-            GitAt(work, "fetch", "-q", "origin", $"refs/heads/{pull.Head}");
+            GitAt(work, "fetch", "-q", "origin", $"refs/pull/{pull.Number}/head");
             if (style == "squash")
             {
                 GitAt(work, "merge", "-q", "--squash", head);
@@ -470,25 +528,48 @@ public sealed class FakeForgejo : IAsyncDisposable
         }
     }
 
-    /// <summary>As Forgejo: <c>refs/pull/N/head</c> in the base repository follows the pull request's head (read here whenever the pull is).</summary>
-    private void SyncPullRef(Item pull, string sha)
+    /// <summary>The file in a head repository naming the open pull requests its branches head (read by the post-receive hook).</summary>
+    private const string PullMap = "fake-forgejo-pulls";
+
+    /// <summary>Rewrites the head repository's <see cref="PullMap"/> from the open pull requests; called under the items' lock.</summary>
+    private void WritePullMap(string? headOwner)
     {
-        if (sha.Length == 40 && !pull.Merged)
-        {
-            Git("update-ref", $"refs/pull/{pull.Number}/head", sha);
-        }
+        var lines = _items.Where(i => i.IsPull && i.State == "open" && string.Equals(i.HeadOwner, headOwner, StringComparison.OrdinalIgnoreCase))
+            .Select(i => $"{i.Head} {BarePath} {i.Number}\n");
+        var map = Path.Combine(HeadBare(headOwner), PullMap);
+        File.WriteAllText(map + ".new", string.Concat(lines));
+        File.Move(map + ".new", map, overwrite: true);
     }
 
-    private string? HeadSha(string? branch)
+    /// <summary>A create-pull <c>head</c> as Forgejo reads it: a branch of this repository, or <c>{owner}:{branch}</c> (a fork's when the owner is not this repository's).</summary>
+    private (string? Owner, string Branch) ParseHead(string head)
     {
-        if (branch is null)
-        {
-            return null;
-        }
+        var colon = head.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? (null, head) : (string.Equals(head[..colon], Owner, StringComparison.OrdinalIgnoreCase) ? null : head[..colon], head[(colon + 1)..]);
+    }
 
+    private bool HeadIs(Item pull, string head) =>
+        ParseHead(head) is var (owner, branch) && string.Equals(pull.HeadOwner, owner, StringComparison.OrdinalIgnoreCase) && pull.Head == branch;
+
+    /// <summary>The bare repository a pull request's head branch lives in: this one, or the fork of <paramref name="headOwner"/>.</summary>
+    private string HeadBare(string? headOwner) => headOwner is null ? BarePath : _git.BarePath(headOwner, Repo);
+
+    /// <summary>
+    /// As Forgejo reports it: the head branch's tip in the head repository while the branch exists, else the commit kept at
+    /// <c>refs/pull/N/head</c> (which the hook no longer moves once the pull request is closed).
+    /// </summary>
+    private string PullHead(Item pull) =>
+        BranchSha(HeadBare(pull.HeadOwner), pull.Head) ?? RefSha(BarePath, $"refs/pull/{pull.Number}/head") ?? pull.MergedHead ?? "";
+
+    private string? HeadSha(string? branch) => BranchSha(BarePath, branch);
+
+    private static string? BranchSha(string bare, string? branch) => branch is null ? null : RefSha(bare, $"refs/heads/{branch}");
+
+    private static string? RefSha(string bare, string reference)
+    {
         try
         {
-            return Git("rev-parse", "-q", "--verify", $"refs/heads/{branch}").Trim();
+            return GitAt(bare, "rev-parse", "-q", "--verify", reference).Trim();
         }
         catch (InvalidOperationException)
         {
@@ -648,13 +729,17 @@ public sealed class FakeForgejo : IAsyncDisposable
 
     private static object User(string login) => new { id = Math.Abs(login.GetHashCode(StringComparison.Ordinal)) % 10000, login, username = login, full_name = login };
 
-    private JsonObject RepositoryJson() => new()
+    private JsonObject RepositoryJson() => RepositoryJson(null);
+
+    /// <summary>This repository, or the fork of <paramref name="forkOwner"/>.</summary>
+    private JsonObject RepositoryJson(string? forkOwner) => new()
     {
-        ["id"] = 1,
+        ["id"] = forkOwner is null ? 1 : _forks[forkOwner],
         ["name"] = Repo,
-        ["full_name"] = FullName,
-        ["owner"] = JsonSerializer.SerializeToNode(User(Owner)),
-        ["clone_url"] = $"{Url}{FullName}.git",
+        ["full_name"] = $"{forkOwner ?? Owner}/{Repo}",
+        ["owner"] = JsonSerializer.SerializeToNode(User(forkOwner ?? Owner)),
+        ["fork"] = forkOwner is not null,
+        ["clone_url"] = $"{Url}{forkOwner ?? Owner}/{Repo}.git",
         ["default_branch"] = "main",
     };
 
@@ -668,13 +753,11 @@ public sealed class FakeForgejo : IAsyncDisposable
 
     private object PullJson(Item p)
     {
-        // As Forgejo, which keeps the head it merged (refs/pull/N/head) after the branch is deleted.
-        var sha = HeadSha(p.Head) ?? p.MergedHead ?? "";
-        SyncPullRef(p, sha);
+        var sha = PullHead(p);
         return new
         {
             id = p.Id, number = p.Number, title = p.Title, body = p.Body, state = p.State, merged = p.Merged, mergeable = !p.Merged,
-            user = User(p.Author), head = new { label = p.Head, @ref = p.Head, sha, repo_id = 1, repo = RepositoryJson() }, @base = new { label = p.Base, @ref = p.Base, sha = HeadSha(p.Base) ?? "", repo_id = 1, repo = RepositoryJson() },
+            user = User(p.Author), head = new { label = p.Head, @ref = p.Head, sha, repo_id = p.HeadOwner is null ? 1 : _forks[p.HeadOwner], repo = RepositoryJson(p.HeadOwner) }, @base = new { label = p.Base, @ref = p.Base, sha = HeadSha(p.Base) ?? "", repo_id = 1, repo = RepositoryJson() },
             merge_commit_sha = p.MergeCommitSha,
             requested_reviewers = p.RequestedReviewers.Select(User).ToArray(), html_url = $"{Url}{FullName}/pulls/{p.Number}", updated_at = p.Updated,
         };
@@ -682,8 +765,8 @@ public sealed class FakeForgejo : IAsyncDisposable
 
     private object ReviewJson(Review r)
     {
-        var head = Find(r.Pull) is { } pull ? HeadSha(pull.Head) : null;
-        return new { id = r.Id, user = User(r.User), state = r.State, body = r.Body, commit_id = r.CommitId, stale = head is not null && head != r.CommitId, dismissed = false, comments_count = r.Comments.Count };
+        var head = Find(r.Pull) is { } pull ? PullHead(pull) : "";
+        return new { id = r.Id, user = User(r.User), state = r.State, body = r.Body, commit_id = r.CommitId, stale = head.Length > 0 && head != r.CommitId, dismissed = false, comments_count = r.Comments.Count };
     }
 
     private JsonObject IssuePayload(string action, Item issue, string sender) => new()
@@ -728,7 +811,11 @@ public sealed class FakeForgejo : IAsyncDisposable
 
         public List<string> Assignees { get; set; } = [];
 
+        /// <summary>The head branch's name, in this repository or in <see cref="HeadOwner"/>'s fork.</summary>
         public string? Head { get; init; }
+
+        /// <summary>The owner of the fork the head branch is in; null for a branch of this repository.</summary>
+        public string? HeadOwner { get; init; }
 
         public string Base { get; init; } = "main";
 

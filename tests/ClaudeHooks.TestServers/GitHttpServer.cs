@@ -109,6 +109,35 @@ public sealed class GitHttpServer : IAsyncDisposable
         return Url(owner, name);
     }
 
+    /// <summary>
+    /// Commits <paramref name="files"/> on <paramref name="branch"/> of owner/name.git (a new branch starts at
+    /// <paramref name="from"/>) and pushes it there, as someone pushing to the forge does; returns the new commit.
+    /// </summary>
+    public async Task<string> CommitAsync(string owner, string name, string branch, IReadOnlyDictionary<string, string> files, string message, string from = "main")
+    {
+        var bare = BarePath(owner, name);
+        var work = Directory.CreateTempSubdirectory("claude-hooks-commit-").FullName;
+        try
+        {
+            var exists = (await GitAsync(bare, "for-each-ref", "--format=%(refname)", $"refs/heads/{branch}")).Split('\n').Contains($"refs/heads/{branch}");
+            await GitAsync(work, "clone", "-q", "--branch", exists ? branch : from, bare, ".");
+            foreach (var (path, content) in files)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(work, path))!);
+                await File.WriteAllTextAsync(Path.Combine(work, path), content);
+            }
+
+            await GitAsync(work, "add", "-A");
+            await GitAsync(work, "-c", $"user.name={owner}", "-c", $"user.email={owner}@example.invalid", "commit", "-q", "-m", message);
+            await GitAsync(work, "push", "-q", "origin", $"HEAD:refs/heads/{branch}");
+            return (await GitAsync(work, "rev-parse", "HEAD")).Trim();
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>Runs git against a repository on the host (for assertions on the remote).</summary>
     public static async Task<string> GitAsync(string directory, params string[] arguments)
     {

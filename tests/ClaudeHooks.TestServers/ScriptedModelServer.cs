@@ -14,7 +14,8 @@ namespace ClaudeHooks.TestServers;
 /// The part of the Anthropic Messages API that Claude Code uses, answering from a script: streaming SSE
 /// (<c>message_start</c>, <c>content_block_*</c> with <c>text_delta</c> and <c>input_json_delta</c>,
 /// <c>message_delta</c>, <c>message_stop</c>), non-streaming JSON, <c>count_tokens</c> and <c>HEAD /</c>.
-/// Conversation requests (those offering tools) take the next scripted turn; side requests get a short text.
+/// Conversation requests (those offering tools) take the next scripted turn; side requests get a short text. A
+/// <see cref="HeldTurn"/> waits for the test to let it go, a <see cref="ComputedTurn"/> is made from the request.
 /// Every request is recorded.
 /// </summary>
 public sealed class ScriptedModelServer : IAsyncDisposable
@@ -113,6 +114,25 @@ public sealed class ScriptedModelServer : IAsyncDisposable
         var stream = json?.RootElement.TryGetProperty("stream", out var s) == true && s.ValueKind == JsonValueKind.True;
         var model = json?.RootElement.TryGetProperty("model", out var m) == true ? m.GetString() ?? "scripted" : "scripted";
         var turn = request.IsConversation && NextTurn(body) is { } next ? next : new TextTurn(request.IsConversation ? "Nothing more is scripted." : "ok");
+        if (turn is HeldTurn held)
+        {
+            try
+            {
+                await held.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            turn = held.Then;
+        }
+
+        if (turn is ComputedTurn computed)
+        {
+            turn = computed.Answer(body);
+        }
+
         var id = $"msg_scripted_{Interlocked.Increment(ref _messageCounter)}";
 
         if (turn is ErrorTurn error)
