@@ -112,9 +112,9 @@ public sealed class RunCommandTests(DockerFixture fixture)
         var configFile = Path.Combine(fixture.Home, $"beside-{id}.json");
         await File.WriteAllTextAsync(configFile, config.ToJsonString(), cts.Token);
 
-        // Longer than the lease, so the service's recovery passes (every lease/2) look at the run's task several times.
+        // Longer than the lease (so the service's recovery passes, every lease/2, see the run's task several times), shorter than the idle limit.
         fixture.Model.EnqueueFor($"beside-{id}",
-            ScriptedTurn.Bash("sleep 8; echo once >> once.txt && git add once.txt && git commit -qm once && echo ok"),
+            ScriptedTurn.Bash("sleep 4; echo once >> once.txt && git add once.txt && git commit -qm once && echo ok"),
             ScriptedTurn.Text("Ran once."));
         var data = Directory.CreateTempSubdirectory("claude-hooks-beside-").FullName;
         try
