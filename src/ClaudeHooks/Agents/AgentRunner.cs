@@ -80,8 +80,36 @@ internal sealed partial class AgentRunner(
 
     public async Task<RunOutcome> RunAsync(TaskRecord task, CancellationToken cancellationToken)
     {
-        var agent = config.Find(task.Agent) ?? throw new ConfigException([$"{config.FilePath}: no agent named \"{task.Agent}\""]);
+        var configured = config.Find(task.Agent) ?? throw new ConfigException([$"{config.FilePath}: no agent named \"{task.Agent}\""]);
         var repository = RepositoryUrl.Parse(task.Repo, config.Workdir.AllowLocalRepos);
+
+        // What the task runs in is decided before anything is made for it: an image that is not built, or a request
+        // the config does not allow, fails the task here with the fix.
+        TaskProfile profile;
+        try
+        {
+            profile = TaskProfile.Resolve(config, configured, repository, task.Image);
+        }
+        catch (TaskProfileException e)
+        {
+            return Refused(e.Message);
+        }
+
+        await PublishAsync(task.Id, "runner/image", new
+        {
+            image = profile.Image,
+            chosen_by = profile.ChosenBy.Level,
+            source = profile.ChosenBy.Source,
+            repository = profile.Repository?.Key,
+            runtime = profile.Container.Runtime ?? "default",
+        });
+        if (await MissingImageAsync(profile, cancellationToken) is { } missing)
+        {
+            return Refused(missing);
+        }
+
+        // The agent as this task sees it: the repository's runtime and tighter limits applied.
+        var agent = configured with { Runner = profile.Runner, Container = profile.Container };
         var container = ResourceNames.Container(config.ContainerPrefix, agent.Name);
         var branch = GitNames.Branch(agent.Name, task.Thread);
         var checkout = repository.CheckoutPath(task.Thread);
@@ -97,7 +125,7 @@ internal sealed partial class AgentRunner(
         Sandbox sandbox;
         try
         {
-            sandbox = await sandboxes.AcquireAsync(agent, task.Id, cancellationToken);
+            sandbox = await sandboxes.AcquireAsync(configured, task.Id, cancellationToken, profile);
             gateway.AttachSandbox(sandbox.SocketId, agent.Name, taskKey);
         }
         catch
@@ -117,34 +145,45 @@ internal sealed partial class AgentRunner(
             var cached = await preparing;
             await PublishAsync(task.Id, "runner/checkout", new { path = checkout, branch, start = cached.StartCommit, branch_existed = cached.BranchExists, guidance = cached.GuidanceRef });
 
-            var systemPrompt = await SystemPromptAsync(agent, cached, cancellationToken);
+            var systemPrompt = await SystemPromptAsync(agent, cached, profile.Repository, cancellationToken);
             var launch = new Launch(cache, checkout, branch, cached.StartCommit, Gateway.HostGateway.LocalUrl + repository.GatewayPath);
-            var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
-            if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == RunStatus.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
+            var setupFailed = profile.Repository is { Setup: { } setup } settings
+                ? await SetupAsync(task, agent, settings, setup, sandbox, launch, runEnvironment, cancellationToken)
+                : null;
+            if (setupFailed is not null)
             {
-                var fresh = Guid.NewGuid().ToString();
-                await store.AddHistoryNoteAsync(task.Id, $"resuming session {session.Id} failed ({attempt.Outcome.Reason}); starting a fresh session {fresh}", CancellationToken.None);
-                attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, fresh, resume: false, systemPrompt, cancellationToken);
+                outcome = setupFailed with { Worktree = checkout, Branch = branch };
+                leftBehind = await StopEverythingAsync(sandbox, agent);
             }
-
-            outcome = attempt.Outcome with { Worktree = checkout, Branch = branch };
-
-            // Nothing of the task may run while its commits and transcript are read back, and reading them has a
-            // deadline of its own: whatever the task left in its checkout cannot hold the service up.
-            leftBehind = await StopEverythingAsync(sandbox, agent);
-            using var finishing = new CancellationTokenSource(FinishLimit);
-            if (attempt.SawInit && outcome.SessionId is { } started)
+            else
             {
-                await SaveSessionAsync(task, agent, repository, sandbox, checkout, started, attempt.ExpectedSession, finishing.Token);
-            }
+                var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
+                if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == RunStatus.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
+                {
+                    var fresh = Guid.NewGuid().ToString();
+                    await store.AddHistoryNoteAsync(task.Id, $"resuming session {session.Id} failed ({attempt.Outcome.Reason}); starting a fresh session {fresh}", CancellationToken.None);
+                    attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, fresh, resume: false, systemPrompt, cancellationToken);
+                }
 
-            outcome = await PublishCommitsAsync(task, agent, repository, container, cache, sandbox, checkout, branch, cached.StartCommit, runEnvironment, maintenance, outcome, finishing.Token);
+                outcome = attempt.Outcome with { Worktree = checkout, Branch = branch };
+
+                // Nothing of the task may run while its commits and transcript are read back, and reading them has a
+                // deadline of its own: whatever the task left in its checkout cannot hold the service up.
+                leftBehind = await StopEverythingAsync(sandbox, agent);
+                using var finishing = new CancellationTokenSource(FinishLimit);
+                if (attempt.SawInit && outcome.SessionId is { } started)
+                {
+                    await SaveSessionAsync(task, agent, repository, sandbox, checkout, started, attempt.ExpectedSession, finishing.Token);
+                }
+
+                outcome = await PublishCommitsAsync(task, agent, repository, container, cache, sandbox, checkout, branch, cached.StartCommit, runEnvironment, maintenance, outcome, finishing.Token);
+            }
         }
         finally
         {
             end = await sandboxes.ReleaseAsync(sandbox);
             gateway.UnbindTask(taskKey);
-            sandboxes.Refill(agent);
+            sandboxes.Refill(configured);
             if (leftBehind + end.KilledProcesses > 0 || end.LeftoverProcesses > 0)
             {
                 LogLeftover(task.Id, leftBehind + end.KilledProcesses, end.LeftoverProcesses);
@@ -156,6 +195,65 @@ internal sealed partial class AgentRunner(
         outcome = outcome with { LeftoverProcesses = end.LeftoverProcesses, KilledProcesses = leftBehind + end.KilledProcesses };
         await PublishAsync(task.Id, "runner/outcome", outcome);
         return outcome;
+    }
+
+    /// <summary>A failure decided before Claude Code started: nothing ran, so there is no session, cost or exit code.</summary>
+    private static RunOutcome Refused(string reason, RunStatus status = RunStatus.Failed) =>
+        new(status, reason, null, false, 0, null, 0, null, null, null, null, null, null, 0);
+
+    /// <summary>Why the task's image cannot be used (not built), with the command that builds it; null when it exists.</summary>
+    private async Task<string?> MissingImageAsync(TaskProfile profile, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await runtime.Engine.Images.InspectImageAsync(profile.Image, cancellationToken);
+            return null;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return $"image {profile.Image} (chosen by the {profile.ChosenBy.Level} level: {profile.ChosenBy.Source}) is not built; build it with '{Stacks.BuildCommand(profile.Image)}', or see 'claude-hooks images resolve --agent {profile.Agent.Name} --repo <repo>'";
+        }
+    }
+
+    // Runs the repository's setup command in the checkout, as the agent, with the gateway as its proxy; its output
+    // (stdout and stderr, the last 64 KiB) is kept for the task's events. stdin is closed: a setup never waits for input.
+    private const string SetupScript = """
+        cd "$1" || exit 1
+        log="$HOME/.claude-hooks-setup.log"
+        sh -c "$2" >"$log" 2>&1 </dev/null
+        status=$?
+        tail -c 65536 "$log"
+        rm -f "$log"
+        exit $status
+        """;
+
+    /// <summary>
+    /// Makes the checkout and runs the repository's <c>setup</c> command in it before Claude Code starts (for example
+    /// <c>npm ci</c>, whose downloads go through the gateway's allowlist). A failure or a setup past its time limit ends
+    /// the task with the command's last output; null when it succeeded.
+    /// </summary>
+    private async Task<RunOutcome?> SetupAsync(TaskRecord task, AgentConfig agent, RepositorySettings settings, string setup, Sandbox sandbox, Launch launch, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    {
+        await new SandboxCheckout(runtime).CloneAsync(sandbox.Id, agent.Container.User, launch.Cache, launch.Checkout, launch.Branch, launch.StartCommit, launch.Remote, environment, cancellationToken);
+        await PublishAsync(task.Id, "runner/setup-start", new { command = setup, timeout_seconds = (long)settings.SetupTimeout.TotalSeconds });
+        var started = Stopwatch.GetTimestamp();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(settings.SetupTimeout);
+        ExecResult result;
+        try
+        {
+            result = await runtime.ExecAsync(sandbox.Id, ["sh", "-c", SetupScript, "setup", launch.Checkout, setup], environment, agent.Container.User, ResourceNames.WorkRoot, limit.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await PublishAsync(task.Id, "runner/setup", new { command = setup, exit_code = (long?)null, duration_ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, output = "" });
+            return Refused($"the setup command `{setup}` ({settings.KeyPath("setup")}) did not finish within {Duration.Format(settings.SetupTimeout)} ({settings.KeyPath("setup_timeout")}); Claude Code did not start", RunStatus.TimedOut);
+        }
+
+        await PublishAsync(task.Id, "runner/setup", new { command = setup, exit_code = result.ExitCode, duration_ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, output = result.Stdout });
+        return result.Succeeded
+            ? null
+            : Refused($"the setup command `{setup}` ({settings.KeyPath("setup")}) failed with exit code {result.ExitCode} before Claude Code started: {RepositoryCache.LastLines(result.Stdout + result.Stderr)}");
     }
 
     /// <summary>How long reading a finished task's transcript and commits out of its sandbox, and pushing them, may take.</summary>
@@ -301,10 +399,26 @@ internal sealed partial class AgentRunner(
         }
     }
 
-    /// <summary>The role's instructions, then the repository's own CLAUDE.md as read by the service from the ref that guides the task.</summary>
-    private static async Task<string?> SystemPromptAsync(AgentConfig agent, CachedRepository cached, CancellationToken cancellationToken)
+    /// <summary>
+    /// The role's instructions, then the operator's instructions for the repository (its <c>repositories</c> entry),
+    /// then the repository's own CLAUDE.md as read by the service from the ref that guides the task.
+    /// </summary>
+    private static async Task<string?> SystemPromptAsync(AgentConfig agent, CachedRepository cached, RepositorySettings? repository, CancellationToken cancellationToken)
     {
         var role = File.Exists(agent.Runner.PromptFile) ? await File.ReadAllTextAsync(agent.Runner.PromptFile, cancellationToken) : null;
+        var operatorText = repository?.Prompt ?? (repository?.PromptFile is { } file && File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : null);
+        if (operatorText is { Length: > 0 })
+        {
+            role = $"""
+                {role}
+
+                # This repository
+                The operator's instructions for work on this repository:
+
+                {operatorText.Trim()}
+                """;
+        }
+
         if (cached.Guidance is not { Length: > 0 } guidance)
         {
             return role;

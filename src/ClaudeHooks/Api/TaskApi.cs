@@ -43,7 +43,7 @@ internal static class TaskApi
         var id = TaskIds.New();
         var now = DateTimeOffset.UtcNow;
         var task = new TaskRecord(id, submission.Agent, submission.Repo, submission.BaseRef, submission.Thread ?? $"task-{id[^8..]}", submission.Prompt,
-            TaskState.Queued, 0, now, now, null, submission.Timeout);
+            TaskState.Queued, 0, now, now, null, submission.Timeout, Image: submission.Image);
         await store.CreateTaskAsync(task, "submitted through the API", CancellationToken.None);
         signals.Wake(task.Agent);
         var url = $"/task/{id}";
@@ -72,6 +72,7 @@ internal static class TaskApi
             performer = task.Performer,
             not_before = task.NotBefore,
             base_commit = task.BaseCommit,
+            image = task.Image,
             created_at = task.CreatedAt,
             updated_at = task.UpdatedAt,
             timeout_seconds = task.Timeout?.TotalSeconds,

@@ -5,10 +5,13 @@ using ClaudeHooks.Workdir;
 
 namespace ClaudeHooks.Api;
 
-/// <summary>A validated <c>POST /task</c> body. Only these fields exist: nothing in a request can choose an image, mount or privilege.</summary>
-internal sealed record TaskSubmission(string Agent, string Repo, string? BaseRef, string Prompt, string? Thread, TimeSpan? Timeout)
+/// <summary>
+/// A validated <c>POST /task</c> body. Only these fields exist: nothing in a request can choose a mount or privilege,
+/// and an image only among those the operator lists in <c>images.selectable</c>.
+/// </summary>
+internal sealed record TaskSubmission(string Agent, string Repo, string? BaseRef, string Prompt, string? Thread, TimeSpan? Timeout, string? Image = null)
 {
-    private static readonly string[] Fields = ["agent", "repo", "base_ref", "prompt", "thread", "timeout"];
+    private static readonly string[] Fields = ["agent", "repo", "base_ref", "prompt", "thread", "timeout", "image"];
 
     /// <summary>Parses and checks a body; on failure gives the status code and field errors.</summary>
     public static (TaskSubmission? Submission, int Status, Dictionary<string, string> Errors) Parse(byte[] body, AgentsConfig config)
@@ -66,6 +69,7 @@ internal sealed record TaskSubmission(string Agent, string Repo, string? BaseRef
             var prompt = Text("prompt", required: true);
             var thread = Text("thread", required: false);
             var timeoutText = Text("timeout", required: false);
+            var image = Text("image", required: false);
 
             AgentConfig? agentConfig = null;
             if (agent is not null && (agentConfig = config.Find(agent)) is null)
@@ -74,6 +78,16 @@ internal sealed record TaskSubmission(string Agent, string Repo, string? BaseRef
             }
 
             Check(errors, "repo", repo, r => RepositoryUrl.Parse(r, config.Workdir.AllowLocalRepos));
+            if (image is not null && Selectable(config, image) is { } problem)
+            {
+                errors["image"] = problem;
+            }
+
+            if (agentConfig is not null && repo is not null && !errors.ContainsKey("repo")
+                && config.RepositoryFor(RepositoryUrl.Parse(repo, config.Workdir.AllowLocalRepos)) is { } settings && !settings.Allows(agentConfig.Name))
+            {
+                errors["agent"] = $"agent {agentConfig.Name} may not work on this repository ({settings.KeyPath("agents")} lists {string.Join(", ", settings.Agents!)}); use one of those";
+            }
             Check(errors, "base_ref", baseRef, r => GitNames.Ref(r));
             Check(errors, "thread", thread, t => GitNames.Thread(t));
 
@@ -104,8 +118,22 @@ internal sealed record TaskSubmission(string Agent, string Repo, string? BaseRef
 
             return errors.Count > 0
                 ? (null, StatusCodes.Status400BadRequest, errors)
-                : (new TaskSubmission(agent!, repo!, baseRef, prompt!, thread, timeout), StatusCodes.Status202Accepted, errors);
+                : (new TaskSubmission(agent!, repo!, baseRef, prompt!, thread, timeout, image is null ? null : Containers.Stacks.IsStack(image) ? Containers.Stacks.Image(image) : image), StatusCodes.Status202Accepted, errors);
         }
+    }
+
+    /// <summary>Why a requested image may not be used, or null: only the operator's <c>images.selectable</c> (stack names stand for their images).</summary>
+    public static string? Selectable(AgentsConfig config, string image)
+    {
+        var wanted = Containers.Stacks.IsStack(image) ? Containers.Stacks.Image(image) : image;
+        if (config.Images.Selectable.Contains(wanted, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        return config.Images.Selectable.Count == 0
+            ? "no image may be chosen per task (images.selectable is empty); leave the field out, or ask the operator to list the image there"
+            : $"\"{image}\" is not selectable; use one of {string.Join(", ", config.Images.Selectable)} (images.selectable)";
     }
 
     private static void Check(Dictionary<string, string> errors, string field, string? value, Action<string> validate)

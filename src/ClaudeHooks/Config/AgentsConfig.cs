@@ -11,8 +11,52 @@ internal sealed record AgentsConfig(
     ForgeSettings? Forge,
     IReadOnlyList<AgentConfig> Agents)
 {
-    /// <summary>The (first) agent with a role, which the forge flows hand work to.</summary>
-    public AgentConfig? ByRole(AgentRole role) => Agents.FirstOrDefault(a => a.Role == role);
+    /// <summary>
+    /// The (first) agent with a role that may work on a forge repository (its <c>repositories</c> entry's
+    /// <c>agents</c>, when it has one): the one the forge flows hand that repository's work to.
+    /// </summary>
+    public AgentConfig? ByRole(AgentRole role, string? forgeRepository = null)
+    {
+        var settings = forgeRepository is null ? null : ForForge(forgeRepository);
+        return Agents.FirstOrDefault(a => a.Role == role && (settings?.Allows(a.Name) ?? true));
+    }
+
+    /// <summary>The <c>repositories</c> entries, owner/name keys first, then URL patterns in file order.</summary>
+    public IReadOnlyList<RepositorySettings> Repositories { get; init; } = [];
+
+    /// <summary>The <c>repositories</c> entry of a forge repository (by its owner/name key), or null.</summary>
+    public RepositorySettings? ForForge(string fullName) =>
+        Repositories.FirstOrDefault(r => !r.IsPattern && string.Equals(r.Key, fullName, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
+    /// The <c>repositories</c> entry that applies to a repository: the forge repository's own entry when the URL is
+    /// that repository's clone URL, else the first URL pattern that matches; null when none does.
+    /// </summary>
+    public RepositorySettings? RepositoryFor(ClaudeHooks.Workdir.RepositoryUrl repository)
+    {
+        foreach (var forge in Forge?.Repositories ?? [])
+        {
+            if (ForForge(forge.FullName) is { } own && SameRepository(forge, repository))
+            {
+                return own;
+            }
+        }
+
+        return Repositories.FirstOrDefault(r => r.PatternMatches(repository));
+    }
+
+    /// <summary>Whether a forge repository's clone URL names the same repository.</summary>
+    public bool SameRepository(ForgeRepository forge, ClaudeHooks.Workdir.RepositoryUrl repository)
+    {
+        try
+        {
+            return ClaudeHooks.Workdir.RepositoryUrl.Parse(forge.CloneUrl, Workdir.AllowLocalRepos).Key == repository.Key;
+        }
+        catch (ClaudeHooks.Workdir.InvalidRepositoryException)
+        {
+            return false;
+        }
+    }
 
     public AgentConfig? ByForgeUser(string login) => Agents.FirstOrDefault(a => string.Equals(a.ForgeUser, login, StringComparison.OrdinalIgnoreCase));
 
@@ -20,6 +64,9 @@ internal sealed record AgentsConfig(
 
     /// <summary>The host folder of the gateway's sockets (under the claude-hooks home); containers mount their own part of it.</summary>
     public string GatewayRoot { get; init; } = "";
+
+    /// <summary>The host folder of the CA certificates sandboxes trust (see <see cref="Containers.SandboxTrust"/>).</summary>
+    public string SandboxCaFolder { get; init; } = "";
 
     public AgentConfig? Find(string name) => Agents.FirstOrDefault(a => a.Name == name);
 
@@ -37,7 +84,16 @@ internal sealed record AgentsConfig(
     }
 }
 
-internal sealed record ImageSettings(string Default, string? ExtraCaBundle);
+/// <summary>
+/// <c>images</c>: the default image (<see cref="DefaultSet"/> when the file names one), the operator's CA bundle, and the
+/// images a task request may ask for (<c>selectable</c>; stack names stand for their images).
+/// </summary>
+internal sealed record ImageSettings(string Default, string? ExtraCaBundle)
+{
+    public bool DefaultSet { get; init; }
+
+    public IReadOnlyList<string> Selectable { get; init; } = [];
+}
 
 internal sealed record ModelSettings(Uri? BaseUrl);
 
@@ -52,7 +108,14 @@ internal sealed record AgentConfig(
     int MaxConcurrentTasks,
     int WarmSandboxes,
     IReadOnlyList<string> HardeningOverrides,
-    IReadOnlyList<Gateway.EgressRule> EgressAllow);
+    IReadOnlyList<Gateway.EgressRule> EgressAllow)
+{
+    /// <summary>The agent's own <c>image</c> key, or null when it takes the default.</summary>
+    public string? OwnImage { get; init; }
+
+    /// <summary>Whether the agent runs Claude Code as a host process instead of in a sandbox (<c>container.runtime: "local"</c>).</summary>
+    public bool IsLocal => Container.Runtime == ContainerSettings.LocalRuntime;
+}
 
 internal enum AgentRole
 {

@@ -6,20 +6,27 @@ namespace ClaudeHooks.Config;
 /// <summary>Loads and validates <c>config/agents.json</c>, reporting every problem with file, key and fix.</summary>
 internal static partial class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents"];
+    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents", "repositories"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
-    private static readonly string[] ImageKeys = ["default", "extra_ca_bundle"];
+    private static readonly string[] ImageKeys = ["default", "extra_ca_bundle", "selectable"];
+    private static readonly string[] RepositoryKeys = ["image", "stack", "egress_allow", "agents", "prompt", "prompt_file", "runner", "container", "setup", "setup_timeout"];
+    private static readonly string[] RepositoryRunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd"];
+    private static readonly string[] RepositoryContainerKeys = ["runtime", "memory", "cpus", "pids"];
+
+    /// <summary>Keys that would hand an agent the host's Docker socket: always refused, with why and what to use instead.</summary>
+    private static readonly string[] DockerSocketKeys = ["docker_socket", "docker_access"];
     private static readonly string[] ModelKeys = ["base_url"];
     private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks", "warm_sandboxes", "egress_allow"];
     private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
     private static readonly string[] ContainerKeys =
     [
         "memory", "memory_swap", "cpus", "pids", "runtime", "network", "user", "cap_drop_all", "cap_add",
-        "no_new_privileges", "seccomp", "read_only_rootfs", "tmp_size", "network_acknowledged",
+        "no_new_privileges", "seccomp", "read_only_rootfs", "tmp_size", "network_acknowledged", "allow_local_for_forge",
+        .. DockerSocketKeys,
     ];
 
     private static readonly HashSet<string> ReservedNetworks = new(StringComparer.Ordinal) { "host", "bridge", "default" };
@@ -81,9 +88,24 @@ internal static partial class ConfigLoader
         }
 
         var images = root.Object("images");
-        var defaultImage = images?.String("default") ?? "claude-hooks/agent-base:latest";
+        var ownDefault = images?.String("default");
+        var defaultImage = ownDefault ?? Containers.Stacks.BaseImage;
         CheckImage(images ?? root, images is null ? "images.default" : "default", defaultImage);
         var caBundle = images?.String("extra_ca_bundle");
+        var selectable = new List<string>();
+        foreach (var entry in images?.StringList("selectable") ?? [])
+        {
+            var image = Containers.Stacks.IsStack(entry) ? Containers.Stacks.Image(entry) : entry;
+            if (!ImagePattern().IsMatch(image))
+            {
+                images!.Error("selectable", $"\"{entry}\" is neither a stack ({string.Join(", ", Containers.Stacks.All)}) nor an image reference such as \"claude-hooks/custom-web:latest\"");
+            }
+            else
+            {
+                selectable.Add(image);
+            }
+        }
+
         images?.Finish(ImageKeys);
 
         var model = root.Object("model");
@@ -182,7 +204,14 @@ internal static partial class ConfigLoader
         }
 
         var forge = ReadForge(root.Object("forge"), paths, agents);
-        return new AgentsConfig(root.File, prefix, new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)), new ModelSettings(baseUrl), workdir, service, forge, agents) { GatewayRoot = Path.Combine(paths.Home, "gateway") };
+        var repositories = ReadRepositories(root.Object("repositories"), forge, agents, workdir, Path.GetDirectoryName(Path.GetFullPath(root.File))!);
+        var imageSettings = new ImageSettings(defaultImage, caBundle is null ? null : paths.Resolve(caBundle)) { DefaultSet = ownDefault is not null, Selectable = selectable };
+        return new AgentsConfig(root.File, prefix, imageSettings, new ModelSettings(baseUrl), workdir, service, forge, agents)
+        {
+            GatewayRoot = Path.Combine(paths.Home, "gateway"),
+            SandboxCaFolder = Path.Combine(paths.Home, "sandbox-ca"),
+            Repositories = repositories,
+        };
     }
 
     private static ForgeSettings? ReadForge(JsonObjectReader? reader, ClaudeHooksPaths paths, List<AgentConfig> agents)
@@ -259,6 +288,195 @@ internal static partial class ConfigLoader
         return publicUrl is null ? null : new ForgeSettings(publicUrl, interval, maxBytes, repositories);
     }
 
+    internal const string DockerSocketRefusal =
+        "is refused: the host's Docker socket in a sandbox is root on the host (any task could start a privileged container, read every credential and reach every network), " +
+        "which is what the sandbox exists to prevent. Remove the key; for Docker-in-Docker or stronger isolation set container.runtime to a runtime the engine offers, such as \"sysbox-runc\" or gVisor's \"runsc\"";
+
+    /// <summary>
+    /// The <c>repositories</c> section: owner/name keys must name a forge repository, URL patterns something the
+    /// service may clone; every agent, stack, image and limit must exist and may only tighten the agents'.
+    /// </summary>
+    private static List<RepositorySettings> ReadRepositories(JsonObjectReader? reader, ForgeSettings? forge, List<AgentConfig> agents, WorkdirSettings workdir, string configDirectory)
+    {
+        var result = new List<RepositorySettings>();
+        foreach (var (key, repo) in reader?.Entries() ?? [])
+        {
+            var isPattern = key.Contains("://", StringComparison.Ordinal) || key.StartsWith('/');
+            if (isPattern)
+            {
+                if (!RepositorySettings.PatternSyntax().IsMatch(key) || key.Contains("**", StringComparison.Ordinal))
+                {
+                    reader!.Error(key, "is not a repository URL pattern; use a form such as \"https://git.example/acme/*\" (* stands for one path segment or part of one)");
+                    continue;
+                }
+
+                if (!workdir.AllowLocalRepos && (key.StartsWith('/') || key.StartsWith("file://", StringComparison.Ordinal)))
+                {
+                    reader!.Error(key, "matches only local paths, which no task may use (workdir.allow_local_repos is off); use the repositories' https URLs or allow local repositories");
+                    continue;
+                }
+
+                if (RepositorySettings.PatternIdentity(key).Split('/').Length < 3)
+                {
+                    reader!.Error(key, "names no owner and repository; a pattern needs host/owner/name parts, such as \"https://git.example/acme/*\"");
+                    continue;
+                }
+            }
+            else if (!RepoNamePattern().IsMatch(key))
+            {
+                reader!.Error(key, "is neither owner/name (a repository in forge.repositories) nor a URL pattern such as \"https://git.example/acme/*\"");
+                continue;
+            }
+            else if (forge?.Find(key) is null)
+            {
+                reader!.Error(key, $"matches no repository in forge.repositories{(forge is null ? " (there is no forge section)" : $" ({string.Join(", ", forge.Repositories.Select(r => r.FullName))})")}; add it there, or use a URL pattern such as \"https://git.example/{key}\" for task API work");
+                continue;
+            }
+
+            if (repo is null)
+            {
+                continue;
+            }
+
+            var image = repo.String("image");
+            var stack = repo.String("stack");
+            if (image is not null && stack is not null)
+            {
+                repo.Error("stack", "is set together with image; keep one (stack names a built-in toolchain image, image any other)");
+            }
+
+            if (image is not null)
+            {
+                CheckImage(repo, "image", image);
+            }
+
+            if (stack is not null && !Containers.Stacks.IsStack(stack))
+            {
+                repo.Error("stack", $"\"{stack}\" is not a stack; use one of {string.Join(", ", Containers.Stacks.All)}, or set image to an image of your own");
+            }
+
+            var allow = ReadEgress(repo, $"repositories.{key}.egress_allow");
+            IReadOnlyList<string>? allowed = repo.Has("agents") ? repo.StringList("agents") : null;
+            foreach (var name in allowed ?? [])
+            {
+                if (agents.All(a => a.Name != name))
+                {
+                    repo.Error("agents", $"\"{name}\" is not an agent; configured agents: {string.Join(", ", agents.Select(a => a.Name))}");
+                }
+            }
+
+            if (allowed is { Count: 0 })
+            {
+                repo.Error("agents", "is empty, so no agent may work on the repository; list the agents that may, or remove the key for all");
+            }
+
+            var prompt = repo.String("prompt");
+            var promptFile = repo.String("prompt_file") is { } file ? Path.GetFullPath(file, configDirectory) : null;
+            if (prompt is not null && promptFile is not null)
+            {
+                repo.Error("prompt_file", "is set together with prompt; keep one");
+            }
+
+            if (promptFile is not null && !File.Exists(promptFile))
+            {
+                repo.Error("prompt_file", $"{promptFile} does not exist; write the repository's instructions there or remove the key");
+            }
+
+            var setup = repo.String("setup");
+            if (setup is not null && (setup.Contains('\n', StringComparison.Ordinal) || setup.Contains('\0', StringComparison.Ordinal)))
+            {
+                repo.Error("setup", "must be one line (a shell command such as \"npm ci\"); put longer setups in a script in the repository and run that");
+            }
+
+            var setupTimeout = repo.Duration("setup_timeout", RepositorySettings.DefaultSetupTimeout);
+            var runner = ReadRepositoryRunner(repo.Object("runner"));
+            var container = ReadRepositoryContainer(repo.Object("container"));
+            repo.Finish(RepositoryKeys);
+
+            var settings = new RepositorySettings(key, image, stack, allow, allowed, prompt, promptFile, runner, container, setup, setupTimeout);
+            CheckWithinAgents(repo, settings, agents);
+            result.Add(settings);
+        }
+
+        // The forge's own entries are found by key; patterns are tried in file order after them.
+        return [.. result.Where(r => !r.IsPattern), .. result.Where(r => r.IsPattern)];
+    }
+
+    private static RepositoryRunnerLimits ReadRepositoryRunner(JsonObjectReader? reader)
+    {
+        if (reader is null)
+        {
+            return RepositoryRunnerLimits.None;
+        }
+
+        var limits = new RepositoryRunnerLimits(
+            reader.Has("timeout") ? reader.Duration("timeout", TimeSpan.Zero) : null,
+            reader.Has("idle_timeout") ? reader.Duration("idle_timeout", TimeSpan.Zero) : null,
+            reader.Has("max_turns") ? (int)reader.Integer("max_turns", 1, min: 1, max: 10_000) : null,
+            reader.Has("max_budget_usd") ? (decimal)reader.Number("max_budget_usd", 0, min: 0.01, max: 10_000) : null);
+        reader.Finish(RepositoryRunnerKeys);
+        return limits;
+    }
+
+    private static RepositoryContainerLimits ReadRepositoryContainer(JsonObjectReader? reader)
+    {
+        if (reader is null)
+        {
+            return RepositoryContainerLimits.None;
+        }
+
+        var runtime = reader.String("runtime");
+        if (runtime is not null && (!RuntimePattern().IsMatch(runtime) || runtime == ContainerSettings.LocalRuntime))
+        {
+            reader.Error("runtime", runtime == ContainerSettings.LocalRuntime
+                ? "\"local\" is an agent's choice (agents.<name>.container.runtime), not a repository's; a repository can only ask for a container runtime"
+                : $"\"{runtime}\" is not a runtime name; use one listed by 'docker info' (for example \"runc\", \"runsc\" or \"sysbox-runc\")");
+        }
+
+        foreach (var key in DockerSocketKeys.Where(reader.Has))
+        {
+            reader.Error(key, DockerSocketRefusal);
+        }
+
+        var limits = new RepositoryContainerLimits(
+            runtime,
+            reader.Has("memory") ? reader.Size("memory", 0, min: 6L << 20) : null,
+            reader.Has("cpus") ? reader.Number("cpus", 0, min: 0.01, max: 1024) : null,
+            reader.Has("pids") ? reader.Integer("pids", 0, min: 16, max: 4_194_304) : null);
+        reader.Finish([.. RepositoryContainerKeys, .. DockerSocketKeys]);
+        return limits;
+    }
+
+    /// <summary>A repository may only lower an agent's limits: a value above an agent that may work on it is an error naming both.</summary>
+    private static void CheckWithinAgents(JsonObjectReader repo, RepositorySettings settings, List<AgentConfig> agents)
+    {
+        foreach (var agent in agents.Where(a => settings.Allows(a.Name)))
+        {
+            void Above(string key, bool above, string value, string limit)
+            {
+                if (above)
+                {
+                    repo.Error(key, $"{value} is above agent {agent.Name}'s {limit}; a repository can only tighten an agent's limits (lower it, or list in agents only the agents it fits)");
+                }
+            }
+
+            var runner = settings.Runner;
+            Above("runner.timeout", runner.Timeout > agent.Runner.Timeout, Duration.Format(runner.Timeout ?? TimeSpan.Zero), $"runner.timeout {Duration.Format(agent.Runner.Timeout)}");
+            Above("runner.idle_timeout", runner.IdleTimeout > agent.Runner.IdleTimeout, Duration.Format(runner.IdleTimeout ?? TimeSpan.Zero), $"runner.idle_timeout {Duration.Format(agent.Runner.IdleTimeout)}");
+            Above("runner.max_turns", runner.MaxTurns > agent.Runner.MaxTurns, $"{runner.MaxTurns}", $"runner.max_turns {agent.Runner.MaxTurns}");
+            Above("runner.max_budget_usd", runner.MaxBudgetUsd > agent.Runner.MaxBudgetUsd, $"{runner.MaxBudgetUsd}", $"runner.max_budget_usd {agent.Runner.MaxBudgetUsd}");
+            var container = settings.Container;
+            Above("container.memory", container.MemoryBytes > agent.Container.MemoryBytes, ByteSize.Format(container.MemoryBytes ?? 0), $"container.memory {ByteSize.Format(agent.Container.MemoryBytes)}");
+            Above("container.cpus", container.Cpus > agent.Container.Cpus, $"{container.Cpus}", $"container.cpus {agent.Container.Cpus}");
+            Above("container.pids", container.PidsLimit > agent.Container.PidsLimit, $"{container.PidsLimit}", $"container.pids {agent.Container.PidsLimit}");
+            if (agent.IsLocal && (settings.RequestedImage is not null || container.Runtime is not null))
+            {
+                repo.Error(settings.RequestedImage is not null ? (settings.Stack is not null ? "stack" : "image") : "container.runtime",
+                    $"cannot apply to agent {agent.Name}, which runs on the host (container.runtime \"local\") with no image; list in agents only containerised agents, or give {agent.Name} a container runtime");
+            }
+        }
+    }
+
     private static Uri? Url(JsonObjectReader reader, string key, string? fallback)
     {
         var text = reader.String(key, fallback, required: fallback is null);
@@ -298,7 +516,13 @@ internal static partial class ConfigLoader
             agent.Error("forge_user", $"\"{forgeUser}\" is not a forge user name; use letters, digits, '-', '_' or '.'");
         }
 
-        var image = agent.String("image") ?? defaultImage;
+        var ownImage = agent.String("image");
+        if (ownImage is not null && Containers.Stacks.IsStack(ownImage))
+        {
+            ownImage = Containers.Stacks.Image(ownImage);
+        }
+
+        var image = ownImage ?? defaultImage;
         CheckImage(agent, "image", image);
 
         var auth = ReadAuth(name, agent.Object("claude_auth"), paths);
@@ -312,7 +536,7 @@ internal static partial class ConfigLoader
 
         return role is null || forgeUser is null || auth is null || container is null || runner is null
             ? null
-            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides, allow);
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides, allow) { OwnImage = ownImage };
     }
 
     /// <summary>An egress allowlist: exact hosts, <c>*.example.org</c> wildcards and addresses, each with an optional <c>:port</c>.</summary>
@@ -436,8 +660,23 @@ internal static partial class ConfigLoader
             Seccomp: reader.String("seccomp", hardened.Seccomp)!,
             ReadOnlyRootfs: reader.Bool("read_only_rootfs", hardened.ReadOnlyRootfs),
             TmpSizeBytes: reader.Size("tmp_size", hardened.TmpSizeBytes, min: 1L << 20),
-            NetworkAcknowledged: reader.Bool("network_acknowledged", false));
+            NetworkAcknowledged: reader.Bool("network_acknowledged", false),
+            AllowLocalForForge: reader.Bool("allow_local_for_forge", false));
+        foreach (var key in DockerSocketKeys.Where(reader.Has))
+        {
+            reader.Error(key, DockerSocketRefusal);
+        }
+
         reader.Finish(ContainerKeys);
+        if (settings.AllowLocalForForge && settings.Runtime != ContainerSettings.LocalRuntime)
+        {
+            reader.Error("allow_local_for_forge", "only applies to runtime \"local\"; remove the key");
+        }
+
+        if (settings.Runtime == ContainerSettings.LocalRuntime && settings.Network is not null)
+        {
+            reader.Error("network", "a local agent runs on the host, not in a container; remove the key (its proxy variables point at the gateway)");
+        }
 
         if (settings.MemorySwapBytes < settings.MemoryBytes)
         {
@@ -446,7 +685,7 @@ internal static partial class ConfigLoader
 
         if (settings.Runtime is { } runtime && !RuntimePattern().IsMatch(runtime))
         {
-            reader.Error("runtime", $"\"{runtime}\" is not a runtime name; use one listed by 'docker info' (for example \"runc\", \"runsc\" or \"sysbox-runc\")");
+            reader.Error("runtime", $"\"{runtime}\" is not a runtime name; use one listed by 'docker info' (for example \"runc\", \"runsc\" or \"sysbox-runc\"), or \"local\" to run Claude Code on the host");
         }
 
         if (settings.Network is { } network && (ReservedNetworks.Contains(network) || network.StartsWith("container:", StringComparison.Ordinal) || !NetworkPattern().IsMatch(network)))

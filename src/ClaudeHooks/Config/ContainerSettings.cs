@@ -15,8 +15,12 @@ internal sealed record ContainerSettings(
     string Seccomp,
     bool ReadOnlyRootfs,
     long TmpSizeBytes,
-    bool NetworkAcknowledged = false)
+    bool NetworkAcknowledged = false,
+    bool AllowLocalForForge = false)
 {
+    /// <summary>The value of <c>runtime</c> that runs Claude Code as a host process, with no container at all.</summary>
+    public const string LocalRuntime = "local";
+
     /// <summary>The value of <c>network</c> that gives the agent a bridge network of its own (the layout before the gateway).</summary>
     public const string AgentNetwork = "agent";
 

@@ -13,17 +13,26 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ReadyInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Creates, starts or adopts each agent's container. One whose spec changed (its config, or its image rebuilt
+    /// under the same tag) is replaced, its volumes kept; warm sandboxes of an outdated image are removed, so the
+    /// service's pool makes new ones. Local agents (runtime "local") have no container and are skipped.
+    /// </summary>
     public async Task<IReadOnlyList<string>> UpAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
     {
-        // Everything that can fail for config reasons is checked before anything is created.
-        var specs = agents.Select(Specify).ToList();
-        await EnsureImagesAsync(specs, cancellationToken);
+        var results = LocalAgents(agents);
+        agents = [.. agents.Where(a => !a.IsLocal)];
 
-        var results = new List<string>();
+        // Everything that can fail for config reasons is checked before anything is created.
+        var specs = await WithImageIdsAsync(agents.Select(Specify).ToList(), cancellationToken);
         foreach (var (agent, spec) in agents.Zip(specs))
         {
             LogOverrides(agent);
             results.Add(await UpOneAsync(spec, cancellationToken));
+            if (await RemoveOutdatedWarmSandboxesAsync(agent, spec.ImageId!, cancellationToken) is > 0 and var removed)
+            {
+                results.Add($"{spec.Name}: {removed} warm sandbox(es) of an older build of {spec.Image} removed; the service makes new ones");
+            }
         }
 
         return results;
@@ -31,10 +40,10 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
 
     public async Task<IReadOnlyList<string>> RebuildAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
     {
-        var specs = agents.Select(Specify).ToList();
-        await EnsureImagesAsync(specs, cancellationToken);
+        var results = LocalAgents(agents);
+        agents = [.. agents.Where(a => !a.IsLocal)];
+        var specs = await WithImageIdsAsync(agents.Select(Specify).ToList(), cancellationToken);
 
-        var results = new List<string>();
         foreach (var (agent, spec) in agents.Zip(specs))
         {
             LogOverrides(agent);
@@ -150,19 +159,26 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
             return $"{spec.Name}: recreated; {LegacyNote}";
         }
 
-        var staleNote = current.Labels.TryGetValue(ResourceNames.SpecHashLabel, out var hash) && hash != ContainerConfigurationConverter.SpecHash(spec)
-            ? " (its config or image differs from agents.json; run 'claude-hooks containers rebuild " + spec.Agent + "' to apply)"
-            : "";
+        if (!current.Labels.TryGetValue(ResourceNames.SpecHashLabel, out var hash) || hash != ContainerConfigurationConverter.SpecHash(spec))
+        {
+            // Its config changed or its image was rebuilt under the same tag: replace it, keeping its volumes. A task
+            // running on the old one sees its container replaced and is queued again, not failed.
+            var why = current.ImageID != spec.ImageId ? $"{spec.Image} was rebuilt ({Short(current.ImageID)} → {Short(spec.ImageId)})" : "its config changed";
+            await RemoveContainerAsync(current.ID, cancellationToken);
+            await CreateAndStartAsync(spec, cancellationToken);
+            return $"{spec.Name}: recreated, {why}; volumes kept";
+        }
+
         if (current.State == "running")
         {
             await WaitReadyAsync(current.ID, spec.Name, cancellationToken);
-            return $"{spec.Name}: already running, adopted{staleNote}";
+            return $"{spec.Name}: already running, adopted";
         }
 
         await EnsureNetworkAsync(spec, cancellationToken);
         await docker.Containers.StartContainerAsync(current.ID, new ContainerStartParameters(), cancellationToken);
         await WaitReadyAsync(current.ID, spec.Name, cancellationToken);
-        return $"{spec.Name}: started (was {current.State}){staleNote}";
+        return $"{spec.Name}: started (was {current.State})";
     }
 
     private async Task CreateAndStartAsync(ContainerSpec spec, CancellationToken cancellationToken)
@@ -228,20 +244,46 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         throw new ContainerOperationException($"{name} did not become ready within {ReadyTimeout.TotalSeconds:0} s ({last})");
     }
 
-    private async Task EnsureImagesAsync(IEnumerable<ContainerSpec> specs, CancellationToken cancellationToken)
+    /// <summary>The specs with their images' ids; a missing image is an error with the command that builds it, before anything is created.</summary>
+    private async Task<List<ContainerSpec>> WithImageIdsAsync(List<ContainerSpec> specs, CancellationToken cancellationToken)
     {
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var image in specs.Select(s => s.Image).Distinct(StringComparer.Ordinal))
         {
             try
             {
-                await docker.Images.InspectImageAsync(image, cancellationToken);
+                ids[image] = (await docker.Images.InspectImageAsync(image, cancellationToken)).ID;
             }
             catch (DockerImageNotFoundException)
             {
-                throw new ContainerOperationException($"image {image} is not in the engine; build it with 'claude-hooks images build' (or 'scripts/start')");
+                throw new ContainerOperationException($"image {image} is not in the engine; build it with '{Stacks.BuildCommand(image)}' (or 'scripts/start')");
             }
         }
+
+        return [.. specs.Select(s => s with { ImageId = ids[s.Image] })];
     }
+
+    /// <summary>Removes the agent's warm sandboxes (made by any service process) that run another build of its image than <paramref name="imageId"/>.</summary>
+    private async Task<int> RemoveOutdatedWarmSandboxesAsync(AgentConfig agent, string imageId, CancellationToken cancellationToken)
+    {
+        var runtime = new ContainerRuntime(docker);
+        var removed = 0;
+        var warmPrefix = "/" + ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, "");
+        foreach (var sandbox in await docker.Containers.ListContainersAsync(new ContainersListParameters { All = true, Filters = ResourceNames.SandboxFilter(config.ContainerPrefix, agent.Name) }, cancellationToken))
+        {
+            if (sandbox.Names.Any(n => n.StartsWith(warmPrefix, StringComparison.Ordinal)) && sandbox.ImageID != imageId && await runtime.RemoveAsync(sandbox.ID, cancellationToken))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    private static List<string> LocalAgents(IReadOnlyList<AgentConfig> agents) =>
+        [.. agents.Where(a => a.IsLocal).Select(a => $"{a.Name}: runs on the host (container.runtime \"local\"), no container")];
+
+    private static string Short(string? id) => id is null ? "?" : id.Replace("sha256:", "", StringComparison.Ordinal)[..Math.Min(12, id.Replace("sha256:", "", StringComparison.Ordinal).Length)];
 
     private async Task EnsureNetworkAsync(ContainerSpec spec, CancellationToken cancellationToken)
     {

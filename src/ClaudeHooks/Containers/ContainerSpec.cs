@@ -24,7 +24,11 @@ internal sealed record ContainerSpec(
     IReadOnlyList<string> CapAdd,
     IReadOnlyList<string> SecurityOptions,
     bool ReadOnlyRootfs,
-    IReadOnlyDictionary<string, string> Tmpfs);
+    IReadOnlyDictionary<string, string> Tmpfs)
+{
+    /// <summary>The engine's id of <see cref="Image"/> when the spec was made: part of the spec hash, so a rebuilt tag makes a container stale.</summary>
+    public string? ImageId { get; init; }
+}
 
 internal enum ContainerKind
 {

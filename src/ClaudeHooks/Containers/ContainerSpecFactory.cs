@@ -26,7 +26,7 @@ internal static class ContainerSpecFactory
         };
         var labels = ResourceNames.Labels(prefix, agent.Name);
         labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
-        return Build(ContainerKind.Agent, agent, ResourceNames.Container(prefix, agent.Name), ResourceNames.MaintenanceUser, labels, mounts,
+        return Build(ContainerKind.Agent, agent, agent.Image, agent.Container, ResourceNames.Container(prefix, agent.Name), ResourceNames.MaintenanceUser, labels, mounts,
             [$"HOME={ResourceNames.HomeMount}"], new Dictionary<string, string>(), config);
     }
 
@@ -35,16 +35,27 @@ internal static class ContainerSpecFactory
     /// read-only; its gateway socket's folder (<paramref name="socketId"/>) read-only, with a forwarder on loopback;
     /// a fresh home and <c>/tmp</c> in memory and a checkout volume of its own, all gone with it. No credential.
     /// </summary>
-    public static ContainerSpec CreateSandbox(AgentsConfig config, AgentConfig agent, string name, IReadOnlyDictionary<string, string> extraLabels, string socketId)
+    /// <remarks>
+    /// <paramref name="profile"/> is the task's: its image from the chain and its runtime and limits; without one the
+    /// sandbox is the agent's own (a warm one). When sandboxes trust extra CA certificates their folder is mounted
+    /// read-only and the usual TLS clients are pointed at it.
+    /// </remarks>
+    public static ContainerSpec CreateSandbox(AgentsConfig config, AgentConfig agent, string name, IReadOnlyDictionary<string, string> extraLabels, string socketId, Agents.TaskProfile? profile = null)
     {
         var prefix = config.ContainerPrefix;
-        var settings = agent.Container;
+        var settings = profile?.Container ?? agent.Container;
         var mounts = new List<MountSpec>
         {
             new(MountKind.Volume, ResourceNames.StateVolume(prefix, agent.Name), ResourceNames.StateMount, ReadOnly: true),
             new(MountKind.Anonymous, "", ResourceNames.WorkRoot, ReadOnly: false),
             new(MountKind.Bind, Gateway.HostGateway.SandboxFolder(config.GatewayRoot, socketId), Gateway.HostGateway.ContainerDirectory, ReadOnly: true),
         };
+        List<string> environment = [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}", $"{ForwarderVariable}={Gateway.HostGateway.Port}"];
+        if (config.SandboxCaFolder.Length > 0 && SandboxTrust.Enabled(config))
+        {
+            mounts.Add(new(MountKind.Bind, config.SandboxCaFolder, SandboxTrust.ContainerDirectory, ReadOnly: true));
+            environment.AddRange(SandboxTrust.Environment);
+        }
 
         var labels = ResourceNames.Labels(prefix, agent.Name);
         labels[ResourceNames.RoleLabel] = agent.Role.ToString().ToLowerInvariant();
@@ -62,16 +73,14 @@ internal static class ContainerSpecFactory
             // exec: tools an agent installs for itself (pip --user, npm prefix) run from ~; it is gone with the sandbox.
             [ResourceNames.HomeMount] = string.Create(CultureInfo.InvariantCulture, $"rw,exec,nosuid,nodev,size={settings.TmpSizeBytes}{owner}"),
         };
-        return Build(ContainerKind.Sandbox, agent, name, settings.User, labels, mounts,
-            [$"HOME={ResourceNames.HomeMount}", $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}", $"{ForwarderVariable}={Gateway.HostGateway.Port}"], tmpfs, config);
+        return Build(ContainerKind.Sandbox, agent, profile?.Image ?? agent.Image, settings, name, settings.User, labels, mounts, environment, tmpfs, config);
     }
 
     private static ContainerSpec Build(
-        ContainerKind kind, AgentConfig agent, string name, string user, Dictionary<string, string> labels, List<MountSpec> mounts,
+        ContainerKind kind, AgentConfig agent, string image, ContainerSettings settings, string name, string user, Dictionary<string, string> labels, List<MountSpec> mounts,
         IReadOnlyList<string> environment, Dictionary<string, string> tmpfs, AgentsConfig config)
     {
         var prefix = config.ContainerPrefix;
-        var settings = agent.Container;
 
         var securityOptions = new List<string>();
         if (settings.NoNewPrivileges)
@@ -89,7 +98,7 @@ internal static class ContainerSpecFactory
             Kind: kind,
             Agent: agent.Name,
             Name: name,
-            Image: agent.Image,
+            Image: image,
             User: user,
             Labels: labels,
             Environment: environment,

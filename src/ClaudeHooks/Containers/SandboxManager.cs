@@ -20,19 +20,26 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _filling = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Task, bool> _background = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lazy<bool> _trust = new(() => SandboxTrust.Prepare(config));
     private int _disposed;
 
     /// <summary>Marks the warm sandboxes this process made, so a reaper in another process (or after a crash) knows they are not its own.</summary>
     public string PoolId { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
     /// <summary>
-    /// A sandbox for <paramref name="taskId"/>: a warm one renamed for the task when one is ready, else a new one.
+    /// A sandbox for <paramref name="taskId"/>: a warm one renamed for the task when one is ready and the task's
+    /// <paramref name="profile"/> is the agent's own (same image and settings), else a new one made from the profile.
     /// The caller tops the pool up with <see cref="Refill"/> once its run has started, so that making the next
     /// sandbox does not compete with this one's start for the CPU.
     /// </summary>
-    public async Task<Sandbox> AcquireAsync(AgentConfig agent, string taskId, CancellationToken cancellationToken)
+    public async Task<Sandbox> AcquireAsync(AgentConfig agent, string taskId, CancellationToken cancellationToken, Agents.TaskProfile? profile = null)
     {
         var name = ResourceNames.Sandbox(config.ContainerPrefix, agent.Name, ResourceNames.TaskKey(taskId));
+        if (profile is { IsAgentDefault: false })
+        {
+            return await CreateAsync(agent, name, taskId, cancellationToken, profile);
+        }
+
         var queue = _warm.GetOrAdd(agent.Name, _ => new ConcurrentQueue<Sandbox>());
         while (queue.TryDequeue(out var warm))
         {
@@ -259,8 +266,17 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         return image.ID == inspect.Image;
     }
 
-    private async Task<Sandbox> CreateAsync(AgentConfig agent, string name, string? taskId, CancellationToken cancellationToken)
+    private async Task<Sandbox> CreateAsync(AgentConfig agent, string name, string? taskId, CancellationToken cancellationToken, Agents.TaskProfile? profile = null)
     {
+        try
+        {
+            _ = _trust.Value;
+        }
+        catch (ContainerOperationException e)
+        {
+            throw new SandboxException($"the extra CA certificates sandboxes trust could not be prepared: {e.Message}");
+        }
+
         var labels = new Dictionary<string, string>(StringComparer.Ordinal) { [ResourceNames.PoolLabel] = PoolId };
         if (taskId is not null)
         {
@@ -273,14 +289,14 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         try
         {
             gateway.OpenSandbox(socketId, agent.Name);
-            var spec = ContainerSpecFactory.CreateSandbox(config, agent, name, labels, socketId);
+            var spec = ContainerSpecFactory.CreateSandbox(config, agent, name, labels, socketId, profile);
             try
             {
                 id = await runtime.CreateAndStartAsync(ContainerConfigurationConverter.ToCreateParameters(spec), cancellationToken);
             }
             catch (DockerApiException e)
             {
-                throw new SandboxException(CreateFailure(agent, spec, e));
+                throw new SandboxException(CreateFailure(agent, spec, e, profile));
             }
         }
         catch
@@ -295,7 +311,7 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         {
             await runtime.RemoveAsync(id, CancellationToken.None);
             gateway.CloseSandbox(socketId);
-            throw new SandboxException($"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {agent.Image} needs ps (procps) and the claude-hooks entrypoint; see 'claude-hooks doctor'");
+            throw new SandboxException($"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {profile?.Image ?? agent.Image} needs ps (procps) and the claude-hooks entrypoint (build it FROM {Stacks.BaseImage}); see 'claude-hooks doctor'");
         }
 
         // The engine's pids: the init (the process whose parent is outside the container) and its supervisor child,
@@ -306,13 +322,13 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
     }
 
     /// <summary>The engine's message and what the operator can do about it.</summary>
-    private string CreateFailure(AgentConfig agent, ContainerSpec spec, DockerApiException e)
+    private string CreateFailure(AgentConfig agent, ContainerSpec spec, DockerApiException e, Agents.TaskProfile? profile)
     {
         var message = (e.ResponseBody ?? "").Trim();
         var fix = message switch
         {
-            _ when message.Contains("No such image", StringComparison.OrdinalIgnoreCase) => $"build it with 'claude-hooks images build' (agents.{agent.Name}.image is {spec.Image})",
-            _ when message.Contains("runtime", StringComparison.OrdinalIgnoreCase) => $"install the runtime {spec.Runtime} in the engine or remove agents.{agent.Name}.container.runtime",
+            _ when message.Contains("No such image", StringComparison.OrdinalIgnoreCase) => $"build it with '{Stacks.BuildCommand(spec.Image)}' ({profile?.ChosenBy.Source ?? $"agents.{agent.Name}.image"} is {spec.Image})",
+            _ when message.Contains("runtime", StringComparison.OrdinalIgnoreCase) => $"install the runtime {spec.Runtime} in the engine or remove {profile?.RuntimeSource ?? $"agents.{agent.Name}.container.runtime"}",
             _ when message.Contains("network", StringComparison.OrdinalIgnoreCase) => $"run 'claude-hooks containers up {agent.Name}' to create its network",
             _ when message.Contains("volume", StringComparison.OrdinalIgnoreCase) => $"run 'claude-hooks containers up {agent.Name}' to create its state volume",
             _ => "see 'claude-hooks doctor'",

@@ -132,10 +132,10 @@ internal sealed partial class ForgeFlows(
             case ForgeIntent.OpenPull:
                 var number = result.GetProperty("number").GetInt64();
                 await forgeStore.SetPullAsync(taskId, number, cancellationToken);
-                return config.ByRole(AgentRole.Reviewer) is { } asked
+                return config.ByRole(AgentRole.Reviewer, repository.FullName) is { } asked
                     ? [new ForgeIntent($"request_review:{taskId}:{number}", taskId, repository.FullName, agent.Name, ForgeIntent.RequestReview, Payload(new { number, reviewer = asked.ForgeUser }))]
                     : [];
-            case ForgeIntent.RequestReview or ForgeIntent.ReviewHead when config.ByRole(AgentRole.Reviewer) is { } reviewer && repository.Runs(ForgeWork.Review):
+            case ForgeIntent.RequestReview or ForgeIntent.ReviewHead when config.ByRole(AgentRole.Reviewer, repository.FullName) is { } reviewer && repository.Runs(ForgeWork.Review):
                 var requested = Payloads.Number(intent);
                 var pull = await Client(agent, repository).GetPullAsync(repository.FullName, requested, cancellationToken);
                 if (pull.State == "open")
@@ -150,7 +150,7 @@ internal sealed partial class ForgeFlows(
                 return await AfterReviewAsync(intent, forgeTask, repository, agent, result, source, cancellationToken);
             // Only the dev agent's own branch in this repository goes; a fork's, or anyone else's, is not the service's to delete.
             case ForgeIntent.Merge when result.TryGetProperty("merged", out var merged) && merged.GetBoolean() && result.TryGetProperty("branch", out var branch)
-                && config.ByRole(AgentRole.Dev) is { } owner && branch.GetString() is { } name && name.StartsWith(owner.Name + "/", StringComparison.Ordinal)
+                && config.ByRole(AgentRole.Dev, repository.FullName) is { } owner && branch.GetString() is { } name && name.StartsWith(owner.Name + "/", StringComparison.Ordinal)
                 && result.TryGetProperty("same_repository", out var same) && same.GetBoolean():
                 return [new ForgeIntent($"delete_branch:{intent.Key}", taskId, repository.FullName, agent.Name, ForgeIntent.DeleteBranch, Payload(new { branch = branch.GetString() }))];
             default:
@@ -177,11 +177,11 @@ internal sealed partial class ForgeFlows(
 
         switch (verdict)
         {
-            case "REQUEST_CHANGES" when config.ByRole(AgentRole.Dev) is { } dev && repository.Runs(ForgeWork.Fix) && string.Equals(pull.User.Login, dev.ForgeUser, StringComparison.OrdinalIgnoreCase):
+            case "REQUEST_CHANGES" when config.ByRole(AgentRole.Dev, repository.FullName) is { } dev && repository.Runs(ForgeWork.Fix) && string.Equals(pull.User.Login, dev.ForgeUser, StringComparison.OrdinalIgnoreCase):
                 var body = JsonDocument.Parse(intent.Payload).RootElement.GetProperty("body").GetString();
                 await QueueAsync(ForgeRouter.FixWork(dev, repository.FullName, pull.Number, pull.Head.Ref, pull.Head.Sha, body, agent.ForgeUser), source, null, null, cancellationToken);
                 break;
-            case "APPROVED" when config.ByRole(AgentRole.Lead) is { } lead && repository.Runs(ForgeWork.Merge):
+            case "APPROVED" when config.ByRole(AgentRole.Lead, repository.FullName) is { } lead && repository.Runs(ForgeWork.Merge):
                 await QueueAsync(ForgeRouter.MergeWork(lead, repository.FullName, pull.Number, forgeTask.HeadSha, agent.ForgeUser), source, null, null, cancellationToken);
                 break;
         }
@@ -234,7 +234,7 @@ internal sealed partial class ForgeFlows(
                 body = $"Addressed the review in {outcome.PushedCommits?.Count ?? 0} commit(s):\n\n{outcome.FinalText?.Trim()}",
             }),
         };
-        if (config.ByRole(AgentRole.Reviewer) is { } reviewer)
+        if (config.ByRole(AgentRole.Reviewer, forgeTask.Repo) is { } reviewer)
         {
             intents.Add(Intent(task, forgeTask, $"request_review:{task.Id}:{forgeTask.Number}", ForgeIntent.RequestReview, new { number = forgeTask.Number, reviewer = reviewer.ForgeUser }));
         }
@@ -288,7 +288,7 @@ internal sealed partial class ForgeFlows(
     private async Task<string> FixPromptAsync(ForgeWork work, AgentConfig agent, ForgeRepository repository, CancellationToken cancellationToken)
     {
         var client = Client(agent, repository);
-        var reviewer = config.ByRole(AgentRole.Reviewer);
+        var reviewer = config.ByRole(AgentRole.Reviewer, repository.FullName);
         var review = (await client.ListReviewsAsync(repository.FullName, work.Number, cancellationToken))
             .LastOrDefault(r => r.State == "REQUEST_CHANGES" && (reviewer is null || string.Equals(r.User?.Login, reviewer.ForgeUser, StringComparison.OrdinalIgnoreCase)));
         var inline = review is null ? [] : await client.GetReviewCommentsAsync(repository.FullName, work.Number, review.Id, cancellationToken);

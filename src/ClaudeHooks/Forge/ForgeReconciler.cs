@@ -58,9 +58,9 @@ internal sealed partial class ForgeReconciler(
     internal async Task<int> ReconcileAsync(ForgeRepository repository, CancellationToken cancellationToken)
     {
         var queued = 0;
-        var dev = config.ByRole(AgentRole.Dev);
-        var reviewer = config.ByRole(AgentRole.Reviewer);
-        var lead = config.ByRole(AgentRole.Lead);
+        var dev = config.ByRole(AgentRole.Dev, repository.FullName);
+        var reviewer = config.ByRole(AgentRole.Reviewer, repository.FullName);
+        var lead = config.ByRole(AgentRole.Lead, repository.FullName);
         // Who may ask, per user, for this pass: many items asked for by the same few people cost one question each.
         var authorized = new Dictionary<string, bool>(StringComparer.OrdinalIgnoreCase);
         if (dev is not null && repository.Runs(ForgeWork.Implement))

@@ -19,9 +19,9 @@ internal static class ForgeRouter
             return new RouteResult(null, $"ignored: sent by agent {agent.Name} ({e.Sender})");
         }
 
-        var dev = config.ByRole(AgentRole.Dev);
-        var reviewer = config.ByRole(AgentRole.Reviewer);
-        var lead = config.ByRole(AgentRole.Lead);
+        var dev = config.ByRole(AgentRole.Dev, repository.FullName);
+        var reviewer = config.ByRole(AgentRole.Reviewer, repository.FullName);
+        var lead = config.ByRole(AgentRole.Lead, repository.FullName);
         switch (e.EventType, e.Action)
         {
             case ("issue_assign", "assigned") when !e.IsPull && e.Number is { } n && dev is not null && e.Assignees.Contains(dev.ForgeUser, StringComparer.OrdinalIgnoreCase):

@@ -82,7 +82,7 @@ internal sealed class MergePerformer(AgentsConfig config, IForgeStore forgeStore
 
     private async Task<RunOutcome> AskDevToUpdateAsync(TaskRecord task, ForgePull pull, ForgeRepository repository, Func<RunStatus, string, bool, RunOutcome> done, CancellationToken cancellationToken)
     {
-        if (config.ByRole(AgentRole.Dev) is { } dev)
+        if (config.ByRole(AgentRole.Dev, repository.FullName) is { } dev)
         {
             var work = new ForgeWork(ForgeWork.Mention, dev.Name, repository.FullName, pull.Number, ForgeRouter.ThreadOf(dev, pull.Head.Ref, pull.Number), null, pull.Head.Sha,
                 $"{repository.FullName}|update|{pull.Number}|{pull.Head.Sha}", task.Agent,
@@ -90,7 +90,7 @@ internal sealed class MergePerformer(AgentsConfig config, IForgeStore forgeStore
             await flows.QueueAsync(work, $"task {task.Id}", null, null, cancellationToken);
         }
 
-        return done(RunStatus.Failed, $"#{pull.Number} conflicts with {pull.Base.Ref}; asked {config.ByRole(AgentRole.Dev)?.Name ?? "the dev agent"} to update the branch", false);
+        return done(RunStatus.Failed, $"#{pull.Number} conflicts with {pull.Base.Ref}; asked {config.ByRole(AgentRole.Dev, repository.FullName)?.Name ?? "the dev agent"} to update the branch", false);
     }
 
     /// <summary>An approval standing on the current head by someone who is no agent account and may ask for work (the webhook rule).</summary>

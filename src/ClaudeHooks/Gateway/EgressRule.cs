@@ -123,7 +123,7 @@ internal static class EgressPolicy
         }
 
         return new EgressDecision(false, "default deny", agentKey,
-            $"{host}:{port.ToString(CultureInfo.InvariantCulture)} is not in the egress allowlist; an operator can add \"{host}{(EgressRule.DefaultPorts.Contains(port) ? "" : ":" + port.ToString(CultureInfo.InvariantCulture))}\" to {agentKey} (or the repository's forge.repositories.<repo>.egress_allow)");
+            $"{host}:{port.ToString(CultureInfo.InvariantCulture)} is not in the egress allowlist; an operator can add \"{host}{(EgressRule.DefaultPorts.Contains(port) ? "" : ":" + port.ToString(CultureInfo.InvariantCulture))}\" to {agentKey} (or the repository's repositories.<repo>.egress_allow)");
     }
 
     /// <summary>

@@ -287,24 +287,17 @@ internal sealed partial class HostGateway : IAsyncDisposable
     private TaskBinding NewBinding(string taskId, AgentConfig agent, RepositoryUrl repository, string thread)
     {
         var rules = new List<EgressRule>(agent.EgressAllow);
-        if (_config.Forge?.Repositories.FirstOrDefault(r => SameRepository(r, repository)) is { } configured)
+        if (_config.Forge?.Repositories.FirstOrDefault(r => _config.SameRepository(r, repository)) is { } configured)
         {
             rules.AddRange(configured.EgressAllow);
         }
 
-        return new TaskBinding(taskId, ResourceNames.TaskKey(taskId), agent, repository, thread, GitNames.Branch(agent.Name, thread), rules);
-    }
+        if (_config.RepositoryFor(repository) is { } settings)
+        {
+            rules.AddRange(settings.EgressAllow);
+        }
 
-    private bool SameRepository(ForgeRepository configured, RepositoryUrl repository)
-    {
-        try
-        {
-            return RepositoryUrl.Parse(configured.CloneUrl, _config.Workdir.AllowLocalRepos).Key == repository.Key;
-        }
-        catch (InvalidRepositoryException)
-        {
-            return false;
-        }
+        return new TaskBinding(taskId, ResourceNames.TaskKey(taskId), agent, repository, thread, GitNames.Branch(agent.Name, thread), rules);
     }
 
     // ---- routing -------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ namespace ClaudeHooks.Tasks;
 
 internal sealed partial class SqliteTaskStore(Database database, TimeProvider clock) : ITaskStore, IForgeStore
 {
-    private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at, guidance_ref, performer, not_before, base_commit";
+    private const string Columns = "id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, outcome, timeout_seconds, cancel_requested, lease_owner, lease_expires_at, guidance_ref, performer, not_before, base_commit, image";
 
     public async Task CreateTaskAsync(TaskRecord task, string reason, CancellationToken cancellationToken)
     {
@@ -20,13 +20,13 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
     private async Task InsertTaskAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, string reason, CancellationToken cancellationToken)
     {
         await ExecuteAsync(connection, transaction, """
-            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds, guidance_ref, performer, base_commit, lease_owner, lease_expires_at)
-            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout, $guidance, $performer, $base_commit, $lease_owner, $lease_expires)
+            INSERT INTO tasks (id, agent, repo, base_ref, thread, prompt, state, attempt, created_at, updated_at, timeout_seconds, guidance_ref, performer, base_commit, lease_owner, lease_expires_at, image)
+            VALUES ($id, $agent, $repo, $base_ref, $thread, $prompt, $state, $attempt, $at, $at, $timeout, $guidance, $performer, $base_commit, $lease_owner, $lease_expires, $image)
             """, cancellationToken,
             ("$id", task.Id), ("$agent", task.Agent), ("$repo", task.Repo), ("$base_ref", task.BaseRef), ("$thread", task.Thread),
             ("$prompt", task.Prompt), ("$state", task.State.ToName()), ("$attempt", task.Attempt), ("$at", Format(task.CreatedAt)),
             ("$timeout", task.Timeout is { } timeout ? (long)timeout.TotalSeconds : null), ("$guidance", task.GuidanceRef), ("$performer", task.Performer), ("$base_commit", task.BaseCommit),
-            ("$lease_owner", task.LeaseOwner), ("$lease_expires", task.LeaseExpiresAt is { } expires ? Format(expires) : null));
+            ("$lease_owner", task.LeaseOwner), ("$lease_expires", task.LeaseExpiresAt is { } expires ? Format(expires) : null), ("$image", task.Image));
         await InsertHistoryAsync(connection, transaction, task.Id, null, task.State, reason, cancellationToken);
     }
 
@@ -416,7 +416,7 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
                 reader.IsDBNull(11) ? null : TimeSpan.FromSeconds(reader.GetInt64(11)), reader.GetInt64(12) != 0,
                 reader.IsDBNull(13) ? null : reader.GetString(13), reader.IsDBNull(14) ? null : Parse(reader.GetString(14)),
                 reader.IsDBNull(15) ? null : reader.GetString(15), reader.GetString(16), reader.IsDBNull(17) ? null : Parse(reader.GetString(17)),
-                reader.IsDBNull(18) ? null : reader.GetString(18)));
+                reader.IsDBNull(18) ? null : reader.GetString(18), reader.IsDBNull(19) ? null : reader.GetString(19)));
         }
 
         return tasks;

@@ -19,7 +19,8 @@ internal sealed record TaskRecord(
     string? GuidanceRef = null,
     string Performer = TaskPerformers.Agent,
     DateTimeOffset? NotBefore = null,
-    string? BaseCommit = null);
+    string? BaseCommit = null,
+    string? Image = null);
 
 internal sealed record TaskHistoryEntry(DateTimeOffset At, TaskState? From, TaskState To, string Reason);
 
