@@ -38,6 +38,11 @@ internal sealed record TaskProfile(
             throw new TaskProfileException($"the task asks for image {requested}: {problem}");
         }
 
+        if (requested is not null && Stacks.IsStack(requested))
+        {
+            requested = Stacks.Image(requested);
+        }
+
         List<ImageLevel> levels =
         [
             new("task request", "the task's image field", requested),

@@ -71,7 +71,7 @@ internal sealed partial record RepositorySettings(
     private static Regex Glob(string identity) =>
         new("^" + string.Join("[^/]*", identity.Split('*').Select(Regex.Escape)) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
-    [GeneratedRegex(@"^(https?://[A-Za-z0-9*][A-Za-z0-9.*-]*(:\d+)?|file://|/)(/?[A-Za-z0-9._~+*-]+)+(\.git)?/?$")]
+    [GeneratedRegex(@"^(https?://[A-Za-z0-9*][A-Za-z0-9.*-]*(:\d+)?|file://)?(/[A-Za-z0-9._~+*-]+)+/?$")]
     internal static partial Regex PatternSyntax();
 }
 
