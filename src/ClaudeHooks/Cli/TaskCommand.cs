@@ -32,9 +32,10 @@ internal static class TaskCommand
         var baseRef = new Option<string?>("--base-ref") { Description = "Branch, tag or commit to start from" };
         var thread = new Option<string?>("--thread") { Description = "Conversation thread (e.g. issue-42); same thread resumes the session" };
         var timeout = new Option<string?>("--timeout") { Description = "Wall-clock limit for this task, e.g. 30m (at most the agent's runner.timeout)" };
+        var image = new Option<string?>("--image") { Description = "An image (or stack) for this task, among the operator's images.selectable" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Follow the task's events after submitting" };
         var prompt = new Argument<string>("prompt") { Description = "What to do; \"-\" reads standard input" };
-        var command = new Command("submit", "Queue a task") { agent, repo, baseRef, thread, timeout, follow, prompt };
+        var command = new Command("submit", "Queue a task") { agent, repo, baseRef, thread, timeout, image, follow, prompt };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
             var text = parse.GetValue(prompt)!;
@@ -47,6 +48,7 @@ internal static class TaskCommand
             {
                 ["agent"] = parse.GetValue(agent), ["repo"] = parse.GetValue(repo), ["prompt"] = text,
                 ["base_ref"] = parse.GetValue(baseRef), ["thread"] = parse.GetValue(thread), ["timeout"] = parse.GetValue(timeout),
+                ["image"] = parse.GetValue(image),
             };
             var accepted = await api.SendAsync(HttpMethod.Post, "/task", body.Where(p => p.Value is not null).ToDictionary(), cancellationToken);
             var id = accepted.GetProperty("task_id").GetString()!;
@@ -206,7 +208,7 @@ internal static class TaskCommand
     private static void PrintTask(JsonElement task)
     {
         Console.WriteLine($"task {Text(task, "id")}: {Text(task, "state")} (agent {Text(task, "agent")}, thread {Text(task, "thread")}, attempt {Text(task, "attempt")})");
-        Console.WriteLine($"  repo {Text(task, "repo")}{(Text(task, "base_ref") is { Length: > 0 } b ? $" from {b}" : "")}");
+        Console.WriteLine($"  repo {Text(task, "repo")}{(Text(task, "base_ref") is { Length: > 0 } b ? $" from {b}" : "")}{(Text(task, "image") is { Length: > 0 } i ? $", image {i} (requested)" : "")}");
         foreach (var entry in task.GetProperty("history").EnumerateArray())
         {
             Console.WriteLine($"  {entry.GetProperty("at").GetDateTimeOffset().ToLocalTime():HH:mm:ss}  {Text(entry, "from"),-11} -> {Text(entry, "to"),-11} {Text(entry, "reason")}");
