@@ -143,7 +143,7 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
 
             var inspect = await docker.Containers.InspectContainerAsync(sandbox.ID, cancellationToken);
             var findings = new List<(string Check, bool Passed, string Detail)>();
-            CheckConfiguration(agent, inspect, agent.Container.User, (c, p, d) => findings.Add((c, p, d)));
+            CheckConfiguration(agent, inspect, agent.Container.User, (c, p, d) => findings.Add((c, p, d)), sandbox: true);
             var readOnlyCache = (inspect.Mounts ?? []).Any(m => m.Destination == ResourceNames.StateMount && !m.RW);
             var failed = findings.Where(f => !f.Passed).Select(f => $"{f.Check}: {f.Detail}").ToList();
             if (!readOnlyCache)
@@ -340,7 +340,11 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         return File.Exists(file) ? File.ReadAllText(file) : null;
     }
 
-    private void CheckConfiguration(AgentConfig agent, ContainerInspectResponse inspect, string expectedUser, Action<string, bool, string> check)
+    /// <remarks>
+    /// A task sandbox may run with a repository's tighter limits (<c>repositories.*.container</c>), so for a
+    /// <paramref name="sandbox"/> the limits are checked as at most the agent's, never unlimited.
+    /// </remarks>
+    private void CheckConfiguration(AgentConfig agent, ContainerInspectResponse inspect, string expectedUser, Action<string, bool, string> check, bool sandbox = false)
     {
         var host = inspect.HostConfig!;
         var settings = agent.Container;
@@ -365,8 +369,11 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             check("seccomp", !securityOptions.Any(o => o.Contains("unconfined", StringComparison.Ordinal)), $"SecurityOpt [{string.Join(",", securityOptions)}]");
         }
 
-        check("pids limit", host.PidsLimit == settings.PidsLimit, $"PidsLimit {host.PidsLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"} (configured {settings.PidsLimit})");
-        check("memory limit", host.Memory == settings.MemoryBytes && host.MemorySwap == settings.MemorySwapBytes,
+        check("pids limit", sandbox ? host.PidsLimit is > 0 && host.PidsLimit <= settings.PidsLimit : host.PidsLimit == settings.PidsLimit,
+            $"PidsLimit {host.PidsLimit?.ToString(CultureInfo.InvariantCulture) ?? "unlimited"} (configured {(sandbox ? "at most " : "")}{settings.PidsLimit})");
+        check("memory limit", sandbox
+                ? host.Memory > 0 && host.Memory <= settings.MemoryBytes && host.MemorySwap > 0 && host.MemorySwap <= settings.MemorySwapBytes
+                : host.Memory == settings.MemoryBytes && host.MemorySwap == settings.MemorySwapBytes,
             $"Memory {ByteSize.Format(host.Memory)}, MemorySwap {ByteSize.Format(host.MemorySwap)} (configured {ByteSize.Format(settings.MemoryBytes)}/{ByteSize.Format(settings.MemorySwapBytes)})");
         var namespaces = new[] { ("network", host.NetworkMode), ("pid", host.PidMode), ("ipc", host.IpcMode), ("uts", host.UTSMode), ("userns", host.UsernsMode) };
         var shared = namespaces.Where(n => n.Item2 is "host" || (n.Item2?.StartsWith("container:", StringComparison.Ordinal) ?? false)).Select(n => $"{n.Item1}={n.Item2}").ToList();
@@ -380,6 +387,7 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             .Where(m => !(m.Destination == Gateway.HostGateway.ContainerDirectory && !m.RW && gatewayFolders.Any(g => IsUnder(m.Source, g) && !SamePath(m.Source, g))))
             .Where(m => m.Type == "bind")
             .Where(m => !(agent.ClaudeAuth.Kind == ClaudeAuthKind.CredentialsDirectory && SamePath(m.Source, agent.ClaudeAuth.Path) && !m.RW))
+            .Where(m => !(sandbox && SamePath(m.Source, config.SandboxCaFolder) && m.Destination == SandboxTrust.ContainerDirectory && !m.RW))
             .Where(m => forbidden.Any(f => IsUnder(m.Source, f)) || m.Source.EndsWith(".sock", StringComparison.Ordinal) || m.Source is "/" or "/etc" or "/proc" or "/sys" or "/dev" or "/var/lib/docker")
             .Select(m => $"{m.Source} -> {m.Destination}")
             .ToList();
