@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ClaudeHooks.Cli;
 
-var parse = CliApp.Build().Parse(args);
+var parse = CliApp.Parse(args);
 
 // `serve` drains on SIGTERM through the host's own lifetime, which must not be cut short; other verbs get
 // their cancellation token on Ctrl+C or SIGTERM and time to stop what they started.

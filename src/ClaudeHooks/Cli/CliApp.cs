@@ -22,4 +22,7 @@ internal static class CliApp
         root.Subcommands.Add(DoctorCommand.Create());
         return root;
     }
+
+    /// <summary>Parses a command line. No response files: an argument such as <c>--npm @scope/name</c> is a value, never a file of arguments.</summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) => Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 }

@@ -78,7 +78,7 @@ public sealed class CliTests : IDisposable
         Console.SetError(error);
         try
         {
-            var code = await CliApp.Build().Parse(args).InvokeAsync();
+            var code = await CliApp.Parse(args).InvokeAsync();
             return (code, output.ToString(), error.ToString());
         }
         finally

@@ -37,6 +37,16 @@ public sealed class ImagesCreateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ScopedNpmPackageAsItsOwnArgument_IsAValueNotAResponseFile()
+    {
+        var (code, output, error) = await RunAsync("images", "create", "web", "--from", "node", "--npm", "@types/node", "--dry-run");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal("", error);
+        Assert.Contains("'@types/node'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HostileAndBadValues_ExitTwoNamingEachFlag_AndPrintNoDockerfile()
     {
         var (code, output, error) = await RunAsync(
@@ -80,7 +90,7 @@ public sealed class ImagesCreateCommandTests : IDisposable
         Console.SetError(error);
         try
         {
-            var code = await CliApp.Build().Parse(args).InvokeAsync();
+            var code = await CliApp.Parse(args).InvokeAsync();
             return (code, output.ToString(), error.ToString());
         }
         finally
