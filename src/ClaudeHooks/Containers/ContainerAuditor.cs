@@ -115,6 +115,21 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
             : $"found {string.Join(", ", plantedFiles)}; nothing may configure Claude Code but the service: remove them and find what wrote them");
 
         await ProbeSandboxAsync(agent, Check, cancellationToken);
+
+        // Every other image a task of this agent may run in (a repository's, a selectable one) gets the same look.
+        foreach (var profile in OtherImages(agent))
+        {
+            try
+            {
+                await docker.Images.InspectImageAsync(profile.Image, cancellationToken);
+            }
+            catch (DockerImageNotFoundException)
+            {
+                continue;
+            }
+
+            await ProbeSandboxAsync(agent, (c, p, d) => Check($"{c} [{profile.Image}]", p, d), cancellationToken, profile);
+        }
         findings.AddRange(await StandInTokenAsync(agent, name, standIn, cancellationToken));
         return findings;
     }
@@ -183,13 +198,13 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
     }
 
     /// <summary>A fresh sandbox of the agent, looked at from inside: hardening, empty home, read-only cache, and the service's Claude policy.</summary>
-    private async Task ProbeSandboxAsync(AgentConfig agent, Action<string, bool, string> check, CancellationToken cancellationToken)
+    private async Task ProbeSandboxAsync(AgentConfig agent, Action<string, bool, string> check, CancellationToken cancellationToken, Agents.TaskProfile? profile = null)
     {
         var manager = new SandboxManager(runtime, config, gateway, Microsoft.Extensions.Logging.Abstractions.NullLogger<SandboxManager>.Instance);
         Sandbox probe;
         try
         {
-            probe = await manager.CreateProbeAsync(agent, cancellationToken);
+            probe = await manager.CreateProbeAsync(agent, cancellationToken, profile);
         }
         catch (SandboxException e)
         {
@@ -237,7 +252,7 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
                 ? $"{ManagedSettingsPath} is the service's and /etc/claude-code holds nothing else"
                 : expected is null
                     ? "the service's managed-settings.json is not beside the executable; reinstall claude-hooks"
-                    : $"/etc/claude-code in {agent.Image} holds [{string.Join(", ", files)}] and its managed settings differ from the service's; rebuild the image with 'claude-hooks images build'");
+                    : $"/etc/claude-code in {profile?.Image ?? agent.Image} holds [{string.Join(", ", files)}] and its managed settings differ from the service's; rebuild the image with '{Stacks.BuildCommand(profile?.Image ?? agent.Image)}'");
         }
         finally
         {
@@ -461,6 +476,21 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
         var inspect = await docker.Images.InspectImageAsync(image, cancellationToken);
         var label = inspect.Config?.Labels is { } labels && labels.TryGetValue(ResourceNames.HomeFilesLabel, out var value) ? value : "";
         return new HashSet<string>(label.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// One profile per image, other than the agent's own, that a task of the agent may run in: a <c>repositories</c>
+    /// entry's image or stack (where the agent may work) and each of <c>images.selectable</c>. Images not built are
+    /// left to <c>doctor</c> and to the task, which fails with the command that builds them.
+    /// </summary>
+    private IEnumerable<Agents.TaskProfile> OtherImages(AgentConfig agent)
+    {
+        var images = config.Repositories.Where(r => r.Allows(agent.Name)).Select(r => r.RequestedImage).Concat(config.Images.Selectable)
+            .OfType<string>().Where(i => i != agent.Image).Distinct(StringComparer.Ordinal);
+        foreach (var image in images)
+        {
+            yield return Agents.TaskProfile.Resolve(config, agent, null, null) with { Image = image };
+        }
     }
 
     private List<string> ForbiddenMountSources(AgentConfig agent)

@@ -180,8 +180,8 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
             .ToList();
 
     /// <summary>A sandbox of the agent that is not bound to any task (used by audit to look inside one); removed by the caller with <see cref="ReleaseAsync"/>.</summary>
-    public Task<Sandbox> CreateProbeAsync(AgentConfig agent, CancellationToken cancellationToken) =>
-        CreateAsync(agent, ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, "probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))), null, cancellationToken);
+    public Task<Sandbox> CreateProbeAsync(AgentConfig agent, CancellationToken cancellationToken, Agents.TaskProfile? profile = null) =>
+        CreateAsync(agent, ResourceNames.WarmSandbox(config.ContainerPrefix, agent.Name, "probe-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))), null, cancellationToken, profile);
 
     /// <summary>Removes the warm sandboxes; safe to call more than once (the worker and the host both do).</summary>
     public async ValueTask DisposeAsync()

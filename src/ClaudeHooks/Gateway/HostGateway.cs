@@ -633,8 +633,16 @@ internal sealed partial class HostGateway : IAsyncDisposable
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(DenialBody(host, port, decision));
         await DeniedEventAsync(task, route, host, context.Request.Method, PathOnly(context.Request.Path.Value ?? ""), decision.Message ?? decision.Rule);
-        return new Verdict(route, $"{host}:{port.ToString(CultureInfo.InvariantCulture)}", EgressRecord.Denied, decision.Rule);
+        return new Verdict(route, $"{host}:{port.ToString(CultureInfo.InvariantCulture)}", EgressRecord.Denied, LoggedRule(decision, task));
     }
+
+    /// <summary>
+    /// A default deny as the egress log records it: with the keys that would allow the destination (the agent's
+    /// allowlist, and the task's repositories entry when one applies), so the log alone says what to change.
+    /// </summary>
+    private string LoggedRule(EgressDecision decision, TaskBinding task) => _config.RepositoryFor(task.Repository) is { } settings
+        ? $"{decision.Rule} (allow it in {decision.ConfigKey} or {settings.KeyPath("egress_allow")})"
+        : $"{decision.Rule} (allow it in {decision.ConfigKey})";
 
     /// <summary>The gateway's JSON answers, readable as written (an agent shows them to its operator).</summary>
     private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -799,6 +807,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             {
                 await WriteRawAsync(output, 403, DenialBody(host, port, decision));
                 await DeniedEventAsync(task, EgressRecord.ConnectRoute, $"{host}:{port}", "CONNECT", "", decision.Message ?? decision.Rule);
+                decision = decision with { Rule = LoggedRule(decision, task) };
                 return;
             }
 

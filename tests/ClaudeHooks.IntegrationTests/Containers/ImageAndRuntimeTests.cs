@@ -106,16 +106,65 @@ public sealed class ImageAndRuntimeTests(DockerFixture fixture)
         }
     }
 
+    [SkippableFact]
+    public async Task Audit_ARepositorysImageThatLoosensClaudesPolicy_Fails_WhileAStackImagePasses()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var loose = $"{fixture.Prefix}-loose:latest";
+        var stack = Stacks.Image("python");
+        var reviewer = fixture.Config.Find("reviewer")!;
+        RepositorySettings Entry(string key, string image) =>
+            new(key, image, null, [], null, null, null, RepositoryRunnerLimits.None, RepositoryContainerLimits.None, null, TimeSpan.FromMinutes(1));
+        var config = fixture.Config with { Repositories = [Entry("http://127.0.0.1:9/loose/*", loose), Entry("http://127.0.0.1:9/py/*", stack)] };
+        try
+        {
+            // An image of the operator's that hooks could be loaded in: managed settings that allow every hook.
+            await BuildDerivedAsync(loose, "loose", cts.Token, "USER root\nRUN echo '{}' > /etc/claude-code/managed-settings.json\nUSER claude\n");
+
+            var findings = await new ContainerAuditor(fixture.Runtime, config, fixture.Paths, fixture.Gateway, new HashSet<string>()).AuditAsync([reviewer], "stand-in-" + fixture.Prefix, cts.Token);
+
+            var policy = Assert.Single(findings, f => f.Check == $"Claude policy is the service's [{loose}]");
+            Assert.False(policy.Passed);
+            Assert.Contains($"/etc/claude-code in {loose} holds [managed-settings.json] and its managed settings differ from the service's", policy.Detail, StringComparison.Ordinal);
+            if (await ExistsAsync(stack, cts.Token))
+            {
+                Assert.True(Assert.Single(findings, f => f.Check == $"Claude policy is the service's [{stack}]").Passed);
+            }
+
+            Assert.All(findings.Where(f => !f.Check.EndsWith($"[{loose}]", StringComparison.Ordinal)), f => Assert.True(f.Passed, $"{f.Check}: {f.Detail}"));
+        }
+        finally
+        {
+            await fixture.Docker.Images.DeleteImageAsync(loose, new ImageDeleteParameters { Force = true }, CancellationToken.None);
+        }
+    }
+
+    private async Task<bool> ExistsAsync(string image, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await fixture.Docker.Images.InspectImageAsync(image, cancellationToken);
+            return true;
+        }
+        catch (Docker.DotNet.DockerImageNotFoundException)
+        {
+            return !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+                ? false
+                : throw new InvalidOperationException($"CI=true and {image} is not built; scripts/test builds every stack");
+        }
+    }
+
     private async Task<IReadOnlyList<ContainerListResponse>> WarmAsync(CancellationToken cancellationToken) =>
         [.. (await SandboxManager.ListAsync(fixture.Runtime, fixture.Prefix, cancellationToken)).Where(c => c.Names.Any(n => n.StartsWith($"/{fixture.Prefix}-reviewer-warm-", StringComparison.Ordinal)))];
 
     /// <summary>Builds a one-label image on the agent base under <paramref name="tag"/>: each build a new image id.</summary>
-    private async Task<string> BuildDerivedAsync(string tag, string build, CancellationToken cancellationToken)
+    private async Task<string> BuildDerivedAsync(string tag, string build, CancellationToken cancellationToken, string extra = "")
     {
         using var context = new MemoryStream();
         await using (var tar = new TarWriter(context, TarEntryFormat.Pax, leaveOpen: true))
         {
-            var dockerfile = System.Text.Encoding.UTF8.GetBytes($"FROM {Stacks.BaseImage}\nLABEL org.claude-hooks.test-build=\"{build}-{Guid.NewGuid():N}\"\n");
+            var dockerfile = System.Text.Encoding.UTF8.GetBytes($"FROM {Stacks.BaseImage}\nLABEL org.claude-hooks.test-build=\"{build}-{Guid.NewGuid():N}\"\n{extra}");
             await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, "Dockerfile") { DataStream = new MemoryStream(dockerfile) }, cancellationToken);
         }
 
