@@ -21,6 +21,29 @@ internal static class Stacks
     /// <summary>The stack an image tag belongs to, or null for any other image.</summary>
     public static string? Of(string image) => All.FirstOrDefault(s => string.Equals(Image(s), image, StringComparison.Ordinal));
 
+    /// <summary>The stack a stack's image is built FROM (its <c>BASE_IMAGE</c>): the node stack for the browser, the base for the others, none for the base.</summary>
+    public static string? Parent(string stack) => stack switch
+    {
+        Base => null,
+        "browser" => "node",
+        _ => Base,
+    };
+
+    /// <summary>The stack itself after every stack it is built from, the base first.</summary>
+    public static IReadOnlyList<string> Lineage(string stack)
+    {
+        var chain = new List<string>();
+        for (string? s = stack; s is not null; s = Parent(s))
+        {
+            chain.Insert(0, s);
+        }
+
+        return chain;
+    }
+
+    /// <summary>What to say about a name that is no stack: the stacks there are.</summary>
+    public static string Unknown(string name) => $"no stack named \"{name}\"; the stacks are {string.Join(", ", All)}";
+
     /// <summary>The command that builds an image, for messages about a missing one.</summary>
     public static string BuildCommand(string image) => Of(image) is { } stack
         ? stack == Base ? "claude-hooks images build" : $"claude-hooks images build --stack {stack}"
