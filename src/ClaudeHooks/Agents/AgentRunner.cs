@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text;
-using System.Text.Json;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Tasks;
@@ -26,11 +25,6 @@ internal sealed partial class AgentRunner(
     TaskEventBus events,
     ILogger<AgentRunner> logger) : ITaskPerformer
 {
-    private const int StderrEventLimit = 500;
-
-    /// <summary>Event types only the service writes (runner, gateway and security events).</summary>
-    private static readonly string[] ReservedPrefixes = ["runner/", "gateway/", "security/", "agent/"];
-
     /// <summary>Replaces the <c>claude</c> command line (tests use it to feed the runner arbitrary output).</summary>
     internal IReadOnlyList<string>? CommandOverride { get; init; }
 
@@ -92,7 +86,7 @@ internal sealed partial class AgentRunner(
         }
         catch (TaskProfileException e)
         {
-            return Refused(e.Message);
+            return RunJudge.Refused(e.Message);
         }
 
         await PublishAsync(task.Id, "runner/image", new
@@ -105,7 +99,7 @@ internal sealed partial class AgentRunner(
         });
         if (await MissingImageAsync(profile, cancellationToken) is { } missing)
         {
-            return Refused(missing);
+            return RunJudge.Refused(missing);
         }
 
         // The agent as this task sees it: the repository's runtime and tighter limits applied.
@@ -197,10 +191,6 @@ internal sealed partial class AgentRunner(
         return outcome;
     }
 
-    /// <summary>A failure decided before Claude Code started: nothing ran, so there is no session, cost or exit code.</summary>
-    private static RunOutcome Refused(string reason, RunStatus status = RunStatus.Failed) =>
-        new(status, reason, null, false, 0, null, 0, null, null, null, null, null, null, 0);
-
     /// <summary>Why the task's image cannot be used (not built), with the command that builds it; null when it exists.</summary>
     private async Task<string?> MissingImageAsync(TaskProfile profile, CancellationToken cancellationToken)
     {
@@ -217,7 +207,7 @@ internal sealed partial class AgentRunner(
 
     // Runs the repository's setup command in the checkout, as the agent, with the gateway as its proxy; its output
     // (stdout and stderr, the last 64 KiB) is kept for the task's events. stdin is closed: a setup never waits for input.
-    private const string SetupScript = """
+    internal const string SetupScript = """
         cd "$1" || exit 1
         log="$HOME/.claude-hooks-setup.log"
         sh -c "$2" >"$log" 2>&1 </dev/null
@@ -235,25 +225,34 @@ internal sealed partial class AgentRunner(
     private async Task<RunOutcome?> SetupAsync(TaskRecord task, AgentConfig agent, RepositorySettings settings, string setup, Sandbox sandbox, Launch launch, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
         await new SandboxCheckout(runtime).CloneAsync(sandbox.Id, agent.Container.User, launch.Cache, launch.Checkout, launch.Branch, launch.StartCommit, launch.Remote, environment, cancellationToken);
-        await PublishAsync(task.Id, "runner/setup-start", new { command = setup, timeout_seconds = (long)settings.SetupTimeout.TotalSeconds });
+        return await SetupAsync(events, task, settings, setup, limit => runtime.ExecAsync(sandbox.Id, ["sh", "-c", SetupScript, "setup", launch.Checkout, setup], environment, agent.Container.User, ResourceNames.WorkRoot, limit), cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs the repository's <c>setup</c> command (<paramref name="run"/> starts <see cref="SetupScript"/> in the
+    /// checkout, wherever the task runs) within its time limit, storing its events; null when it succeeded.
+    /// </summary>
+    internal static async Task<RunOutcome?> SetupAsync(TaskEventBus events, TaskRecord task, RepositorySettings settings, string setup, Func<CancellationToken, Task<ExecResult>> run, CancellationToken cancellationToken)
+    {
+        await RunOutput.PublishAsync(events, task.Id, "runner/setup-start", new { command = setup, timeout_seconds = (long)settings.SetupTimeout.TotalSeconds });
         var started = Stopwatch.GetTimestamp();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(settings.SetupTimeout);
         ExecResult result;
         try
         {
-            result = await runtime.ExecAsync(sandbox.Id, ["sh", "-c", SetupScript, "setup", launch.Checkout, setup], environment, agent.Container.User, ResourceNames.WorkRoot, limit.Token);
+            result = await run(limit.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            await PublishAsync(task.Id, "runner/setup", new { command = setup, exit_code = (long?)null, duration_ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, output = "" });
-            return Refused($"the setup command `{setup}` ({settings.KeyPath("setup")}) did not finish within {Duration.Format(settings.SetupTimeout)} ({settings.KeyPath("setup_timeout")}); Claude Code did not start", RunStatus.TimedOut);
+            await RunOutput.PublishAsync(events, task.Id, "runner/setup", new { command = setup, exit_code = (long?)null, duration_ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, output = "" });
+            return RunJudge.Refused($"the setup command `{setup}` ({settings.KeyPath("setup")}) did not finish within {Duration.Format(settings.SetupTimeout)} ({settings.KeyPath("setup_timeout")}); Claude Code did not start", RunStatus.TimedOut);
         }
 
-        await PublishAsync(task.Id, "runner/setup", new { command = setup, exit_code = result.ExitCode, duration_ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, output = result.Stdout });
+        await RunOutput.PublishAsync(events, task.Id, "runner/setup", new { command = setup, exit_code = result.ExitCode, duration_ms = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, output = result.Stdout });
         return result.Succeeded
             ? null
-            : Refused($"the setup command `{setup}` ({settings.KeyPath("setup")}) failed with exit code {result.ExitCode} before Claude Code started: {RepositoryCache.LastLines(result.Stdout + result.Stderr)}");
+            : RunJudge.Refused($"the setup command `{setup}` ({settings.KeyPath("setup")}) failed with exit code {result.ExitCode} before Claude Code started: {RepositoryCache.LastLines(result.Stdout + result.Stderr)}");
     }
 
     /// <summary>How long reading a finished task's transcript and commits out of its sandbox, and pushing them, may take.</summary>
@@ -369,18 +368,13 @@ internal sealed partial class AgentRunner(
         try
         {
             var bundle = await new SandboxCheckout(runtime).BundleAsync(sandbox.Id, agent.Container.User, checkout, startCommit, runEnvironment, cancellationToken);
-            if (agent.Role != AgentRole.Dev)
+            if (!PushOutcome.Pushes(agent))
             {
-                // The gateway would refuse the push (the role pushes nothing); say so instead of failing the task.
-                return bundle.Length == 0 ? outcome : outcome with { Reason = $"{outcome.Reason}; its local commits were not pushed: the {agent.Role.ToString().ToLowerInvariant()} role pushes nothing (agents.{agent.Name}.role)" };
+                return PushOutcome.NotPushed(agent, outcome, bundle.Length > 0);
             }
 
             var pushed = await new RepositoryCache(runtime).PublishAsync(container, cache, repository, branch, ResourceNames.TaskKey(task.Id), bundle, FinishLimit / 4, maintenance, cancellationToken);
-            return outcome with
-            {
-                PushedCommits = pushed,
-                Reason = pushed.Count == 0 ? $"{outcome.Reason}; no new commits to push" : $"{outcome.Reason}; pushed {pushed.Count} commit(s) to {branch}",
-            };
+            return PushOutcome.Pushed(outcome, pushed, branch);
         }
         catch (Exception e) when (e is WorkdirException or ContainerOperationException or DockerApiException or OperationCanceledException)
         {
@@ -393,9 +387,7 @@ internal sealed partial class AgentRunner(
                 e = new WorkdirException($"reading its commits out of the sandbox and pushing them took longer than {Duration.Format(FinishLimit)}; they were not pushed");
             }
 
-            return outcome.Status == RunStatus.Succeeded
-                ? outcome with { Status = RunStatus.Failed, Reason = $"the agent finished but {e.Message}" }
-                : outcome with { Reason = $"{outcome.Reason}; its commits were not pushed: {e.Message}" };
+            return PushOutcome.Failed(outcome, e.Message);
         }
     }
 
@@ -403,7 +395,7 @@ internal sealed partial class AgentRunner(
     /// The role's instructions, then the operator's instructions for the repository (its <c>repositories</c> entry),
     /// then the repository's own CLAUDE.md as read by the service from the ref that guides the task.
     /// </summary>
-    private static async Task<string?> SystemPromptAsync(AgentConfig agent, CachedRepository cached, RepositorySettings? repository, CancellationToken cancellationToken)
+    internal static async Task<string?> SystemPromptAsync(AgentConfig agent, CachedRepository cached, RepositorySettings? repository, CancellationToken cancellationToken)
     {
         var role = File.Exists(agent.Runner.PromptFile) ? await File.ReadAllTextAsync(agent.Runner.PromptFile, cancellationToken) : null;
         var operatorText = repository?.Prompt ?? (repository?.PromptFile is { } file && File.Exists(file) ? await File.ReadAllTextAsync(file, cancellationToken) : null);
@@ -460,9 +452,10 @@ internal sealed partial class AgentRunner(
         stream.CloseWrite();
 
         var stdout = new Pipe();
-        var pump = PumpAsync(stream, stdout.Writer, task.Id, state);
-        var consume = ConsumeAsync(stdout.Reader, task.Id, state);
-        var watchdog = WatchAsync(task, sandbox, agent, state, pump, cancellationToken, stopping.Token);
+        var output = new RunOutput(events, task.Id, state);
+        var pump = PumpAsync(stream, stdout.Writer, output, state);
+        var consume = output.ConsumeAsync(stdout.Reader);
+        var watchdog = RunWatchdog.WatchAsync(events, task, agent, state, pump, signal => SignalAllAsync(sandbox, agent, signal), StopGrace, cancellationToken, stopping.Token);
 
         await Task.WhenAll(pump, consume);
         await stopping.CancelAsync();
@@ -478,22 +471,17 @@ internal sealed partial class AgentRunner(
             exitCode = -1;
         }
 
-        var outcome = Judge(task, agent, state, exitCode, sessionId, resume);
+        var outcome = new RunJudge(config, gateway).Judge(task, agent, state, exitCode, sessionId, resume);
         return new Attempt(outcome, state.Init is not null, sessionId);
     }
 
     /// <summary>
     /// Splits the exec's multiplexed output: stdout to the NDJSON reader (which the pipe holds back while the
-    /// reader is busy), stderr to stored events. Stderr is decoded across reads, so a character split between two
-    /// reads stays whole, and at most one line of it is pending at a time.
+    /// reader is busy), stderr to stored events.
     /// </summary>
-    private async Task PumpAsync(MultiplexedStream stream, PipeWriter stdout, string taskId, RunState state)
+    private static async Task PumpAsync(MultiplexedStream stream, PipeWriter stdout, RunOutput output, RunState state)
     {
         var buffer = new byte[81920];
-        var decoded = new char[Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-        var decoder = Encoding.UTF8.GetDecoder();
-        var stderrLine = new StringBuilder();
-        var discarding = false;
         try
         {
             while (true)
@@ -511,186 +499,14 @@ internal sealed partial class AgentRunner(
                     continue;
                 }
 
-                var count = decoder.GetChars(buffer, 0, read.Count, decoded, 0);
-                discarding = await FlushStderrAsync(taskId, state, stderrLine, decoded.AsMemory(0, count), discarding, final: false);
+                await output.StderrAsync(buffer.AsMemory(0, read.Count));
             }
 
-            var last = decoder.GetChars([], 0, 0, decoded, 0, flush: true);
-            await FlushStderrAsync(taskId, state, stderrLine, decoded.AsMemory(0, last), discarding, final: true);
+            await output.EndStderrAsync();
         }
         finally
         {
             await stdout.CompleteAsync();
-        }
-    }
-
-    /// <summary>
-    /// Adds <paramref name="chunk"/> to the pending stderr line and stores each line it completes. A line is kept
-    /// up to 64 KiB and then cut: the rest of it, up to its newline, is dropped (the returned flag says a cut line
-    /// is being dropped), so a sandbox printing without a newline cannot grow the service's memory.
-    /// </summary>
-    private async Task<bool> FlushStderrAsync(string taskId, RunState state, StringBuilder pending, ReadOnlyMemory<char> chunk, bool discarding, bool final)
-    {
-        const int LineLimit = 64 * 1024;
-        var lines = new List<string>();
-        var rest = chunk;
-        while (true)
-        {
-            var newline = rest.Span.IndexOf('\n');
-            var piece = newline < 0 ? rest : rest[..newline];
-            if (!discarding)
-            {
-                var room = LineLimit - pending.Length;
-                if (piece.Length > room)
-                {
-                    pending.Append(piece[..room]);
-                    lines.Add($"{pending} … (line cut at {LineLimit / 1024} KiB)");
-                    pending.Clear();
-                    discarding = true;
-                }
-                else
-                {
-                    pending.Append(piece);
-                }
-            }
-
-            if (newline < 0)
-            {
-                break;
-            }
-
-            if (!discarding)
-            {
-                lines.Add(pending.ToString());
-            }
-
-            pending.Clear();
-            discarding = false;
-            rest = rest[(newline + 1)..];
-        }
-
-        if (final && pending.Length > 0)
-        {
-            lines.Add(pending.ToString());
-            pending.Clear();
-        }
-
-        foreach (var line in lines.Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0))
-        {
-            state.AddStderr(line);
-            if (state.StderrLines <= StderrEventLimit)
-            {
-                await PublishAsync(taskId, "runner/stderr", new { line });
-            }
-        }
-
-        return discarding;
-    }
-
-    private async Task ConsumeAsync(PipeReader stdout, string taskId, RunState state)
-    {
-        await using var input = stdout.AsStream();
-        await foreach (var agentEvent in StreamJsonReader.ReadAsync(input, CancellationToken.None))
-        {
-            state.Touch();
-            switch (agentEvent)
-            {
-                case InitEvent init:
-                    state.Init = init;
-                    state.Started?.Invoke();
-                    state.Started = null;
-                    break;
-                case ResultEvent result:
-                    state.Result = result;
-                    break;
-                case AssistantEvent { Error: { } error }:
-                    state.AssistantError = error;
-                    break;
-                case MalformedLine malformed:
-                    // The first few are kept to explain the failure; the rest only counted, however many a task prints.
-                    if (state.Malformed.Count < 20)
-                    {
-                        state.Malformed.Add(malformed);
-                    }
-
-                    state.MalformedLines++;
-                    break;
-                case ApiRetryEvent { ErrorStatus: 401 or 403 } or ApiRetryEvent { Error: "authentication_failed" }:
-                    // The CLI retries a rejected credential for minutes; it cannot start working within this run.
-                    state.RequestStop(StopReason.Authentication);
-                    break;
-            }
-
-            if (agentEvent is MalformedLine bad)
-            {
-                await PublishAsync(taskId, bad.Type, new { reason = bad.Reason, line = bad.Raw });
-            }
-            else
-            {
-                // The service's own event types cannot be printed by a task: a forged marker would stand for the real one.
-                var type = ReservedPrefixes.Any(p => agentEvent.Type.StartsWith(p, StringComparison.Ordinal)) ? "agent/" + agentEvent.Type : agentEvent.Type;
-                await events.PublishAsync(taskId, type, agentEvent.Raw, CancellationToken.None);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Trips the wall-clock and idle limits and cancellation, then stops the run in steps: stdin is already
-    /// closed, so first the grace period, then SIGTERM to every process of the task, then SIGKILL to all of them.
-    /// In a sandbox every process but its init is the task's, whatever it did to hide.
-    /// </summary>
-    private async Task WatchAsync(TaskRecord task, Sandbox sandbox, AgentConfig agent, RunState state, Task pump, CancellationToken cancelled, CancellationToken finished)
-    {
-        var settings = agent.Runner;
-        var timeout = WallClockLimit(task, agent);
-        var tick = TimeSpan.FromMilliseconds(Math.Clamp(settings.IdleTimeout.TotalMilliseconds / 20, 50, 1000));
-        while (!finished.IsCancellationRequested)
-        {
-            if (cancelled.IsCancellationRequested)
-            {
-                state.RequestStop(StopReason.Cancelled);
-            }
-            else if (state.Elapsed > timeout)
-            {
-                state.RequestStop(StopReason.WallClock);
-            }
-            else if (state.SinceOutput > settings.IdleTimeout)
-            {
-                state.RequestStop(StopReason.Idle);
-            }
-
-            if (state.Stop is not StopReason.None)
-            {
-                break;
-            }
-
-            try
-            {
-                await Task.Delay(tick, finished);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-
-        if (finished.IsCancellationRequested)
-        {
-            return;
-        }
-
-        await PublishAsync(task.Id, "runner/stopping", new { reason = state.Stop.ToString() });
-        foreach (var signal in new[] { (string?)null, "TERM", "KILL" })
-        {
-            if (signal is not null)
-            {
-                await SignalAllAsync(sandbox, agent, signal);
-            }
-
-            if (await Task.WhenAny(pump, Task.Delay(StopGrace, CancellationToken.None)) == pump)
-            {
-                return;
-            }
         }
     }
 
@@ -707,88 +523,7 @@ internal sealed partial class AgentRunner(
         }
     }
 
-    /// <summary>The task's own timeout when it set one (never above the agent's), else the agent's.</summary>
-    private static TimeSpan WallClockLimit(TaskRecord task, AgentConfig agent) =>
-        task.Timeout is { } own && own < agent.Runner.Timeout ? own : agent.Runner.Timeout;
-
-    private RunOutcome Judge(TaskRecord task, AgentConfig agent, RunState state, long exitCode, string sessionId, bool resume)
-    {
-        var result = state.Result;
-        var (status, reason) = state.Stop switch
-        {
-            StopReason.Cancelled => (RunStatus.Cancelled, "cancelled while running"),
-            StopReason.WallClock => (RunStatus.TimedOut, task.Timeout is { } own && own < agent.Runner.Timeout
-                ? $"ran longer than the task's {Duration.Format(own)} timeout"
-                : $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit (agents.{agent.Name}.runner.timeout)"),
-            StopReason.Idle => (RunStatus.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} (agents.{agent.Name}.runner.idle_timeout); the model or a tool hung"),
-            StopReason.Authentication => (RunStatus.Failed, AuthenticationMessage(agent, task)),
-            _ when IsAuthenticationFailure(state) => (RunStatus.Failed, AuthenticationMessage(agent, task)),
-            _ when result is { Succeeded: true } => (RunStatus.Succeeded, $"completed in {result.NumTurns} turn(s)"),
-            _ when result is not null => (RunStatus.Failed, ResultFailure(agent, result)),
-            _ when exitCode == SandboxCheckout.CheckoutFailedExitCode && state.Init is null && state.Stderr.Contains(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) =>
-                (RunStatus.Failed, $"making the checkout {task.Thread} from the cache failed before Claude Code started: {Shorten(state.Stderr[(state.Stderr.IndexOf(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) + SandboxCheckout.CheckoutFailedMarker.Length)..])}"),
-            _ when state.Malformed.Count > 0 => (RunStatus.Failed,
-                $"Claude Code's output was not valid stream-json ({state.MalformedLines} bad line(s); first: {state.Malformed[0].Reason}: \"{state.Malformed[0].Raw}\"); exit code {exitCode}{StderrNote(state)}"),
-            _ => (RunStatus.Failed, $"Claude Code exited with code {exitCode} without reporting a result{StderrNote(state)}"),
-        };
-
-        return new RunOutcome(
-            status,
-            reason,
-            state.Init?.SessionId ?? result?.SessionId ?? (state.Init is null ? null : sessionId),
-            resume,
-            result?.NumTurns ?? 0,
-            result?.TotalCostUsd,
-            result?.DurationMs ?? (long)state.Elapsed.TotalMilliseconds,
-            result?.UsageJson,
-            result?.ModelUsageJson,
-            result?.ResultText,
-            Worktree: null,
-            Branch: null,
-            exitCode,
-            LeftoverProcesses: 0);
-    }
-
-    private static bool IsAuthenticationFailure(RunState state) =>
-        state.Result?.ApiErrorStatus is 401 or 403
-        || state.AssistantError is "authentication_failed"
-        || (state.Result is { Succeeded: false, ResultText: { } text } && (text.Contains("authentication_error", StringComparison.OrdinalIgnoreCase) || text.Contains("401", StringComparison.Ordinal)))
-        || (state.Result is null && state.Stderr.Contains("401", StringComparison.Ordinal));
-
-    private string AuthenticationMessage(AgentConfig agent, TaskRecord task)
-    {
-        if (gateway.CredentialProblem(ResourceNames.TaskKey(task.Id)) is { } problem)
-        {
-            return $"authentication failed for agent {agent.Name}: the gateway could not use its model credential: {problem}";
-        }
-
-        var endpoint = config.Model.BaseUrl?.ToString() ?? "the Anthropic API";
-        var fix = agent.ClaudeAuth.Kind switch
-        {
-            ClaudeAuthKind.OAuthTokenFile => $"write a valid token from 'claude setup-token' to {agent.ClaudeAuth.Path}",
-            ClaudeAuthKind.ApiKeyFile => $"write a valid API key to {agent.ClaudeAuth.Path}",
-            _ => $"refresh {Path.Combine(agent.ClaudeAuth.Path, ".credentials.json")} with 'claude login'",
-        };
-        return $"authentication failed for agent {agent.Name}: {endpoint} rejected its credentials (HTTP 401). Fix: {fix}, or check model.base_url";
-    }
-
-    private static string ResultFailure(AgentConfig agent, ResultEvent result) => result.Subtype switch
-    {
-        "error_max_turns" => $"stopped at the turn limit ({agent.Runner.MaxTurns}, agents.{agent.Name}.runner.max_turns) after {result.NumTurns} turn(s)",
-        "error_max_budget_usd" => $"stopped at the budget cap ({agent.Runner.MaxBudgetUsd} USD, agents.{agent.Name}.runner.max_budget_usd)",
-        _ => $"Claude Code reported {result.Subtype}{(result.IsError ? " with is_error" : "")}{(result.ApiErrorStatus is { } status ? $" (model endpoint HTTP {status})" : "")}: {Shorten(result.ResultText)}",
-    };
-
-    private static string StderrNote(RunState state) => state.Stderr.Length == 0 ? "" : $"; stderr: {Shorten(state.Stderr)}";
-
-    private static string Shorten(string? text)
-    {
-        var flat = (text ?? "").ReplaceLineEndings(" ").Trim();
-        return flat.Length <= 300 ? flat : flat[..300] + "…";
-    }
-
-    private async Task PublishAsync<T>(string taskId, string type, T payload) =>
-        await events.PublishAsync(taskId, type, JsonSerializer.Serialize(payload, OutcomeJson.Options), CancellationToken.None);
+    private async Task PublishAsync<T>(string taskId, string type, T payload) => await RunOutput.PublishAsync(events, taskId, type, payload);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "task {TaskId}: {Killed} process(es) of the task were still running at its end and went with its sandbox; {Left} alive after removal")]
     private partial void LogLeftover(string taskId, int killed, int left);
@@ -797,71 +532,4 @@ internal sealed partial class AgentRunner(
 
     /// <summary>Where a run starts: the thread's checkout, made from the cache at this commit on this branch.</summary>
     private sealed record Launch(string Cache, string Checkout, string Branch, string StartCommit, string Remote);
-
-    private enum StopReason
-    {
-        None,
-        Cancelled,
-        WallClock,
-        Idle,
-        Authentication,
-    }
-
-    private sealed class RunState(long started)
-    {
-        private readonly StringBuilder _stderr = new();
-        private readonly long _started = started;
-        private long _lastOutput = started;
-
-        public InitEvent? Init { get; set; }
-
-        /// <summary>Called once, when the CLI reports it has started.</summary>
-        public Action? Started { get; set; }
-
-        public ResultEvent? Result { get; set; }
-
-        public string? AssistantError { get; set; }
-
-        public List<MalformedLine> Malformed { get; } = [];
-
-        public long MalformedLines { get; set; }
-
-        private int _stop;
-
-        public StopReason Stop => (StopReason)Volatile.Read(ref _stop);
-
-        /// <summary>The first reason wins.</summary>
-        public void RequestStop(StopReason reason) => Interlocked.CompareExchange(ref _stop, (int)reason, (int)StopReason.None);
-
-        public int StderrLines { get; private set; }
-
-        public string Stderr
-        {
-            get
-            {
-                lock (_stderr)
-                {
-                    return _stderr.ToString();
-                }
-            }
-        }
-
-        public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
-
-        public TimeSpan SinceOutput => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastOutput));
-
-        public void Touch() => Interlocked.Exchange(ref _lastOutput, Stopwatch.GetTimestamp());
-
-        public void AddStderr(string line)
-        {
-            lock (_stderr)
-            {
-                StderrLines++;
-                if (_stderr.Length < 16 * 1024)
-                {
-                    _stderr.AppendLine(line);
-                }
-            }
-        }
-    }
 }

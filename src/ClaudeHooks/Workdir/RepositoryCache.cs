@@ -200,9 +200,18 @@ internal sealed partial class RepositoryCache(ContainerRuntime runtime)
             throw new WorkdirException($"fetching {repository.Url} into the cache of agent {agent.Name} failed: {LastLines(result.Stderr)}");
         }
 
-        var (header, guidance) = result.Stdout.IndexOf("\n---\n", StringComparison.Ordinal) is var cut and >= 0
-            ? (result.Stdout[..cut], result.Stdout[(cut + 5)..])
-            : (result.Stdout, null);
+        return Prepared(result.Stdout);
+    }
+
+    /// <summary>
+    /// Reads what a prepare script printed: <c>start</c>, <c>branch-exists</c> and <c>guidance</c> lines (other
+    /// names are ignored), then, after a <c>---</c> line, the guidance's text.
+    /// </summary>
+    internal static CachedRepository Prepared(string stdout)
+    {
+        var (header, guidance) = stdout.IndexOf("\n---\n", StringComparison.Ordinal) is var cut and >= 0
+            ? (stdout[..cut], stdout[(cut + 5)..])
+            : (stdout, null);
         var fields = header.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split(' ', 2))
             .ToDictionary(parts => parts[0], parts => parts.Length > 1 ? parts[1] : "", StringComparer.Ordinal);
