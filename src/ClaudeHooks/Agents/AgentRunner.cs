@@ -23,7 +23,8 @@ internal sealed partial class AgentRunner(
     ClaudeHooksPaths paths,
     ITaskStore store,
     TaskEventBus events,
-    ILogger<AgentRunner> logger) : ITaskPerformer
+    ILogger<AgentRunner> logger,
+    LocalRunner? local = null) : ITaskPerformer
 {
     /// <summary>Replaces the <c>claude</c> command line (tests use it to feed the runner arbitrary output).</summary>
     internal IReadOnlyList<string>? CommandOverride { get; init; }
@@ -39,6 +40,11 @@ internal sealed partial class AgentRunner(
     /// </summary>
     public async Task<RunOutcome> PerformAsync(TaskRecord task, CancellationToken cancellationToken)
     {
+        if (config.Find(task.Agent) is { IsLocal: true })
+        {
+            return await RunLocalAsync(task, cancellationToken);
+        }
+
         var container = ResourceNames.Container(config.ContainerPrefix, task.Agent);
         var before = (await runtime.InspectAsync(container, cancellationToken))?.ID;
         var started = DateTimeOffset.UtcNow;
@@ -74,6 +80,11 @@ internal sealed partial class AgentRunner(
 
     public async Task<RunOutcome> RunAsync(TaskRecord task, CancellationToken cancellationToken)
     {
+        if (config.Find(task.Agent) is { IsLocal: true })
+        {
+            return await RunLocalAsync(task, cancellationToken);
+        }
+
         var configured = config.Find(task.Agent) ?? throw new ConfigException([$"{config.FilePath}: no agent named \"{task.Agent}\""]);
         var repository = RepositoryUrl.Parse(task.Repo, config.Workdir.AllowLocalRepos);
 
@@ -190,6 +201,11 @@ internal sealed partial class AgentRunner(
         await PublishAsync(task.Id, "runner/outcome", outcome);
         return outcome;
     }
+
+    /// <summary>A task of an agent that runs on the host (<c>container.runtime: "local"</c>): no container is involved.</summary>
+    private async Task<RunOutcome> RunLocalAsync(TaskRecord task, CancellationToken cancellationToken) => local is null
+        ? RunJudge.Refused($"agent {task.Agent} runs on the host (agents.{task.Agent}.container.runtime \"local\"), and this runner was built without local mode")
+        : await local.RunAsync(task, cancellationToken);
 
     /// <summary>Why the task's image cannot be used (not built), with the command that builds it; null when it exists.</summary>
     private async Task<string?> MissingImageAsync(TaskProfile profile, CancellationToken cancellationToken)

@@ -53,7 +53,8 @@ internal static class RunCommand
                 return ExitCodes.InvalidConfig;
             }
 
-            var docker = await context.ConnectAsync(cancellationToken);
+            // A local agent runs on the host: this run needs no engine.
+            var docker = agentConfig.IsLocal ? context.Docker : await context.ConnectAsync(cancellationToken);
             var database = await Database.OpenAndMigrateAsync(parse.GetValue(DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
             var clock = TimeProvider.System;
             var store = new SqliteTaskStore(database, clock);
@@ -86,7 +87,8 @@ internal static class RunCommand
             await using var gateway = new Gateway.HostGateway(config, context.Paths, bus, egress.Record, clock, context.LoggerFactory);
             await gateway.StartAsync([], cancellationToken);
             await using var sandboxes = new Containers.SandboxManager(runtime, config with { Agents = [agentConfig with { WarmSandboxes = 0 }] }, gateway, context.LoggerFactory.CreateLogger<Containers.SandboxManager>());
-            var runner = new AgentRunner(runtime, sandboxes, gateway, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>());
+            var local = new LocalRunner(gateway, config, bus, context.LoggerFactory.CreateLogger<LocalRunner>());
+            var runner = new AgentRunner(runtime, sandboxes, gateway, config, context.Paths, store, bus, context.LoggerFactory.CreateLogger<AgentRunner>(), local);
             var signals = new TaskSignals();
             var executor = new TaskExecutor(machine, store, bus, signals, [runner], config, context.LoggerFactory.CreateLogger<TaskExecutor>());
 
@@ -94,20 +96,20 @@ internal static class RunCommand
             using var cancelled = cancellationToken.Register(() => signals.Cancel(id));
             var outcome = await executor.ExecuteAsync(task, owner, CancellationToken.None, retries: false);
             await printer;
-            PrintOutcome(id, outcome);
+            PrintOutcome(id, outcome, agentConfig.IsLocal ? "the task's folder" : "a sandbox");
             return outcome.Status == RunStatus.Succeeded ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));
         return command;
     }
 
 
-    private static void PrintOutcome(string id, RunOutcome outcome)
+    private static void PrintOutcome(string id, RunOutcome outcome, string where)
     {
         Console.WriteLine();
         Console.WriteLine($"task {id}: {outcome.Status.ToName()} — {Security.TerminalText.Neutralize(outcome.Reason)}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  session {outcome.SessionId ?? "-"}{(outcome.Resumed ? " (resumed)" : "")} · {outcome.Turns} turns · {(outcome.CostUsd is { } cost ? $"${cost:0.####}" : "cost unknown")} · {outcome.DurationMs / 1000.0:0.#} s"));
-        Console.WriteLine($"  branch {outcome.Branch} ({(outcome.PushedCommits is { Count: > 0 } pushed ? $"pushed {pushed.Count} commit(s)" : "nothing pushed")}), checkout {outcome.Worktree} in a sandbox now removed");
+        Console.WriteLine($"  branch {outcome.Branch} ({(outcome.PushedCommits is { Count: > 0 } pushed ? $"pushed {pushed.Count} commit(s)" : "nothing pushed")}), checkout {outcome.Worktree} in {where}, now removed");
         if (outcome.UsageJson is { } usage)
         {
             Console.WriteLine($"  usage {Security.TerminalText.Neutralize(usage)}");

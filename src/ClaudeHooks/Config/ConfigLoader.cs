@@ -11,7 +11,7 @@ internal static partial class ConfigLoader
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
-    private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file"];
+    private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file", "local_cli"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle", "selectable"];
     private static readonly string[] RepositoryKeys = ["image", "stack", "egress_allow", "agents", "prompt", "prompt_file", "runner", "container", "setup", "setup_timeout"];
     private static readonly string[] RepositoryRunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd"];
@@ -530,7 +530,12 @@ internal static partial class ConfigLoader
         var container = ReadContainer(agent.Object("container"), overrides);
         var runner = role is null ? null : ReadRunner(agent.Object("runner"), role.Value, configDirectory);
         var concurrency = (int)agent.Integer("max_concurrent_tasks", 1, min: 1, max: 16);
-        var warm = (int)agent.Integer("warm_sandboxes", 1, min: 0, max: 16);
+        var warm = (int)agent.Integer("warm_sandboxes", container?.Runtime == ContainerSettings.LocalRuntime ? 0 : 1, min: 0, max: 16);
+        if (warm > 0 && container?.Runtime == ContainerSettings.LocalRuntime)
+        {
+            agent.Error("warm_sandboxes", "a local agent (container.runtime \"local\") runs on the host and has no sandboxes to keep warm; remove the key");
+        }
+
         var allow = ReadEgress(agent, $"agents.{name}.egress_allow");
         agent.Finish(AgentKeys);
 
@@ -576,8 +581,14 @@ internal static partial class ConfigLoader
             AllowedTools: reader.StringList("allowed_tools"),
             DisallowedTools: reader.StringList("disallowed_tools"),
             Model: reader.String("model"),
-            PromptFile: reader.String("prompt_file") is { } file ? Path.GetFullPath(file, configDirectory) : defaultPrompt);
+            PromptFile: reader.String("prompt_file") is { } file ? Path.GetFullPath(file, configDirectory) : defaultPrompt,
+            LocalCli: reader.String("local_cli", RunnerSettings.DefaultLocalCli)!);
         reader.Finish(RunnerKeys);
+
+        if (!LocalCliPattern().IsMatch(settings.LocalCli) || (settings.LocalCli.Contains('/', StringComparison.Ordinal) && !Path.IsPathFullyQualified(settings.LocalCli)))
+        {
+            reader.Error("local_cli", $"\"{settings.LocalCli}\" is not usable; name the Claude Code CLI a local agent runs by its absolute path (such as \"/usr/local/bin/claude\") or by a name found on the service's PATH (default \"claude\")");
+        }
 
         if (!RunnerSettings.PermissionModes.Contains(settings.PermissionMode))
         {
@@ -767,6 +778,9 @@ internal static partial class ConfigLoader
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_.-]{0,39}$")]
     private static partial Regex PrefixPattern();
+
+    [GeneratedRegex("^(/|[A-Za-z0-9._+])[A-Za-z0-9._+/-]{0,4095}$")]
+    private static partial Regex LocalCliPattern();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     private static partial Regex RepoNamePattern();

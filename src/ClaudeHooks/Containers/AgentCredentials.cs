@@ -19,17 +19,21 @@ internal sealed class AgentCredentials(ClaudeHooksPaths paths)
     /// and git commits carry the agent's forge user. Nothing here is a secret.
     /// </summary>
     public static IReadOnlyList<string> RunEnvironment(AgentConfig agent) =>
+        RunEnvironment(agent, Gateway.HostGateway.LocalUrl, ResourceNames.HomeMount, ResourceNames.SandboxClaudeConfigDir);
+
+    /// <summary>The same for a CLI that reaches the gateway at <paramref name="gateway"/> with a home of its own (a local agent's run on the host).</summary>
+    public static IReadOnlyList<string> RunEnvironment(AgentConfig agent, string gateway, string home, string claudeConfigDirectory) =>
     [
-        $"HOME={ResourceNames.HomeMount}",
-        $"CLAUDE_CONFIG_DIR={ResourceNames.SandboxClaudeConfigDir}",
+        $"HOME={home}",
+        $"CLAUDE_CONFIG_DIR={claudeConfigDirectory}",
         "DISABLE_AUTOUPDATER=1",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
-        $"ANTHROPIC_BASE_URL={Gateway.HostGateway.LocalUrl}",
+        $"ANTHROPIC_BASE_URL={gateway}",
         $"{Gateway.ModelCredential.PlaceholderVariable(agent)}={Gateway.ModelCredential.Placeholder}",
-        $"HTTP_PROXY={Gateway.HostGateway.LocalUrl}",
-        $"HTTPS_PROXY={Gateway.HostGateway.LocalUrl}",
-        $"http_proxy={Gateway.HostGateway.LocalUrl}",
-        $"https_proxy={Gateway.HostGateway.LocalUrl}",
+        $"HTTP_PROXY={gateway}",
+        $"HTTPS_PROXY={gateway}",
+        $"http_proxy={gateway}",
+        $"https_proxy={gateway}",
         "NO_PROXY=127.0.0.1,localhost,::1",
         "no_proxy=127.0.0.1,localhost,::1",
         .. Workdir.GitEnvironment.Agent(agent),

@@ -17,7 +17,8 @@ namespace ClaudeHooks.Gateway;
 
 /// <summary>
 /// The only way out of a sandbox. Each sandbox (and each agent's own container) reaches the gateway through a
-/// Unix socket of its own, bound to exactly one task; the socket is the whole identity. The gateway holds every
+/// Unix socket of its own, bound to exactly one task; the socket is the whole identity. A task of an agent that runs
+/// on the host instead gets a loopback port of its own, bound the same way (which any host process can reach). The gateway holds every
 /// credential: it adds the agent's model credential on the model route and its forge token on the git route
 /// (reading both from their host files at each request), applies the role's push policy, and allows any other
 /// destination only by the task's allowlists. Every request is logged with its decision.
@@ -133,6 +134,13 @@ internal sealed partial class HostGateway : IAsyncDisposable
             Bindings.SetOwner(id, new MaintenanceOwner(agent.Name));
         }
 
+        // A local task's binding is never taken back (its CLI does not outlive the process that ran it, or is cut off):
+        // the files of a process that died are only in the way.
+        foreach (var stale in Directory.EnumerateFiles(Path.Combine(Root, "bindings"), LocalSocketPrefix + "*.json"))
+        {
+            File.Delete(stale);
+        }
+
         foreach (var socketId in runningSocketIds)
         {
             if (Bindings.Restore(socketId, (taskId, agent, repository, thread) => NewBinding(taskId, agent, repository, thread)) is { } task)
@@ -174,6 +182,39 @@ internal sealed partial class HostGateway : IAsyncDisposable
         Bindings.AddTask(task);
         return task;
     }
+
+    /// <summary>
+    /// Binds a task of an agent that runs on the host (<c>container.runtime: "local"</c>) and opens a loopback port
+    /// for it, bound to that task as a sandbox's socket is: the model route with the real credential added here, the
+    /// task's git route and push policy, the egress proxy with its allowlist, all in the egress log. Unlike a
+    /// sandbox's socket, any process of the host can connect to the port while it is open.
+    /// </summary>
+    public LocalListener OpenLocal(string taskId, AgentConfig agent, RepositoryUrl repository, string thread)
+    {
+        var task = BindTask(taskId, agent, repository, thread);
+        var socketId = LocalSocketPrefix + task.TaskKey;
+        try
+        {
+            var port = _transport.OpenLoopback(socketId);
+            Bindings.SetOwner(socketId, new SandboxOwner(agent.Name, task.TaskKey));
+            return new LocalListener(socketId, task.TaskKey, $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        }
+        catch
+        {
+            UnbindTask(task.TaskKey);
+            throw;
+        }
+    }
+
+    /// <summary>Closes a local task's port (connections still open finish on their own) and unbinds the task.</summary>
+    public void CloseLocal(LocalListener listener)
+    {
+        _transport.Close(listener.SocketId);
+        Bindings.RemoveOwner(listener.SocketId);
+        UnbindTask(listener.TaskKey);
+    }
+
+    private const string LocalSocketPrefix = "local-";
 
     /// <summary>Gives a sandbox its task: from now on its socket speaks for that task alone.</summary>
     public void AttachSandbox(string socketId, string agent, string taskKey) => Bindings.SetOwner(socketId, new SandboxOwner(agent, taskKey));
@@ -320,11 +361,11 @@ internal sealed partial class HostGateway : IAsyncDisposable
             {
                 null => await DenyAsync(context, 403, "other", "", "unknown socket", "this socket is not bound to any sandbox"),
                 _ when context.Request.Method == HttpMethods.Connect => await DenyAsync(context, 405, EgressRecord.ConnectRoute, "", "protocol", "CONNECT must be the first request of a connection"),
-                _ when IsAbsolute(raw, out var target) && !IsSelf(target) => await ProxyHttpAsync(context, forwarder, owner, target),
+                _ when IsAbsolute(raw, out var target) && !IsSelf(target, context) => await ProxyHttpAsync(context, forwarder, owner, target),
                 _ when context.Request.Path.StartsWithSegments("/git") => await GitAsync(context, forwarder, owner),
                 _ when context.Request.Path.StartsWithSegments("/v1") => await ModelAsync(context, forwarder, owner),
                 _ when context.Request.Method == HttpMethods.Head && context.Request.Path == "/" => await ModelAsync(context, forwarder, owner),
-                _ => await DenyAsync(context, 404, "other", "", "unknown route", $"no such route; the gateway serves {LocalUrl}/v1/messages (model), {LocalUrl}/git/<owner>/<repo>.git (the task's repository) and, as HTTP(S)_PROXY, the hosts in the task's egress allowlist"),
+                _ => await DenyAsync(context, 404, "other", "", "unknown route", $"no such route; the gateway serves {SelfUrl(context)}/v1/messages (model), {SelfUrl(context)}/git/<owner>/<repo>.git (the task's repository) and, as HTTP(S)_PROXY, the hosts in the task's egress allowlist"),
             };
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or HttpRequestException or BadHttpRequestException)
@@ -498,7 +539,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
         if (rest is null)
         {
             return await DenyAsync(context, 403, EgressRecord.GitRoute, host, "task repository",
-                $"claude-hooks policy: this task may reach only its own repository, {LocalUrl}/git/{repositoryPath}.git", task);
+                $"claude-hooks policy: this task may reach only its own repository, {SelfUrl(context)}/git/{repositoryPath}.git", task);
         }
 
         var service = context.Request.Query["service"].ToString();
@@ -704,7 +745,12 @@ internal sealed partial class HostGateway : IAsyncDisposable
     }
 
     /// <summary>A proxy request aimed at the gateway itself (a client that proxies everything) is served as a direct one.</summary>
-    private static bool IsSelf(Uri target) => target.Port == Port && (target.Host is "127.0.0.1" or "localhost" or "[::1]");
+    private static bool IsSelf(Uri target, HttpContext context) =>
+        (target.Port == Port || target.Port == context.Connection.LocalPort) && (target.Host is "127.0.0.1" or "localhost" or "[::1]");
+
+    /// <summary>The gateway as the caller reaches it: a sandbox's forwarder, or a local task's loopback port.</summary>
+    private static string SelfUrl(HttpContext context) =>
+        context.Connection.LocalPort > 0 ? $"http://127.0.0.1:{context.Connection.LocalPort.ToString(CultureInfo.InvariantCulture)}" : LocalUrl;
 
     private static string PathOnly(string path)
     {

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 namespace ClaudeHooks.Gateway;
 
 /// <summary>
-/// Kestrel's transport for the gateway: one listening Unix socket per sandbox, opened and closed while the server
-/// runs, all feeding one Kestrel endpoint. Every connection carries the id of the socket it arrived on; that id is
+/// Kestrel's transport for the gateway: one listening Unix socket per sandbox (or a loopback port per task of an
+/// agent that runs on the host), opened and closed while the server runs, all feeding one Kestrel endpoint. Every connection carries the id of the socket it arrived on; that id is
 /// the caller's whole identity.
 /// </summary>
 internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) : IConnectionListenerFactory, IConnectionListenerFactorySelector, IAsyncDisposable
@@ -62,6 +62,34 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
             throw new GatewayException($"{path}: the gateway cannot listen there ({e.Message}); check that the folder belongs to the user running claude-hooks");
         }
 
+        Listen(id, path, socket);
+    }
+
+    /// <summary>
+    /// Listens on an ephemeral port of 127.0.0.1 as <paramref name="id"/> and returns the port. Unlike a socket file,
+    /// a loopback port has no permissions: any process of the host can connect to it while it is open.
+    /// </summary>
+    public int OpenLoopback(string id)
+    {
+        Close(id);
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.Listen(512);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new GatewayException($"the gateway cannot listen on a loopback port ({e.Message})");
+        }
+
+        Listen(id, null, socket);
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    private void Listen(string id, string? path, Socket socket)
+    {
         var listening = new Listening(id, path, socket, new CancellationTokenSource());
         _sockets[id] = listening;
         _ = AcceptLoopAsync(listening);
@@ -76,7 +104,10 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
             listening.Socket.Dispose();
             try
             {
-                File.Delete(listening.Path);
+                if (listening.Path is { } path)
+                {
+                    File.Delete(path);
+                }
             }
             catch (IOException)
             {
@@ -149,13 +180,14 @@ internal sealed partial class SocketTransport(ILogger<SocketTransport> logger) :
     [LoggerMessage(Level = LogLevel.Warning, Message = "gateway socket {Id}: a connection over the limit of {Limit} open ones was closed")]
     private partial void LogTooMany(string id, int limit);
 
-    private sealed class Listening(string id, string path, Socket socket, CancellationTokenSource stop)
+    private sealed class Listening(string id, string? path, Socket socket, CancellationTokenSource stop)
     {
         public int Open;
 
         public string Id { get; } = id;
 
-        public string Path { get; } = path;
+        /// <summary>The socket file; null for a loopback port.</summary>
+        public string? Path { get; } = path;
 
         public Socket Socket { get; } = socket;
 

@@ -46,6 +46,7 @@ internal static class ServiceComposition
         services.AddSingleton<TaskExecutor>();
         services.AddSingleton<ContainerRuntime>();
         services.AddSingleton<SandboxManager>();
+        services.AddSingleton<LocalRunner>();
         services.AddSingleton<AgentRunner>();
         services.AddSingleton<ITaskPerformer>(s => s.GetRequiredService<AgentRunner>());
         services.AddHostedService<EventRetention>();
