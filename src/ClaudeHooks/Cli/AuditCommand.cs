@@ -18,12 +18,18 @@ internal static class AuditCommand
         var command = new Command("audit", "Check hardening and that no secret leaks into the agent containers; exits non-zero on any failure") { agent, standIn };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
-            var agents = context.Config.Select(parse.GetValue(agent));
-            var docker = await context.ConnectAsync(cancellationToken);
-            var live = await LiveTaskKeysAsync(parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
-            await using var gateway = new Gateway.HostGateway(context.Config, context.Paths, null, _ => { }, TimeProvider.System, context.LoggerFactory);
-            await gateway.StartAsync([], cancellationToken);
-            var findings = await new ContainerAuditor(new ContainerRuntime(docker), context.Config, context.Paths, gateway, live).AuditAsync(agents, parse.GetValue(standIn), cancellationToken);
+            var selected = context.Config.Select(parse.GetValue(agent));
+            var findings = LocalFindings(selected);
+            var agents = selected.Where(a => !a.IsLocal).ToList();
+            if (agents.Count > 0)
+            {
+                var docker = await context.ConnectAsync(cancellationToken);
+                var live = await LiveTaskKeysAsync(parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory, cancellationToken);
+                await using var gateway = new Gateway.HostGateway(context.Config, context.Paths, null, _ => { }, TimeProvider.System, context.LoggerFactory);
+                await gateway.StartAsync([], cancellationToken);
+                findings = [.. findings, .. await new ContainerAuditor(new ContainerRuntime(docker), context.Config, context.Paths, gateway, live).AuditAsync(agents, parse.GetValue(standIn), cancellationToken)];
+            }
+
             Table.Print(["AGENT", "RESULT", "CHECK", "DETAIL"], findings.Select(f => new[] { f.Agent, f.Passed ? "pass" : "FAIL", f.Check, f.Detail }).ToList());
             var failed = findings.Count(f => !f.Passed);
             Console.WriteLine(failed == 0 ? $"audit passed: {findings.Count} checks" : $"audit FAILED: {failed} of {findings.Count} checks");
@@ -31,6 +37,16 @@ internal static class AuditCommand
         }));
         return command;
     }
+
+    /// <summary>
+    /// A local agent (<c>container.runtime: "local"</c>) has no container, and none of the isolation audit checks: it
+    /// always fails, with what its tasks are not isolated from. Only a container runtime makes the audit pass.
+    /// </summary>
+    internal static IReadOnlyList<AuditFinding> LocalFindings(IEnumerable<Config.AgentConfig> agents) =>
+    [
+        .. agents.Where(a => a.IsLocal).Select(a => new AuditFinding(a.Name, "runs in a sandbox", false,
+            $"runs Claude Code on the host (agents.{a.Name}.container.runtime \"local\"), so no sandbox check applies: {string.Join("; ", Agents.LocalMode.Gaps(a))}. Remove the key (or name a container runtime) for the audit to pass")),
+    ];
 
     /// <summary>Keys of the tasks running under a live lease, which are the only ones a sandbox may serve; null without a database.</summary>
     internal static async Task<IReadOnlySet<string>?> LiveTaskKeysAsync(string dataDirectory, CancellationToken cancellationToken)

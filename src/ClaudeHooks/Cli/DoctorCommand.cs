@@ -49,6 +49,8 @@ internal static class DoctorCommand
                 }
             }
 
+            CheckLocalAgents(config, Report);
+
             Check(() => Gateway.HostGateway.PrepareRoot(config.GatewayRoot), $"gateway folder {config.GatewayRoot} (0700, sockets of every sandbox)", Report);
             CheckCredentials(context, config, Report);
             if (config.Images.ExtraCaBundle is { } bundle)
@@ -62,6 +64,10 @@ internal static class DoctorCommand
                 var version = await docker.System.GetVersionAsync(cancellationToken);
                 Report(true, $"docker engine {version.Version} (API {version.APIVersion}) at {DockerConnection.EndpointUri}");
                 await CheckEngineAsync(docker, config, Report, cancellationToken);
+            }
+            catch (EngineUnavailableException e) when (Agents.LocalMode.Containerised(config).Count == 0)
+            {
+                Console.WriteLine($"note  docker engine: not reachable, and not needed while every agent runs on the host ({e.Message})");
             }
             catch (EngineUnavailableException e)
             {
@@ -91,22 +97,90 @@ internal static class DoctorCommand
         }
     }
 
+    /// <summary>
+    /// Per local agent: a warning that lists what its tasks are not isolated from, then what its tasks need on this
+    /// host (the CLI's user, the CLI, setpriv and setsid).
+    /// </summary>
+    private static void CheckLocalAgents(AgentsConfig config, Action<bool, string, string?> report)
+    {
+        foreach (var agent in config.Agents.Where(a => a.IsLocal))
+        {
+            Console.WriteLine($"WARN  agent {agent.Name}: runs Claude Code on the host (container.runtime \"local\"), not in a sandbox:");
+            foreach (var gap in Agents.LocalMode.Gaps(agent))
+            {
+                Console.WriteLine($"        - {gap}");
+            }
+
+            if (Agents.LocalMode.ForgeWork(config, agent) is { Count: > 0 } work)
+            {
+                Console.WriteLine($"        - it takes forge work ({string.Join(", ", work)}){(agent.Container.AllowLocalForForge ? ", allowed by container.allow_local_for_forge" : "; serve refuses it until agents." + agent.Name + ".container.allow_local_for_forge is true")}");
+            }
+
+            if (!Agents.HostUser.ServiceIsRoot && UserGroups().Contains("docker"))
+            {
+                Console.WriteLine("        - this user is in the docker group: the agent can reach the Docker socket, which is root on the host");
+            }
+
+            Check(() => Agents.HostUser.Resolve(agent), $"agent {agent.Name}: host user for its CLI ({(Agents.HostUser.ServiceIsRoot ? $"agents.{agent.Name}.container.user \"{agent.Container.User}\"" : "the service's own")})", report);
+            Check(() => Agents.LocalRunner.Tools.Find(agent), $"agent {agent.Name}: Claude Code CLI \"{agent.Runner.LocalCli}\" (agents.{agent.Name}.runner.local_cli), setpriv and setsid", report);
+        }
+    }
+
+    private static IReadOnlyList<string> UserGroups()
+    {
+        try
+        {
+            using var id = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("id", ["-Gn"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var groups = id.StandardOutput.ReadToEnd().Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            id.WaitForExit();
+            return groups;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Every container runtime the config names (an agent's or a repository's), with the keys that name it; "local" is no engine runtime.</summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<string>> ConfiguredRuntimes(AgentsConfig config) =>
+        config.Agents.Where(a => a.Container.Runtime is not null && !a.IsLocal).Select(a => (Runtime: a.Container.Runtime!, Key: $"agents.{a.Name}.container.runtime"))
+            .Concat(config.Repositories.Where(r => r.Container.Runtime is not null).Select(r => (Runtime: r.Container.Runtime!, Key: r.KeyPath("container.runtime"))))
+            .GroupBy(r => r.Runtime, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(r => r.Key)], StringComparer.Ordinal);
+
+    /// <summary>How to make a runtime the config names available to the engine.</summary>
+    internal static string RuntimeFix(string runtime, IReadOnlyList<string> keys, IEnumerable<string> available)
+    {
+        var install = runtime switch
+        {
+            "runsc" => "install gVisor's runsc and register it in /etc/docker/daemon.json (\"runtimes\": { \"runsc\": { \"path\": \"/usr/local/bin/runsc\" } }), then restart dockerd",
+            "sysbox-runc" => "install Sysbox (its package registers sysbox-runc with dockerd), then restart dockerd",
+            "kata-runtime" or "kata" => "install Kata Containers and register its runtime in /etc/docker/daemon.json, then restart dockerd",
+            _ => $"install {runtime} and register it in /etc/docker/daemon.json under \"runtimes\", then restart dockerd",
+        };
+        return $"{install}; or remove {string.Join(" and ", keys)} (the engine has: {string.Join(", ", available)})";
+    }
+
     private static async Task CheckEngineAsync(DockerClient docker, AgentsConfig config, Action<bool, string, string?> report, CancellationToken cancellationToken)
     {
         var info = await docker.System.GetSystemInfoAsync(cancellationToken);
-        foreach (var runtime in config.Agents.Select(a => a.Container.Runtime).OfType<string>().Distinct(StringComparer.Ordinal))
+        foreach (var (runtime, keys) in ConfiguredRuntimes(config))
         {
-            report(info.Runtimes?.ContainsKey(runtime) ?? false, $"runtime {runtime}", $"install it and register it with dockerd, or remove container.runtime (engine has: {string.Join(", ", info.Runtimes?.Keys ?? [])})");
+            report(info.Runtimes?.ContainsKey(runtime) ?? false, $"runtime {runtime} ({string.Join(", ", keys)})", RuntimeFix(runtime, keys, info.Runtimes?.Keys ?? []));
         }
 
+        config = config with { Agents = Agents.LocalMode.Containerised(config) };
         var status = await new EngineHealth(docker, config).CheckAsync(cancellationToken);
         foreach (var problem in status.Problems)
         {
             report(false, problem.Split(';')[0], problem.Contains(';', StringComparison.Ordinal) ? problem[(problem.IndexOf(';', StringComparison.Ordinal) + 1)..].Trim() : null);
         }
 
-        report(status.ImageAvailable, $"images ({string.Join(", ", config.Agents.Select(a => a.Image).Distinct(StringComparer.Ordinal))})", "run 'claude-hooks images build'");
-        report(status.NetworkExists, "agent networks", "run 'claude-hooks containers up'");
+        if (config.Agents.Count > 0)
+        {
+            report(status.ImageAvailable, $"images ({string.Join(", ", config.Agents.Select(a => a.Image).Distinct(StringComparer.Ordinal))})", "run 'claude-hooks images build'");
+            report(status.NetworkExists, "agent networks", "run 'claude-hooks containers up'");
+        }
         foreach (var agent in status.Agents.Where(a => a.State != "missing"))
         {
             var healthy = agent.State == "running" && agent.Health is "healthy" or "starting" or "none";
@@ -121,7 +195,7 @@ internal static class DoctorCommand
             action();
             report(true, what, null);
         }
-        catch (Exception e) when (e is CredentialException or ConfigException or ContainerOperationException or Gateway.GatewayException)
+        catch (Exception e) when (e is CredentialException or ConfigException or ContainerOperationException or Gateway.GatewayException or Agents.LocalModeException)
         {
             report(false, what, e.Message);
         }

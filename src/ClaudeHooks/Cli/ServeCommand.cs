@@ -4,6 +4,7 @@ using ClaudeHooks.Containers;
 using ClaudeHooks.Hosting;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Security;
+using Docker.DotNet;
 
 namespace ClaudeHooks.Cli;
 
@@ -20,8 +21,36 @@ internal static class ServeCommand
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
-            var docker = await context.ConnectAsync(cancellationToken);
-            var status = await new EngineHealth(docker, config).CheckAsync(cancellationToken);
+
+            // A local agent runs on the host, and forge events come from anyone who can comment: refused unless acknowledged.
+            if (Agents.LocalMode.ForgeRefusals(config) is { Count: > 0 } refusals)
+            {
+                foreach (var refusal in refusals)
+                {
+                    await Console.Error.WriteLineAsync($"error: {refusal}");
+                }
+
+                return ExitCodes.InvalidConfig;
+            }
+
+            if (Agents.LocalMode.Warning(config) is { } warning)
+            {
+                await Console.Error.WriteLineAsync($"WARNING: {warning}");
+            }
+
+            DockerClient docker;
+            try
+            {
+                docker = await context.ConnectAsync(cancellationToken);
+            }
+            catch (EngineUnavailableException e) when (Agents.LocalMode.Containerised(config).Count == 0)
+            {
+                // The worker still recovers and reaps sandboxes through the engine at start, even with no agent that has them.
+                await Console.Error.WriteLineAsync($"error: {e.Message}. Every agent runs on the host, but serve still needs the engine; without one, run tasks with 'claude-hooks run'");
+                return ExitCodes.EngineUnavailable;
+            }
+
+            var status = await new EngineHealth(docker, config with { Agents = Agents.LocalMode.Containerised(config) }).CheckAsync(cancellationToken);
             if (!status.ImageAvailable || !status.NetworkExists)
             {
                 foreach (var problem in status.Problems)

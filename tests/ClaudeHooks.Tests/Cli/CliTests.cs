@@ -69,7 +69,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("no agent named \"qa\"", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
