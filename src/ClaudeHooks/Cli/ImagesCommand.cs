@@ -45,6 +45,7 @@ internal static class ImagesCommand
         var command = new Command("images", "Build agent images");
         command.Subcommands.Add(build);
         command.Subcommands.Add(ImagesCreateCommand.Create());
+        command.Subcommands.Add(ImagesResolveCommand.Create());
         return command;
     }
 
