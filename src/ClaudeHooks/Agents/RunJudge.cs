@@ -16,12 +16,12 @@ internal sealed class RunJudge(AgentsConfig config, Gateway.HostGateway gateway)
             StopReason.Cancelled => (RunStatus.Cancelled, "cancelled while running"),
             StopReason.WallClock => (RunStatus.TimedOut, task.Timeout is { } own && own < agent.Runner.Timeout
                 ? $"ran longer than the task's {Duration.Format(own)} timeout"
-                : $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit (agents.{agent.Name}.runner.timeout)"),
-            StopReason.Idle => (RunStatus.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} (agents.{agent.Name}.runner.idle_timeout); the model or a tool hung"),
+                : $"ran longer than the {Duration.Format(agent.Runner.Timeout)} limit ({LimitKey(task, agent, "runner.timeout", r => r.Timeout)})"),
+            StopReason.Idle => (RunStatus.TimedOut, $"no output for {Duration.Format(agent.Runner.IdleTimeout)} ({IdleKey(task, agent)}); the model or a tool hung"),
             StopReason.Authentication => (RunStatus.Failed, AuthenticationMessage(agent, task)),
             _ when IsAuthenticationFailure(state) => (RunStatus.Failed, AuthenticationMessage(agent, task)),
             _ when result is { Succeeded: true } => (RunStatus.Succeeded, $"completed in {result.NumTurns} turn(s)"),
-            _ when result is not null => (RunStatus.Failed, ResultFailure(agent, result)),
+            _ when result is not null => (RunStatus.Failed, ResultFailure(task, agent, result)),
             _ when exitCode == SandboxCheckout.CheckoutFailedExitCode && state.Init is null && state.Stderr.Contains(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) =>
                 (RunStatus.Failed, $"making the checkout {task.Thread} from the cache failed before Claude Code started: {Shorten(state.Stderr[(state.Stderr.IndexOf(SandboxCheckout.CheckoutFailedMarker, StringComparison.Ordinal) + SandboxCheckout.CheckoutFailedMarker.Length)..])}"),
             _ when state.Malformed.Count > 0 => (RunStatus.Failed,
@@ -83,12 +83,30 @@ internal sealed class RunJudge(AgentsConfig config, Gateway.HostGateway gateway)
         return $"authentication failed for agent {agent.Name}: {endpoint} rejected its credentials (HTTP 401). Fix: {fix}, or check model.base_url";
     }
 
-    private static string ResultFailure(AgentConfig agent, ResultEvent result) => result.Subtype switch
+    private string ResultFailure(TaskRecord task, AgentConfig agent, ResultEvent result) => result.Subtype switch
     {
-        "error_max_turns" => $"stopped at the turn limit ({agent.Runner.MaxTurns}, agents.{agent.Name}.runner.max_turns) after {result.NumTurns} turn(s)",
-        "error_max_budget_usd" => $"stopped at the budget cap ({agent.Runner.MaxBudgetUsd} USD, agents.{agent.Name}.runner.max_budget_usd)",
+        "error_max_turns" => $"stopped at the turn limit ({agent.Runner.MaxTurns}, {LimitKey(task, agent, "runner.max_turns", r => r.MaxTurns)}) after {result.NumTurns} turn(s)",
+        "error_max_budget_usd" => $"stopped at the budget cap ({agent.Runner.MaxBudgetUsd} USD, {LimitKey(task, agent, "runner.max_budget_usd", r => r.MaxBudgetUsd)})",
         _ => $"Claude Code reported {result.Subtype}{(result.IsError ? " with is_error" : "")}{(result.ApiErrorStatus is { } status ? $" (model endpoint HTTP {status})" : "")}: {Shorten(result.ResultText)}",
     };
+
+    /// <summary>
+    /// The task's repositories entry when it lowered this runner limit below the agent's own: <paramref name="agent"/>
+    /// carries the limits the task ran under, the config the agent's own.
+    /// </summary>
+    private RepositorySettings? LoweredBy(TaskRecord task, AgentConfig agent, Func<RunnerSettings, object?> limit) =>
+        config.Find(agent.Name) is { } own && !Equals(limit(own.Runner), limit(agent.Runner))
+            ? config.RepositoryFor(RepositoryUrl.Parse(task.Repo, config.Workdir.AllowLocalRepos))
+            : null;
+
+    /// <summary>The key an operator changes to move a limit the task hit: the repository entry's when it set the limit, else the agent's.</summary>
+    private string LimitKey(TaskRecord task, AgentConfig agent, string setting, Func<RunnerSettings, object?> limit) =>
+        LoweredBy(task, agent, limit)?.KeyPath(setting) ?? $"agents.{agent.Name}.{setting}";
+
+    /// <summary>A repository's idle limit is its <c>runner.idle_timeout</c>, or its <c>runner.timeout</c> when that is lower.</summary>
+    private string IdleKey(TaskRecord task, AgentConfig agent) => LoweredBy(task, agent, r => r.IdleTimeout) is { } repository
+        ? repository.KeyPath(repository.Runner.IdleTimeout == agent.Runner.IdleTimeout ? "runner.idle_timeout" : "runner.timeout")
+        : $"agents.{agent.Name}.runner.idle_timeout";
 
     private static string StderrNote(RunState state) => state.Stderr.Length == 0 ? "" : $"; stderr: {Shorten(state.Stderr)}";
 }
