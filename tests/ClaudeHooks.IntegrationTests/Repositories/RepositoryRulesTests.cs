@@ -123,7 +123,8 @@ public sealed class RepositoryRulesTests(DockerFixture fixture, SharedService sh
 
         // The CLI stopped at the entry's limit: two turns ran, the third never did.
         Assert.Equal("failed", task.GetProperty("state").GetString());
-        Assert.StartsWith("stopped at the turn limit (2, ", task.GetProperty("outcome").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var reason = task.GetProperty("outcome").GetProperty("reason").GetString()!;
+        Assert.True(reason.StartsWith($"stopped at the turn limit (2, repositories.{RepositoryService.Pattern(fixture, TurnsOwner)}.runner.max_turns) after ", StringComparison.Ordinal), reason);
         var results = string.Join("\n", TaskEvent.ToolResults(events));
         Assert.Contains("turn-two", results, StringComparison.Ordinal);
         Assert.DoesNotContain("turn-three", results, StringComparison.Ordinal);
