@@ -50,7 +50,8 @@ internal sealed record AgentsConfig(
     {
         try
         {
-            return ClaudeHooks.Workdir.RepositoryUrl.Parse(forge.CloneUrl, Workdir.AllowLocalRepos).Key == repository.Key;
+            // Forges ignore case in owner and repository names, so a URL spelled in other case is the same repository.
+            return string.Equals(ClaudeHooks.Workdir.RepositoryUrl.Parse(forge.CloneUrl, Workdir.AllowLocalRepos).Key, repository.Key, StringComparison.OrdinalIgnoreCase);
         }
         catch (ClaudeHooks.Workdir.InvalidRepositoryException)
         {

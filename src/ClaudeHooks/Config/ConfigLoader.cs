@@ -469,6 +469,16 @@ internal static partial class ConfigLoader
             Above("container.memory", container.MemoryBytes > agent.Container.MemoryBytes, ByteSize.Format(container.MemoryBytes ?? 0), $"container.memory {ByteSize.Format(agent.Container.MemoryBytes)}");
             Above("container.cpus", container.Cpus > agent.Container.Cpus, $"{container.Cpus}", $"container.cpus {agent.Container.Cpus}");
             Above("container.pids", container.PidsLimit > agent.Container.PidsLimit, $"{container.PidsLimit}", $"container.pids {agent.Container.PidsLimit}");
+            if (container.Runtime is { } runtime && agent.Container.Runtime is { } own && !agent.IsLocal && runtime != own)
+            {
+                repo.Error("container.runtime", $"\"{runtime}\" would replace agent {agent.Name}'s runtime \"{own}\"; a repository can only choose a runtime for agents that set none (remove the key, or list in agents only the agents it fits)");
+            }
+
+            if (settings.Setup is not null && settings.SetupTimeout > settings.Runner.Apply(agent.Runner).Timeout)
+            {
+                repo.Error("setup_timeout", $"{Duration.Format(settings.SetupTimeout)} is above the {Duration.Format(settings.Runner.Apply(agent.Runner).Timeout)} a task of agent {agent.Name} may run; the setup counts against that limit, so lower it");
+            }
+
             if (agent.IsLocal && (settings.RequestedImage is not null || container.Runtime is not null))
             {
                 repo.Error(settings.RequestedImage is not null ? (settings.Stack is not null ? "stack" : "image") : "container.runtime",

@@ -6,6 +6,9 @@ namespace ClaudeHooks.Config;
 /// <summary>Durations written as "90s", "10m", "1h30m", "7d".</summary>
 internal static partial class Duration
 {
+    /// <summary>The longest duration any setting takes (a year): longer ones are refused, never overflowed.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(365);
+
     public static bool TryParse(string text, out TimeSpan value)
     {
         value = TimeSpan.Zero;
@@ -15,20 +18,27 @@ internal static partial class Duration
             return false;
         }
 
+        var seconds = 0.0;
         foreach (Match part in Part().Matches(trimmed))
         {
             var number = double.Parse(part.Groups["n"].Value, CultureInfo.InvariantCulture);
-            value += part.Groups["u"].Value switch
+            seconds += number * part.Groups["u"].Value switch
             {
-                "ms" => TimeSpan.FromMilliseconds(number),
-                "s" => TimeSpan.FromSeconds(number),
-                "m" => TimeSpan.FromMinutes(number),
-                "h" => TimeSpan.FromHours(number),
-                _ => TimeSpan.FromDays(number),
+                "ms" => 0.001,
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                _ => 86400,
             };
         }
 
-        return value > TimeSpan.Zero;
+        if (!(seconds > 0) || seconds > Longest.TotalSeconds)
+        {
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(seconds);
+        return true;
     }
 
     public static string Format(TimeSpan value) => value switch

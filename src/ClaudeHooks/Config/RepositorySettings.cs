@@ -39,6 +39,7 @@ internal sealed partial record RepositorySettings(
     /// Whether the entry's URL pattern matches a repository: the pattern is compared with the repository's
     /// <c>host/owner/name</c> identity (scheme, <c>.git</c> and a trailing slash ignored).
     /// </summary>
+    /// <remarks>Case is ignored, as forges ignore it in owner and repository names: <c>ACME/Web</c> is <c>acme/web</c>.</remarks>
     public bool PatternMatches(RepositoryUrl repository) => IsPattern && Glob(PatternIdentity(Key)).IsMatch(repository.Key);
 
     /// <summary>A pattern's <c>host/owner/name</c> form, as <see cref="RepositoryUrl.Key"/> spells a repository.</summary>
@@ -69,7 +70,7 @@ internal sealed partial record RepositorySettings(
     }
 
     private static Regex Glob(string identity) =>
-        new("^" + string.Join("[^/]*", identity.Split('*').Select(Regex.Escape)) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        new("^" + string.Join("[^/]*", identity.Split('*').Select(Regex.Escape)) + "$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
 
     [GeneratedRegex(@"^(https?://[A-Za-z0-9*][A-Za-z0-9.*-]*(:\d+)?|file://)?(/[A-Za-z0-9._~+*-]+)+/?$")]
     internal static partial Regex PatternSyntax();

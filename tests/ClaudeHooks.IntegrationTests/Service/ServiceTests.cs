@@ -228,7 +228,7 @@ public sealed class ServiceTests(DockerFixture fixture) : IAsyncLifetime
         { """{"agent":"dev","repo":"https://f.example/../../etc","prompt":"x"}""", 400, "repo", "'..' are not allowed" },
         { """{"agent":"dev","repo":"https://f.example/o/r.git","base_ref":"--output=/x","prompt":"x"}""", 400, "base_ref", "not a valid branch" },
         { """{"agent":"dev","repo":"https://f.example/o/r.git","prompt":"x","thread":"../up"}""", 400, "thread", "is not usable" },
-        { """{"agent":"dev","repo":"https://f.example/o/r.git","prompt":"x","image":"evil:latest"}""", 400, "image", "unknown field" },
+        { """{"agent":"dev","repo":"https://f.example/o/r.git","prompt":"x","image":"evil:latest"}""", 400, "image", "no image may be chosen per task (images.selectable is empty)" },
         { """{"agent":"dev","repo":"https://f.example/o/r.git","prompt":"x","mounts":["/:/host"],"privileged":true}""", 400, "privileged", "unknown field" },
         { """{"agent":"dev","repo":"https://f.example/o/r.git"}""", 400, "prompt", "is required" },
         { """{"agent":"dev","repo":"https://f.example/o/r.git","prompt":"x","timeout":"9h"}""", 400, "timeout", "above agent dev's limit" },

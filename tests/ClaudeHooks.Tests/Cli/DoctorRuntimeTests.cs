@@ -16,8 +16,9 @@ public sealed class DoctorRuntimeTests : IDisposable
         var config = ConfigLoader.Parse("/etc/claude-hooks/agents.json", """
             { "agents": {
                 "dev": { "role": "dev", "forge_user": "d", "container": { "runtime": "local" } },
-                "reviewer": { "role": "reviewer", "forge_user": "r", "container": { "runtime": "runsc" } } },
-              "repositories": { "https://git.example/acme/*": { "agents": ["reviewer"], "container": { "runtime": "sysbox-runc" } } } }
+                "reviewer": { "role": "reviewer", "forge_user": "r", "container": { "runtime": "runsc" } },
+                "boss": { "role": "lead", "forge_user": "b" } },
+              "repositories": { "https://git.example/acme/*": { "agents": ["boss"], "container": { "runtime": "sysbox-runc" } } } }
             """, new ClaudeHooksPaths(_home.Path));
 
         var runtimes = DoctorCommand.ConfiguredRuntimes(config);

@@ -62,6 +62,28 @@ public sealed class RepositoryConfigTests : IDisposable
     }
 
     [Fact]
+    public void Parse_UrlInOtherCase_MatchesTheSameEntries()
+    {
+        var config = Parse("""
+            "repositories": { "https://git.example/tools/*": { "agents": ["reviewer"] }, "acme/web": { "stack": "node" } }
+            """);
+
+        Assert.Equal("https://git.example/tools/*", config.RepositoryFor(RepositoryUrl.Parse("https://GIT.example/TOOLS/Lint.git", false))?.Key);
+        Assert.Equal("acme/web", config.RepositoryFor(RepositoryUrl.Parse("https://git.example/ACME/Web.git", false))?.Key);
+    }
+
+    [Fact]
+    public void Parse_RepositoryRuntimeReplacingAnAgentsOwn_IsRefused()
+    {
+        var problem = string.Join("\n", Assert.Throws<ConfigException>(() => ConfigLoader.Parse(File, $$"""
+            { "agents": { "dev": { "role": "dev", "forge_user": "d", "container": { "runtime": "runsc" } } },
+              "repositories": { "https://git.example/a/*": { "container": { "runtime": "runc" } } } }
+            """, _paths)).Errors);
+
+        Assert.Contains("repositories.https://git.example/a/*.container.runtime: \"runc\" would replace agent dev's runtime \"runsc\"", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Parse_PatternWithPortAndDefaultPort_MatchesAsRepositoryUrlSpellsIt()
     {
         var config = Parse("""
@@ -93,6 +115,8 @@ public sealed class RepositoryConfigTests : IDisposable
     [InlineData(""" "repositories": { "acme/web": { "prompt_file": "nowhere.md" } } """, "repositories.acme/web.prompt_file: /etc/claude-hooks/nowhere.md does not exist")]
     [InlineData(""" "repositories": { "acme/web": { "colour": "red" } } """, "repositories.acme/web.colour: unknown key")]
     [InlineData(""" "images": { "selectable": ["ruby!"] } """, "images.selectable: \"ruby!\" is neither a stack")]
+    [InlineData(""" "repositories": { "acme/web": { "setup": "npm ci", "setup_timeout": "45m" } } """, "repositories.acme/web.setup_timeout: 45m is above the 30m a task of agent dev may run")]
+    [InlineData(""" "repositories": { "acme/web": { "setup_timeout": "99999999999d" } } """, "repositories.acme/web.setup_timeout: the string \"99999999999d\" is not a duration")]
     public void Parse_BadRepositoryConfig_NamesTheKeyAndTheFix(string sections, string expected)
     {
         Assert.Contains(expected, Problem(sections), StringComparison.Ordinal);
