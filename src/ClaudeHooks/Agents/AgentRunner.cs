@@ -152,6 +152,7 @@ internal sealed partial class AgentRunner(
 
             var systemPrompt = await SystemPromptAsync(agent, cached, profile.Repository, cancellationToken);
             var launch = new Launch(cache, checkout, branch, cached.StartCommit, Gateway.HostGateway.LocalUrl + repository.GatewayPath);
+            var setupStarted = Stopwatch.GetTimestamp();
             var setupFailed = profile.Repository is { Setup: { } setup } settings
                 ? await SetupAsync(task, agent, settings, setup, sandbox, launch, runEnvironment, cancellationToken)
                 : null;
@@ -162,6 +163,15 @@ internal sealed partial class AgentRunner(
             }
             else
             {
+                if (profile.Repository?.Setup is not null)
+                {
+                    // Nothing the setup started (a package's install script left running) lives on beside the agent,
+                    // and the setup's time counts against the task's wall-clock limit.
+                    leftBehind = await StopEverythingAsync(sandbox, agent);
+                    var remaining = RunJudge.WallClockLimit(task, agent) - Stopwatch.GetElapsedTime(setupStarted);
+                    task = task with { Timeout = remaining > TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1) };
+                }
+
                 var attempt = await RunOnceAsync(task, agent, sandbox, launch, runEnvironment, session.Id, session.Resume, systemPrompt, cancellationToken);
                 if (session.Resume && !attempt.SawInit && attempt.Outcome.Status == RunStatus.Failed && attempt.Outcome.ExitCode != SandboxCheckout.CheckoutFailedExitCode)
                 {

@@ -18,8 +18,15 @@ internal sealed record BaseImageFacts(string? User, bool HasHealthcheck, string?
     /// <summary><c>FROM scratch</c>: nothing to inherit, and it runs as root.</summary>
     public static BaseImageFacts Scratch { get; } = new("", false, null);
 
-    /// <summary>An empty user, <c>root</c> or uid 0 (with or without a group) runs as root.</summary>
-    public bool RunsAsRoot => User is null || User.Split(':')[0] is "" or "root" or "0";
+    /// <summary>An empty user, <c>root</c> or uid 0 however written (<c>0</c>, <c>00</c>, with or without a group) runs as root.</summary>
+    public bool RunsAsRoot => User is null || IsRoot(User);
+
+    /// <summary>Whether a USER value names root: <c>root</c>, an empty name, or a number equal to 0.</summary>
+    public static bool IsRoot(string user)
+    {
+        var name = user.Trim().Split(':')[0];
+        return name is "" or "root" || (name.All(char.IsAsciiDigit) && name.TrimStart('0').Length == 0);
+    }
 
     public static BaseImageFacts From(ImageInspectResponse inspect)
     {

@@ -162,6 +162,6 @@ internal sealed partial record ClaudeCodeRelease(string Version, string Sha512Am
         return chain.Build(leaf);
     }
 
-    [GeneratedRegex(@"^\d+\.\d+\.\d+$")]
+    [GeneratedRegex(@"\A[0-9]+\.[0-9]+\.[0-9]+\z")]
     private static partial Regex ExactVersion();
 }

@@ -47,9 +47,13 @@ internal static partial class DockerfileAuditor
         var user = chain.Select(s => s.Body.LastOrDefault(i => i.Keyword == "USER")).FirstOrDefault(u => u is not null);
         if (user is not null)
         {
-            if (user.Arguments.Split(':')[0] is "root" or "0")
+            if (BaseImageFacts.IsRoot(user.Arguments))
             {
                 findings.Add($"{fileName}:{user.Line}: USER {user.Arguments} runs the agent as root; use 'USER claude'");
+            }
+            else if (user.Arguments.Contains('$', StringComparison.Ordinal))
+            {
+                findings.Add($"{fileName}:{user.Line}: USER {user.Arguments} is not a literal user, so the audit cannot tell it is not root; write 'USER claude'");
             }
         }
         else if (facts is null)
@@ -229,9 +233,15 @@ internal static partial class DockerfileAuditor
     internal sealed record Instruction(int Line, string Keyword, string Arguments);
 
     /// <summary>Instructions with continuation lines joined and comments dropped.</summary>
+    /// <remarks>
+    /// Read as the builder reads them: the escape character is <c>\</c> unless an <c># escape=</c> parser directive
+    /// at the top sets another, and empty and comment lines inside a continuation are dropped while the instruction
+    /// goes on.
+    /// </remarks>
     internal static IEnumerable<Instruction> Instructions(string text)
     {
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        var escape = EscapeCharacter(lines);
         for (var i = 0; i < lines.Length; i++)
         {
             var trimmed = lines[i].Trim();
@@ -242,13 +252,13 @@ internal static partial class DockerfileAuditor
 
             var start = i + 1;
             var joined = trimmed;
-            while (joined.EndsWith('\\') && i + 1 < lines.Length)
+            while (joined.EndsWith(escape) && i + 1 < lines.Length)
             {
                 i++;
                 var next = lines[i].Trim();
-                if (next.StartsWith('#'))
+                if (next.Length == 0 || next.StartsWith('#'))
                 {
-                    // Docker drops comment lines inside a continuation; the instruction goes on.
+                    // Docker drops empty and comment lines inside a continuation; the instruction goes on.
                     continue;
                 }
 
@@ -261,6 +271,29 @@ internal static partial class DockerfileAuditor
                 : new Instruction(start, joined[..space].ToUpperInvariant(), joined[(space + 1)..].Trim());
         }
     }
+
+    /// <summary>The escape character: <c>\</c>, or what an <c># escape=</c> directive among the leading comment lines sets.</summary>
+    private static char EscapeCharacter(string[] lines)
+    {
+        foreach (var line in lines)
+        {
+            var directive = DirectivePattern().Match(line);
+            if (!directive.Success)
+            {
+                break;
+            }
+
+            if (directive.Groups["name"].Value.Equals("escape", StringComparison.OrdinalIgnoreCase) && directive.Groups["value"].Value is "`" or "\\")
+            {
+                return directive.Groups["value"].Value[0];
+            }
+        }
+
+        return '\\';
+    }
+
+    [GeneratedRegex(@"^\s*#\s*(?<name>[A-Za-z]+)\s*=\s*(?<value>\S+)\s*$")]
+    private static partial Regex DirectivePattern();
 
     private static IEnumerable<(string Name, string? Value)> Assignments(Instruction instruction)
     {
@@ -289,6 +322,6 @@ internal static partial class DockerfileAuditor
     [GeneratedRegex(@"\$(\{(?<braced>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}|(?<bare>[A-Za-z_][A-Za-z0-9_]*))")]
     private static partial Regex Variable();
 
-    [GeneratedRegex(@"^\d+\.\d+\.\d+$")]
+    [GeneratedRegex(@"\A[0-9]+\.[0-9]+\.[0-9]+\z")]
     private static partial Regex PinnedVersion();
 }

@@ -306,19 +306,25 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         }
 
         var init = await runtime.ProcessesAsync(id, cancellationToken);
-        var idle = await runtime.ExecAsync(id, ["ps", "-o", "pid=", "--ppid", "1"], cancellationToken: cancellationToken);
-        if (!idle.Succeeded || idle.Stdout.Trim().Length == 0)
+        // As the sandbox's user (the container's): its uid, then the init's idle child. An image whose passwd maps the
+        // agent's user to uid 0 would run every task as root, whatever its Dockerfile says: it is never used.
+        var idle = await runtime.ExecAsync(id, ["sh", "-c", "id -u && ps -o pid= --ppid 1"], cancellationToken: cancellationToken);
+        var lines = idle.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var image = profile?.Image ?? agent.Image;
+        if (!idle.Succeeded || lines.Length < 2 || lines[0] == "0")
         {
             await runtime.RemoveAsync(id, CancellationToken.None);
             gateway.CloseSandbox(socketId);
-            throw new SandboxException($"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {profile?.Image ?? agent.Image} needs ps (procps) and the claude-hooks entrypoint (build it FROM {Stacks.BaseImage}); see 'claude-hooks doctor'");
+            throw new SandboxException(idle.Succeeded && lines.Length > 0 && lines[0] == "0"
+                ? $"image {image} runs the agent's user {(profile?.Container ?? agent.Container).User} as root (uid 0); its tasks never run there. Rebuild it so the user is not root (build it FROM {Stacks.BaseImage})"
+                : $"a new sandbox of agent {agent.Name} could not run a command ({idle.Stderr.Trim()}); its image {image} needs ps (procps) and the claude-hooks entrypoint (build it FROM {Stacks.BaseImage}); see 'claude-hooks doctor'");
         }
 
         // The engine's pids: the init (the process whose parent is outside the container) and its supervisor child,
         // which keeps the gateway's forwarder running; the forwarder may be restarted under a new pid.
         var tini = init.FirstOrDefault(p => init.All(q => q.Pid != p.ParentPid))?.Pid ?? "";
         var supervisor = init.FirstOrDefault(p => p.ParentPid == tini)?.Pid ?? "";
-        return new Sandbox(name, id, taskId is null, [tini, supervisor], idle.Stdout.Trim(), Stopwatch.GetElapsedTime(started), socketId);
+        return new Sandbox(name, id, taskId is null, [tini, supervisor], lines[1], Stopwatch.GetElapsedTime(started), socketId);
     }
 
     /// <summary>The engine's message and what the operator can do about it.</summary>

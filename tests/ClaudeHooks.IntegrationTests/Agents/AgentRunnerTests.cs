@@ -57,7 +57,8 @@ public sealed class AgentRunnerTests(DockerFixture fixture)
 
         var stored = await fixture.Store.GetEventsAsync(task.Id, 0, cts.Token);
         Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(e => e.Seq));
-        Assert.Equal("runner/sandbox", stored[0].Type);
+        Assert.Equal(["runner/image", "runner/sandbox"], stored.Take(2).Select(e => e.Type));
+        Assert.Contains("\"chosen_by\":\"images.default\"", stored[0].Data, StringComparison.Ordinal);
         Assert.Contains(stored, e => e.Type == "runner/checkout");
         Assert.Contains(stored, e => e.Type == "system/init");
         Assert.Contains(stored, e => e.Type == "assistant" && e.Data.Contains("\"tool_use\"", StringComparison.Ordinal));

@@ -140,6 +140,33 @@ public sealed class ImageAndRuntimeTests(DockerFixture fixture)
         }
     }
 
+    [SkippableFact]
+    public async Task Sandbox_OfAnImageThatMapsTheAgentsUserToRoot_IsNeverUsed()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        using var cts = new CancellationTokenSource(Timeout);
+        var rooted = $"{fixture.Prefix}-rooted:latest";
+        var dev = fixture.Config.Find("dev")!;
+        var repository = new RepositorySettings("http://127.0.0.1:9/rooted/*", rooted, null, [], null, null, null, RepositoryRunnerLimits.None, RepositoryContainerLimits.None, null, TimeSpan.FromMinutes(1));
+        var config = fixture.Config with { Repositories = [repository] };
+        try
+        {
+            // Its Dockerfile ends as USER claude, and claude is uid 0.
+            await BuildDerivedAsync(rooted, "rooted", cts.Token, "USER root\nRUN sed -i 's/^claude:x:1000:1000:/claude:x:0:0:/' /etc/passwd\nUSER claude\n");
+            var profile = TaskProfile.Resolve(config, dev, RepositoryUrl.Parse("http://127.0.0.1:9/rooted/app", false), null);
+            await using var manager = new SandboxManager(fixture.Runtime, config, fixture.Gateway, NullLogger<SandboxManager>.Instance);
+
+            var refused = await Assert.ThrowsAsync<SandboxException>(() => manager.AcquireAsync(dev, Guid.NewGuid().ToString("N"), cts.Token, profile));
+
+            Assert.Contains($"image {rooted} runs the agent's user claude as root (uid 0); its tasks never run there", refused.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain(await SandboxManager.ListAsync(fixture.Runtime, fixture.Prefix, cts.Token), c => c.Image == rooted);
+        }
+        finally
+        {
+            await fixture.Docker.Images.DeleteImageAsync(rooted, new ImageDeleteParameters { Force = true }, CancellationToken.None);
+        }
+    }
+
     private async Task<bool> ExistsAsync(string image, CancellationToken cancellationToken)
     {
         try

@@ -306,4 +306,26 @@ public sealed class DockerfileAuditorTests
         Assert.Contains("&& b", instructions[0].Arguments, StringComparison.Ordinal);
         Assert.Equal(5, instructions[1].Line);
     }
+
+    [Theory]
+    [InlineData("FROM claude-hooks/agent-base:latest\nUSER root\nRUN true \\\n\nUSER claude\n", "USER root")]
+    [InlineData("FROM claude-hooks/agent-base:latest\nUSER root\nRUN true \\\n   \t\nUSER claude\n", "USER root")]
+    [InlineData("# escape=`\nFROM claude-hooks/agent-base:latest\nUSER root\nRUN echo `\nUSER claude\n", "USER root")]
+    [InlineData("FROM claude-hooks/agent-base:latest\nUSER 00\n", "USER 00 runs the agent as root")]
+    [InlineData("FROM claude-hooks/agent-base:latest\nUSER 000:0\n", "USER 000:0 runs the agent as root")]
+    [InlineData("FROM claude-hooks/agent-base:latest\nARG U=root\nUSER ${U}\n", "USER ${U} is not a literal user")]
+    public void Audit_ReadsAsTheBuilderReads_SoAFinalUserHiddenInAContinuationOrSpelledOtherwiseIsFound(string dockerfile, string expected)
+    {
+        var findings = DockerfileAuditor.Audit(dockerfile, "Dockerfile", Inspector([]));
+
+        Assert.Contains(findings, f => f.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Audit_EscapeDirective_ABackslashAtALineEndDoesNotContinue()
+    {
+        Assert.Empty(DockerfileAuditor.Audit("# escape=`\nFROM claude-hooks/agent-base:latest\nRUN echo c:\\\nUSER claude\n", "Dockerfile", Inspector([])));
+        Assert.True(BaseImageFacts.IsRoot("00:1000"));
+        Assert.False(BaseImageFacts.IsRoot("1000"));
+    }
 }
