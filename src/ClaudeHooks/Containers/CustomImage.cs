@@ -178,6 +178,12 @@ internal sealed partial record CustomImage(string Name, string Stack, IReadOnlyL
             var clock = Stopwatch.StartNew();
             await new ImageBuilder(docker).BuildAsync(context.FullName, Tag, caBundle, output, cancellationToken);
             var elapsed = clock.Elapsed;
+            if (await ImageIntegrity.DifferencesAsync(docker, Stacks.Image(Stack), Tag, cancellationToken) is { Count: > 0 } changed)
+            {
+                await docker.Images.DeleteImageAsync(Tag, new Docker.DotNet.Models.ImageDeleteParameters { Force = true }, CancellationToken.None);
+                throw new ContainerOperationException($"a package replaced part of what every agent image must keep, so {Tag} was removed: {string.Join("; ", changed)}; drop the package (its install script or a file it ships overwrote it)");
+            }
+
             var image = await docker.Images.InspectImageAsync(Tag, cancellationToken);
             return new Built(Tag, image.ID, image.Size, elapsed);
         }

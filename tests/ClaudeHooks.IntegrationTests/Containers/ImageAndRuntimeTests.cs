@@ -35,6 +35,8 @@ public sealed class ImageAndRuntimeTests(DockerFixture fixture)
             Assert.Equal(first, warmBefore.ImageID);
             Assert.Contains("recreated", created, StringComparison.Ordinal);
 
+            Assert.Empty(await ImageIntegrity.DifferencesAsync(fixture.Docker, Stacks.BaseImage, tag, cts.Token));
+
             // Nothing changed: adopted as it is.
             Assert.Contains("already running, adopted", Assert.Single(await reconciler.UpAsync([reviewer], cts.Token)), StringComparison.Ordinal);
 
@@ -123,6 +125,10 @@ public sealed class ImageAndRuntimeTests(DockerFixture fixture)
             await BuildDerivedAsync(loose, "loose", cts.Token, "USER root\nRUN echo '{}' > /etc/claude-code/managed-settings.json\nUSER claude\n");
 
             var findings = await new ContainerAuditor(fixture.Runtime, config, fixture.Paths, fixture.Gateway, new HashSet<string>()).AuditAsync([reviewer], "stand-in-" + fixture.Prefix, cts.Token);
+
+            // What images create checks after a build: the policy file differs from the base's, nothing else does.
+            var changed = Assert.Single(await ImageIntegrity.DifferencesAsync(fixture.Docker, Stacks.BaseImage, loose, cts.Token));
+            Assert.Contains($"{loose} changes what {Stacks.BaseImage} has (/etc/claude-code/managed-settings.json:", changed, StringComparison.Ordinal);
 
             var policy = Assert.Single(findings, f => f.Check == $"Claude policy is the service's [{loose}]");
             Assert.False(policy.Passed);
