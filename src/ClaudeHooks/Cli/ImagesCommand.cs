@@ -158,6 +158,13 @@ internal static class ImagesCommand
             return $"--npm-registry \"{registry}\" is not an http(s) URL; pass one such as {ClaudeCodeRelease.DefaultRegistry}";
         }
 
+        // The sha512 a download is checked against comes from the same registry: over plain http anyone on the path
+        // could hand over both. Only a registry on this machine may be plain http.
+        if (options.NpmRegistry is { } plain && Uri.TryCreate(plain, UriKind.Absolute, out var plainUri) && plainUri.Scheme == "http" && !plainUri.IsLoopback)
+        {
+            return $"--npm-registry \"{plain}\" is plain http: the checksums the downloads are checked against come from it too, so anyone on the path could change both; use its https URL";
+        }
+
         return null;
     }
 

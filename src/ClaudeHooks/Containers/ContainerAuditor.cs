@@ -485,11 +485,19 @@ internal sealed class ContainerAuditor(ContainerRuntime runtime, AgentsConfig co
     /// </summary>
     private IEnumerable<Agents.TaskProfile> OtherImages(AgentConfig agent)
     {
-        var images = config.Repositories.Where(r => r.Allows(agent.Name)).Select(r => r.RequestedImage).Concat(config.Images.Selectable)
-            .OfType<string>().Where(i => i != agent.Image).Distinct(StringComparer.Ordinal);
-        foreach (var image in images)
+        var own = Agents.TaskProfile.Resolve(config, agent, null, null);
+        var profiles = config.Repositories.Where(r => r.Allows(agent.Name) && r.RequestedImage is not null)
+            .Select(r => own with { Image = r.RequestedImage!, Repository = r, Container = r.Container.Apply(agent.Container), Runner = r.Runner.Apply(agent.Runner) })
+            .Concat(config.Images.Selectable.Select(image => own with { Image = image }))
+            .Where(p => p.Image != agent.Image);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var profile in profiles)
         {
-            yield return Agents.TaskProfile.Resolve(config, agent, null, null) with { Image = image };
+            // A repository's sandboxes run under its own runtime and limits: each distinct one is looked at.
+            if (seen.Add($"{profile.Image}|{profile.Container.Runtime}"))
+            {
+                yield return profile;
+            }
         }
     }
 

@@ -116,7 +116,23 @@ internal sealed class ImageBuilder(DockerClient docker)
                 throw new ContainerOperationException($"{file}: holds a private key; a CA bundle must contain certificates only");
             }
 
-            bundle.Write(System.Text.Encoding.UTF8.GetBytes(text.TrimEnd() + "\n"));
+            // Only the certificates themselves go on, re-encoded: no comment or other text of the file reaches an image
+            // build or the folder every sandbox mounts.
+            var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            try
+            {
+                certificates.ImportFromPem(text);
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                throw new ContainerOperationException($"{file}: a certificate in it cannot be read ({e.Message}); pass PEM-encoded CA certificates only");
+            }
+
+            foreach (var certificate in certificates)
+            {
+                bundle.Write(System.Text.Encoding.ASCII.GetBytes(certificate.ExportCertificatePem() + "\n"));
+                certificate.Dispose();
+            }
         }
 
         return bundle.ToArray();
