@@ -96,18 +96,36 @@ public sealed class SandboxLifecycleTests(DockerFixture fixture)
         using var cts = new CancellationTokenSource(Timeout);
         fixture.Git.RequiredToken = null;
         var dev = fixture.Config.Find("dev")!;
-        var broken = fixture.Config with { Agents = [dev with { Image = "claude-hooks/no-such-image:gone", WarmSandboxes = 0 }] };
-        await using var sandboxes = new SandboxManager(fixture.Runtime, broken, fixture.Gateway, NullLogger<SandboxManager>.Instance);
-        var runner = new AgentRunner(fixture.Runtime, sandboxes, fixture.Gateway, broken, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), NullLogger<AgentRunner>.Instance);
         var repo = await fixture.Git.CreateRepositoryAsync("it-owner", "broken-" + Guid.NewGuid().ToString("N")[..8], new Dictionary<string, string> { ["README.md"] = "# broken\n" });
-        var task = await fixture.NewRunningTaskAsync(repo, "issue-94", "Never runs.", cts.Token);
         var before = (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes!.Count;
 
-        var error = await Assert.ThrowsAsync<SandboxException>(() => runner.RunAsync(task, cts.Token));
+        // An image that is not built fails the task before anything is made for it, with the command that builds it.
+        var missing = fixture.Config with { Agents = [dev with { Image = "claude-hooks/no-such-image:gone", OwnImage = "claude-hooks/no-such-image:gone", WarmSandboxes = 0 }] };
+        await using (var sandboxes = new SandboxManager(fixture.Runtime, missing, fixture.Gateway, NullLogger<SandboxManager>.Instance))
+        {
+            var runner = new AgentRunner(fixture.Runtime, sandboxes, fixture.Gateway, missing, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), NullLogger<AgentRunner>.Instance);
+            var task = await fixture.NewRunningTaskAsync(repo, "issue-94", "Never runs.", cts.Token);
+            var outcome = await runner.RunAsync(task, cts.Token);
 
-        Assert.Contains("No such image", error.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("claude-hooks images build", error.Message, StringComparison.Ordinal);
-        Assert.Null(await fixture.Runtime.InspectAsync(ResourceNames.Sandbox(fixture.Prefix, "dev", ResourceNames.TaskKey(task.Id)), cts.Token));
+            Assert.Equal(RunStatus.Failed, outcome.Status);
+            Assert.Contains("image claude-hooks/no-such-image:gone (chosen by the agent level: agents.dev.image) is not built; build it with 'docker build -t claude-hooks/no-such-image:gone", outcome.Reason, StringComparison.Ordinal);
+            Assert.Null(await fixture.Runtime.InspectAsync(ResourceNames.Sandbox(fixture.Prefix, "dev", ResourceNames.TaskKey(task.Id)), cts.Token));
+        }
+
+        // One the engine refuses to create (a runtime it does not have) fails with the engine's message and the fix.
+        var unknown = fixture.Config with { Agents = [dev with { Container = dev.Container with { Runtime = "no-such-runtime" }, WarmSandboxes = 0 }] };
+        await using (var sandboxes = new SandboxManager(fixture.Runtime, unknown, fixture.Gateway, NullLogger<SandboxManager>.Instance))
+        {
+            var runner = new AgentRunner(fixture.Runtime, sandboxes, fixture.Gateway, unknown, fixture.Paths, fixture.Store, new TaskEventBus(fixture.Store), NullLogger<AgentRunner>.Instance);
+            var task = await fixture.NewRunningTaskAsync(repo, "issue-95", "Never runs.", cts.Token);
+
+            var error = await Assert.ThrowsAsync<SandboxException>(() => runner.RunAsync(task, cts.Token));
+
+            Assert.Contains("runtime", error.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("install the runtime no-such-runtime in the engine or remove agents.dev.container.runtime", error.Message, StringComparison.Ordinal);
+            Assert.Null(await fixture.Runtime.InspectAsync(ResourceNames.Sandbox(fixture.Prefix, "dev", ResourceNames.TaskKey(task.Id)), cts.Token));
+        }
+
         Assert.Equal(before, (await fixture.Docker.Volumes.ListAsync(new VolumesListParameters { Filters = ResourceNames.Filter(fixture.Prefix) }, cts.Token)).Volumes!.Count);
     }
 
