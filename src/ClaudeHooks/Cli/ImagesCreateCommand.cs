@@ -24,7 +24,7 @@ internal static class ImagesCreateCommand
         var pip = Packages("--pip", "pip packages (name, name[extra], optional ==version); needs the python stack");
         var caBundle = new Option<string?>("--ca-bundle")
         {
-            Description = "Extra CA certificates (PEM file or folder of .crt/.pem) trusted while downloading npm and pip packages; never kept in the image (default: images.extra_ca_bundle)",
+            Description = "Extra CA certificates (PEM file or folder of .crt/.pem) trusted while downloading npm and pip packages; never kept in the image (default: images.extra_ca_bundle, $" + CaBundles.Variable + ", then " + CaBundles.HostFolder + " when it holds *.crt)",
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the generated Dockerfile and build nothing" };
         var command = new Command("create", "Build a custom agent image from a stack plus packages") { name, from, apt, npm, pip, caBundle, dryRun };
@@ -78,8 +78,15 @@ internal static class ImagesCreateCommand
                 return ExitCodes.CheckFailed;
             }
 
+            // The same bundle images build trusts, found in the same order.
+            var located = CaBundles.Locate(parse.GetValue(caBundle), context.Config.Images.ExtraCaBundle);
+            if (located is { } found)
+            {
+                Console.WriteLine($"trusting the extra CA certificates of {found.Path} ({found.Source}) while downloading packages");
+            }
+
             Console.WriteLine($"building {image.Tag} from {image.BaseImage}");
-            var built = await image.BuildAsync(docker, parse.GetValue(caBundle) ?? context.Config.Images.ExtraCaBundle, Console.WriteLine, cancellationToken);
+            var built = await image.BuildAsync(docker, located?.Path, Console.WriteLine, cancellationToken);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"built {built.Tag}: id {built.Id}, {built.SizeBytes / 1_000_000.0:0.0} MB, {built.Duration.TotalSeconds:0.0} s"));
             return ExitCodes.Success;
