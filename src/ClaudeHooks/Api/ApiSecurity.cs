@@ -5,7 +5,8 @@ namespace ClaudeHooks.Api;
 
 /// <summary>
 /// Every request: the Host header must name this machine (DNS-rebinding and cross-site requests carry a foreign
-/// one), and a bearer token must match, except for <c>GET /api/health</c> from loopback.
+/// one), and a bearer token must match, except for <c>GET /api/health</c> from loopback and the dashboard
+/// (<c>/</c> and <c>/ui</c>), whose session cookie or signed link is checked by its own pages.
 /// </summary>
 internal static class ApiSecurity
 {
@@ -19,6 +20,13 @@ internal static class ApiSecurity
             {
                 await Problems.Write(context, StatusCodes.Status403Forbidden, "Host not allowed",
                     $"Host \"{host}\" is not this service; call it as localhost or 127.0.0.1, or add the name to service.allowed_hosts", "Host");
+                return;
+            }
+
+            // The dashboard signs people in with the token and keeps a session cookie; its pages check that themselves.
+            if (Dashboard.DashboardPaths.Contains(context.Request.Path))
+            {
+                await next(context);
                 return;
             }
 

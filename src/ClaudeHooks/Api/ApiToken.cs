@@ -17,6 +17,9 @@ internal sealed class ApiToken
 
     public string Value { get; }
 
+    /// <summary>The token's SHA-256 in hex: what a dashboard session records of the token it was opened with.</summary>
+    public string Fingerprint => Convert.ToHexStringLower(_hash);
+
     public static string FilePath(ClaudeHooksPaths paths) => Path.Combine(paths.Home, "api-token");
 
     /// <summary>Reads the token, or creates one; <paramref name="created"/> tells the caller to show it once.</summary>

@@ -79,7 +79,7 @@ internal static class ServeCommand
             builder.Host.UseSystemd();
             builder.Logging.AddRedactedConsole(context.Redactor);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-            builder.Services.AddApplicationServices(config, context.Paths, docker, database, context.Redactor);
+            builder.Services.AddApplicationServices(config, context.Paths, docker, database, context.Redactor, token);
             await using var app = builder.Build();
             app.MapApplicationApis(token, config);
             await app.RunAsync(CancellationToken.None);

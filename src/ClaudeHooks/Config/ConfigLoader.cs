@@ -9,7 +9,7 @@ internal static partial class ConfigLoader
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents", "repositories"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
-    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention"];
+    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention", "session_ttl", "link_ttl"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file", "local_cli"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle", "selectable"];
@@ -143,6 +143,8 @@ internal static partial class ConfigLoader
             {
                 EgressRetention = serviceReader.Duration("egress_retention", ServiceSettings.Default.EgressRetention),
                 EventRetention = serviceReader.Duration("event_retention", ServiceSettings.Default.EventRetention),
+                SessionTtl = serviceReader.Duration("session_ttl", ServiceSettings.Default.SessionTtl),
+                LinkTtl = serviceReader.Duration("link_ttl", ServiceSettings.Default.LinkTtl),
             };
         }
 
@@ -163,6 +165,16 @@ internal static partial class ConfigLoader
         if (service.Lease < TimeSpan.FromSeconds(2))
         {
             serviceReader!.Error("lease", "is too short for heartbeats to renew it; use at least 2s (default 60s)");
+        }
+
+        if (service.SessionTtl < TimeSpan.FromMinutes(5) || service.SessionTtl > TimeSpan.FromDays(30))
+        {
+            serviceReader!.Error("session_ttl", $"{Duration.Format(service.SessionTtl)} is outside 5m to 30d; a dashboard sign-in lasts that long (default 12h)");
+        }
+
+        if (service.LinkTtl < TimeSpan.FromMinutes(5) || service.LinkTtl > TimeSpan.FromDays(90))
+        {
+            serviceReader!.Error("link_ttl", $"{Duration.Format(service.LinkTtl)} is outside 5m to 90d; a tracking comment's read-only link opens its task that long (default 14d)");
         }
 
         if (service.EgressRetention < TimeSpan.FromHours(1))

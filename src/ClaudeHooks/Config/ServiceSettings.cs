@@ -30,4 +30,10 @@ internal sealed record ServiceSettings(
     /// the task, its history and outcome stay. Purged hourly.
     /// </summary>
     public TimeSpan EventRetention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a dashboard sign-in lasts (<c>service.session_ttl</c>); signing out ends it sooner.</summary>
+    public TimeSpan SessionTtl { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>How long a tracking comment's read-only link opens its task (<c>service.link_ttl</c>).</summary>
+    public TimeSpan LinkTtl { get; init; } = TimeSpan.FromDays(14);
 }

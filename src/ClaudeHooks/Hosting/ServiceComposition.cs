@@ -3,12 +3,14 @@ using ClaudeHooks.Agents;
 using ClaudeHooks.Api;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Dashboard;
 using ClaudeHooks.Forge;
 using ClaudeHooks.Gateway;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Security;
 using ClaudeHooks.Tasks;
 using Docker.DotNet;
+using Microsoft.AspNetCore.DataProtection;
 
 namespace ClaudeHooks.Hosting;
 
@@ -19,7 +21,7 @@ namespace ClaudeHooks.Hosting;
 /// </summary>
 internal static class ServiceComposition
 {
-    public static IServiceCollection AddApplicationServices(this IServiceCollection services, AgentsConfig config, ClaudeHooksPaths paths, DockerClient docker, Database database, SecretRedactor redactor)
+    public static IServiceCollection AddApplicationServices(this IServiceCollection services, AgentsConfig config, ClaudeHooksPaths paths, DockerClient docker, Database database, SecretRedactor redactor, ApiToken token)
     {
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget.HostShutdownTimeout(config.Service.DrainTimeout));
         services.ConfigureHttpJsonOptions(o =>
@@ -35,6 +37,21 @@ internal static class ServiceComposition
         services.AddSingleton(database);
         services.AddSingleton(redactor);
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(token);
+
+        // The dashboard: server-rendered pages, sessions, signed read-only links, anti-forgery under a kept key ring.
+        services.AddRazorComponents();
+        services.AddDataProtection().SetApplicationName("claude-hooks").PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(paths.Home, "dashboard-keys")));
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "claude_hooks_form";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.SuppressXFrameOptionsHeader = true;
+        });
+        services.AddSingleton<DashboardSessions>();
+        services.AddSingleton(SignedLinks.LoadOrCreate(paths));
+        services.AddSingleton<EngineSnapshot>();
 
         // Tasks: the store, the one state machine, the performers, the worker.
         services.AddSingleton<SqliteTaskStore>();
@@ -90,6 +107,8 @@ internal static class ServiceComposition
     public static WebApplication MapApplicationApis(this WebApplication app, ApiToken token, AgentsConfig config)
     {
         app.UseApiSecurity(token, config);
+        app.UseDashboardSecurity();
+        app.MapDashboard();
         app.MapHealthApi();
         app.MapTaskApi();
         app.MapEgressApi();
