@@ -1,0 +1,2 @@
+// The transcript of a task page.
+"use strict";
