@@ -21,6 +21,7 @@ internal static class TaskApi
         app.MapGet("/task/{id}", GetAsync).WithName("GetTask").WithSummary("A task's state, history and outcome");
         app.MapGet("/tasks", ListAsync).WithName("ListTasks").WithSummary("Tasks, newest first, filtered and paged");
         app.MapPost("/task/{id}/cancel", CancelAsync).WithName("CancelTask").WithSummary("Cancel a queued or running task");
+        app.MapPost("/task/{id}/link", LinkAsync).WithName("TaskLink").WithSummary("A signed, expiring, read-only dashboard link to the task, for people without the token");
         app.MapGet("/task/{id}/events", EventsAsync).WithName("TaskEvents").WithSummary("Server-sent events: replay from the start (or Last-Event-ID), then live");
         return app;
     }
@@ -40,14 +41,89 @@ internal static class TaskApi
             return status == StatusCodes.Status413PayloadTooLarge ? Problems.Field(status, errors.Keys.First(), errors.Values.First()) : Problems.Fields(errors);
         }
 
+        var id = await QueueAsync(submission, store, signals, "submitted through the API");
+        var url = $"/task/{id}";
+        return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
+    }
+
+    /// <summary>Queues a validated submission (from the API or the dashboard's form) and wakes its agent's worker.</summary>
+    internal static async Task<string> QueueAsync(TaskSubmission submission, ITaskStore store, TaskSignals signals, string reason)
+    {
         var id = TaskIds.New();
         var now = DateTimeOffset.UtcNow;
         var task = new TaskRecord(id, submission.Agent, submission.Repo, submission.BaseRef, submission.Thread ?? $"task-{id[^8..]}", submission.Prompt,
             TaskState.Queued, 0, now, now, null, submission.Timeout, Image: submission.Image);
-        await store.CreateTaskAsync(task, "submitted through the API", CancellationToken.None);
+        await store.CreateTaskAsync(task, reason, CancellationToken.None);
         signals.Wake(task.Agent);
-        var url = $"/task/{id}";
-        return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
+        return id;
+    }
+
+    private static async Task<IResult> LinkAsync(string id, HttpContext context, ITaskStore store, AgentsConfig config, Dashboard.SignedLinks links, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (await store.GetTaskAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"no task {id}");
+        }
+
+        var ttl = config.Service.LinkTtl;
+        if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var body = await RequestBody.ReadCappedAsync(context.Request.Body, 4096, cancellationToken);
+            if (body is null)
+            {
+                return Problems.Field(StatusCodes.Status413PayloadTooLarge, "body", "a link request is at most 4096 bytes: {\"ttl\":\"1h\"}");
+            }
+
+            if (LinkTtl(body, config) is { } error)
+            {
+                return Problems.Field(StatusCodes.Status400BadRequest, error.Field, error.Message);
+            }
+
+            ttl = ReadTtl(body) ?? ttl;
+        }
+
+        var until = clock.GetUtcNow() + ttl;
+        var path = links.PathFor(Dashboard.DashboardAccess.TaskResource(id), until);
+        var origin = config.Forge?.PublicUrl.ToString().TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}";
+        return TypedResults.Ok(new { task_id = id, path, url = origin + path, expires_at = until });
+    }
+
+    /// <summary>What is wrong with a link request's body, or null: only <c>ttl</c>, a duration from 1s to 90d.</summary>
+    internal static (string Field, string Message)? LinkTtl(byte[] body, AgentsConfig config)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return ("body", "must be a JSON object such as {\"ttl\":\"1h\"}");
+            }
+
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name != "ttl")
+                {
+                    return (property.Name, "unknown field; a link request has only ttl");
+                }
+
+                if (property.Value.ValueKind != JsonValueKind.String || !Duration.TryParse(property.Value.GetString()!, out var ttl) || ttl < TimeSpan.FromSeconds(1) || ttl > TimeSpan.FromDays(90))
+                {
+                    return ("ttl", $"must be a duration from 1s to 90d such as \"1h\" (default service.link_ttl, {Duration.Format(config.Service.LinkTtl)})");
+                }
+            }
+
+            return null;
+        }
+        catch (JsonException)
+        {
+            return ("body", "not valid JSON; send {\"ttl\":\"1h\"} or no body");
+        }
+    }
+
+    private static TimeSpan? ReadTtl(byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.TryGetProperty("ttl", out var ttl) && Duration.TryParse(ttl.GetString()!, out var parsed) ? parsed : null;
     }
 
     private static async Task<IResult> GetAsync(string id, ITaskStore store, Forge.IForgeStore forgeStore, SecretRedactor redactor, CancellationToken cancellationToken)

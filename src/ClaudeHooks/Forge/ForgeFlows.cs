@@ -21,6 +21,7 @@ internal sealed partial class ForgeFlows(
     TaskSignals signals,
     Func<AgentConfig, ForgeRepository, IForgeClient> clients,
     TimeProvider clock,
+    Dashboard.SignedLinks links,
     ILogger<ForgeFlows> logger) : ITaskReactions
 {
     /// <summary>Stands in the final tracking comment for the pull request the task's branch got, once it is known.</summary>
@@ -348,7 +349,9 @@ internal sealed partial class ForgeFlows(
         _ => $"answering on #{forgeTask.Number}",
     };
 
-    private string TaskLink(string id) => $"{Forge.PublicUrl.ToString().TrimEnd('/')}/task/{id}";
+    /// <summary>The task's read-only dashboard page, signed and expiring, so a person who clicks it in the forge needs no token.</summary>
+    private string TaskLink(string id) =>
+        Forge.PublicUrl.ToString().TrimEnd('/') + links.PathFor(Dashboard.DashboardAccess.TaskResource(id), clock.GetUtcNow() + config.Service.LinkTtl);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "forge: queued {Kind} of {Repo}#{Number} for {Agent} as task {TaskId} ({Source})")]
     private partial void LogQueued(string kind, string repo, long number, string agent, string taskId, string source);

@@ -25,5 +25,8 @@ internal static class TaskStateNames
         _ => Enum.Parse<TaskState>(name, ignoreCase: true),
     };
 
+    /// <summary>Every state's name, in the order a task usually goes through them.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<TaskState>().Select(s => s.ToName())];
+
     public static bool IsFinal(this TaskState state) => state is TaskState.Succeeded or TaskState.Failed or TaskState.Cancelled or TaskState.TimedOut;
 }

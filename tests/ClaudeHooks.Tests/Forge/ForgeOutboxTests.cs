@@ -212,7 +212,7 @@ public sealed class ForgeOutboxTests : IAsyncLifetime
             """, paths);
         var store = new SqliteTaskStore(await Database.OpenAndMigrateAsync(Path.Combine(_data.Path, "db")), _clock);
         var http = new HttpClient();
-        var flows = new ForgeFlows(config, store, new TaskSignals(), (agent, repository) => new ForgejoClient(http, repository.ForgeUrl, _tokens[agent.Name]), _clock, new ListLogger<ForgeFlows>());
+        var flows = new ForgeFlows(config, store, new TaskSignals(), (agent, repository) => new ForgejoClient(http, repository.ForgeUrl, _tokens[agent.Name]), _clock, new ClaudeHooks.Dashboard.SignedLinks(new byte[32]), new ListLogger<ForgeFlows>());
         var outbox = new ForgeOutbox(config, store, store, flows, _clock, new ListLogger<ForgeOutbox>());
         var machine = new TaskStateMachine(store, flows, config, _clock, new ListLogger<TaskStateMachine>());
         return (config, store, flows, outbox, machine);

@@ -5,6 +5,7 @@
 (function () {
     // A region with data-live="/ui/live/..." is fetched again every few seconds and swapped in place.
     function live(region) {
+        if (region.querySelector('[data-final="true"]')) { return; }
         const source = region.getAttribute("data-live");
         const every = Number(region.getAttribute("data-interval") || "2000");
         async function refresh() {
@@ -15,6 +16,8 @@
                     const doc = new DOMParser().parseFromString(await response.text(), "text/html");
                     region.replaceChildren(...Array.from(doc.body.childNodes).map(n => document.adoptNode(n)));
                     region.removeAttribute("data-stale");
+                    // A task that has ended changes no more: stop asking.
+                    if (region.querySelector('[data-final="true"]')) { return; }
                 } else {
                     region.setAttribute("data-stale", "true");
                 }
