@@ -21,6 +21,7 @@ internal static class TaskCommand
         command.Subcommands.Add(Show());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Cancel());
+        command.Subcommands.Add(Link());
         command.Subcommands.Add(Logs());
         return command;
     }
@@ -105,6 +106,22 @@ internal static class TaskCommand
                 Console.WriteLine($"more: --before {next.GetString()}");
             }
 
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Link()
+    {
+        var id = new Argument<string>("id") { Description = "Task id" };
+        var ttl = new Option<string?>("--ttl") { Description = "How long the link opens the task, e.g. 1h (1s to 90d; default service.link_ttl)" };
+        var command = new Command("link", "A signed, expiring, read-only dashboard link to the task, for people without the API token") { id, ttl };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
+        {
+            var body = parse.GetValue(ttl) is { } value ? new Dictionary<string, object?> { ["ttl"] = value } : null;
+            var result = await api.SendAsync(HttpMethod.Post, $"/task/{Uri.EscapeDataString(parse.GetValue(id)!)}/link", body, cancellationToken);
+            Console.WriteLine(Text(result, "url"));
+            Console.Error.WriteLine($"valid until {Text(result, "expires_at")}");
             return ExitCodes.Success;
         }));
         return command;
