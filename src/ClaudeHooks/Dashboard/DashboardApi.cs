@@ -58,8 +58,18 @@ internal static class DashboardApi
     }
 
     /// <summary>Checks the form's anti-forgery token; false when the form is stale (the caller changes nothing).</summary>
-    public static async Task<bool> ValidFormAsync(HttpContext context) =>
-        await context.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context);
+    public static async Task<bool> ValidFormAsync(HttpContext context)
+    {
+        try
+        {
+            return await context.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(context);
+        }
+        catch (Exception e) when (e is AntiforgeryValidationException or InvalidDataException or NotSupportedException or IOException or BadHttpRequestException)
+        {
+            // A body that is not a well-formed form of a sane size is as good as no token.
+            return false;
+        }
+    }
 
     private static IResult SignInForm(HttpContext context, string? @return) =>
         context.Session() is not null

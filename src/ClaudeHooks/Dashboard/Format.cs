@@ -14,7 +14,9 @@ public static class Format
         _ => $"{(int)span.TotalDays} d {span.Hours} h",
     };
 
-    public static string Duration(long? milliseconds) => milliseconds is { } ms ? Duration(TimeSpan.FromMilliseconds(ms)) : "—";
+    /// <summary>A stored duration; one that no run can have taken (negative, or over a year: a task's own figure) shows as a dash.</summary>
+    public static string Duration(long? milliseconds) =>
+        milliseconds is { } ms and >= 0 and <= 366L * 24 * 3600 * 1000 ? Duration(TimeSpan.FromMilliseconds(ms)) : "—";
 
     public static string Cost(decimal? usd) => usd is { } value ? "$" + value.ToString(value < 1 ? "0.0000" : "0.00", CultureInfo.InvariantCulture) : "—";
 

@@ -42,13 +42,22 @@ internal static class OverviewPages
 
         var queues = config.Agents.Select(a => new QueueRow(a.Name, stats?.QueuedByAgent.GetValueOrDefault(a.Name) ?? 0)).ToList();
 
-        var running = stats is null ? [] : await RunningAsync(database, redactor, now, cancellationToken);
+        IReadOnlyList<RunningRow> running = [];
+        try
+        {
+            running = stats is null ? [] : await RunningAsync(database, redactor, now, cancellationToken);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            problems.Add($"the running tasks' events cannot be read ({e.Message}); check the database {database.FilePath}");
+        }
+
         var recent = stats is null ? [] : (await store.ListTasksAsync(new TaskQuery(null, null, null, 10, null), cancellationToken)).Select(t => Row(t, redactor)).ToList();
         return new OverviewView(agents, running, queues, problems, recent, LocalMode.Of(config), LocalMode.Warning(config), stats?.OldestQueuedAge, now);
     }
 
     internal static TaskRow Row(TaskRecord task, SecretRedactor redactor) =>
-        new(task.Id, task.Agent, task.Repo, task.Thread, task.State.ToName(), task.Attempt, task.CreatedAt, task.UpdatedAt, Format.Summary(redactor.Redact(task.Prompt).Text));
+        new(task.Id, task.Agent, redactor.Redact(task.Repo).Text, redactor.Redact(task.Thread).Text, task.State.ToName(), task.Attempt, task.CreatedAt, task.UpdatedAt, Format.Summary(redactor.Redact(task.Prompt).Text));
 
     /// <summary>The running tasks with the turns (distinct assistant messages) and output tokens their events show so far.</summary>
     private static async Task<IReadOnlyList<RunningRow>> RunningAsync(Database database, SecretRedactor redactor, DateTimeOffset now, CancellationToken cancellationToken)
@@ -59,7 +68,8 @@ internal static class OverviewPages
             SELECT t.id, t.agent, t.repo, t.thread,
                    COALESCE((SELECT MAX(h.at) FROM task_history h WHERE h.task_id = t.id AND h.to_state = 'running'), t.updated_at),
                    (SELECT COUNT(*) FROM (SELECT 1 FROM task_events e WHERE e.task_id = t.id AND e.type = 'assistant' GROUP BY json_extract(e.data, '$.message.id'))),
-                   (SELECT COALESCE(SUM(tokens), 0) FROM (SELECT MAX(COALESCE(json_extract(e.data, '$.message.usage.output_tokens'), 0)) AS tokens
+                   (SELECT CAST(MIN(TOTAL(tokens), 9.0e15) AS INTEGER) FROM (SELECT MAX(CASE WHEN json_type(e.data, '$.message.usage.output_tokens') = 'integer'
+                            AND json_extract(e.data, '$.message.usage.output_tokens') BETWEEN 0 AND 1000000000 THEN json_extract(e.data, '$.message.usage.output_tokens') ELSE 0 END) AS tokens
                         FROM task_events e WHERE e.task_id = t.id AND e.type = 'assistant' GROUP BY json_extract(e.data, '$.message.id')))
             FROM tasks t WHERE t.state = 'running' ORDER BY t.created_at, t.id
             """;
@@ -68,7 +78,7 @@ internal static class OverviewPages
         while (await reader.ReadAsync(cancellationToken))
         {
             var started = DateTimeOffset.Parse(reader.GetString(4), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
-            rows.Add(new RunningRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), redactor.Redact(reader.GetString(3)).Text, now - started, reader.GetInt32(5), reader.GetInt64(6), null));
+            rows.Add(new RunningRow(reader.GetString(0), reader.GetString(1), redactor.Redact(reader.GetString(2)).Text, redactor.Redact(reader.GetString(3)).Text, now - started, reader.GetInt32(5), reader.GetInt64(6), null));
         }
 
         return rows;

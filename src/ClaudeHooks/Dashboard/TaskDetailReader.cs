@@ -22,7 +22,8 @@ internal static class TaskDetailReader
         var writes = await forge.ListIntentsAsync(id, cancellationToken);
         string Clean(string text) => redactor.Redact(text).Text;
         return new TaskDetailView(
-            task.Id, task.Agent, task.Repo, task.BaseRef, Clean(task.Thread), Clean(task.Prompt), task.State.ToName(), task.Attempt, task.Performer, task.Image,
+            task.Id, task.Agent, Clean(task.Repo), task.BaseRef is { } baseRef ? Clean(baseRef) : null, Clean(task.Thread), Clean(task.Prompt), task.State.ToName(), task.Attempt, task.Performer,
+            task.Image is { } image ? Clean(image) : null,
             task.CreatedAt, task.UpdatedAt, task.Timeout is { } timeout ? Duration.Format(timeout) : null, task.CancelRequested,
             [.. history.Select(h => new HistoryRow(h.At, h.From?.ToName(), h.To.ToName(), Clean(h.Reason)))],
             task.OutcomeJson is { } outcome ? Outcome(Clean(outcome)) : null,

@@ -31,7 +31,7 @@ internal static class TaskListReader
         var rows = new List<TaskRow>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new TaskRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), redactor.Redact(reader.GetString(3)).Text, reader.GetString(4), reader.GetInt32(5),
+            rows.Add(new TaskRow(reader.GetString(0), reader.GetString(1), redactor.Redact(reader.GetString(2)).Text, redactor.Redact(reader.GetString(3)).Text, reader.GetString(4), reader.GetInt32(5),
                 Parse(reader.GetString(6)), Parse(reader.GetString(7)), Format.Summary(redactor.Redact(reader.GetString(8)).Text)));
         }
 

@@ -49,6 +49,7 @@ internal sealed class SecretCatalog(Func<IReadOnlyList<SecretSource>> sources)
         }
 
         sources.Add(new SecretSource("api token", ApiToken.FilePath(paths), SecretFileFormat.Text));
+        sources.Add(new SecretSource("dashboard link key", Dashboard.SignedLinks.FilePath(paths), SecretFileFormat.Text));
         foreach (var repository in config.Forge?.Repositories ?? [])
         {
             sources.Add(new SecretSource($"{repository.FullName} webhook secret", repository.WebhookSecretFile, SecretFileFormat.Text));

@@ -28,6 +28,23 @@ public sealed class DashboardPathsTests
     [InlineData("/task/t1", "/")]
     [InlineData("/ui/shared/task/t1?until=1&sig=x", "/")]
     [InlineData("javascript:alert(1)", "/")]
+    [InlineData("/ui/\r\nSet-Cookie: x", "/")]
+    [InlineData("/ui/\u2028", "/")]
+    [InlineData("/ui/./shared/task/t1", "/")]
+    [InlineData("/ui/%73hared/task/t1", "/")]
+    [InlineData("/ui/tasks/../../task/t1", "/")]
     public void SafeReturn_OnlyADashboardPath(string? value, string expected) =>
         Assert.Equal(expected, DashboardPaths.SafeReturn(value));
+
+    [Theory]
+    [InlineData("acme/widgets", 7, "/ui/work/acme/widgets/7")]
+    [InlineData("../../task/x", 10, "/ui/work/%2E%2E/%2E%2E/task/x/10")]
+    [InlineData("a b/c?d", 1, "/ui/work/a%20b/c%3Fd/1")]
+    public void WorkItem_EscapesEachSegment(string repo, long number, string expected) =>
+        Assert.Equal(expected, DashboardPaths.WorkItem(repo, number));
+
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(-5L)]
+    public void Duration_NoRunCouldTakeIt_IsADash(long milliseconds) => Assert.Equal("—", Format.Duration(milliseconds));
 }
