@@ -26,30 +26,8 @@ internal sealed class SignedLinks
 
     public static string FilePath(ClaudeHooksPaths paths) => Path.Combine(paths.Home, "link-key");
 
-    public static SignedLinks LoadOrCreate(ClaudeHooksPaths paths)
-    {
-        var file = FilePath(paths);
-        if (!File.Exists(file))
-        {
-            Directory.CreateDirectory(paths.Home);
-            try
-            {
-                using var stream = new FileStream(file, new FileStreamOptions
-                {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-                stream.Write(Encoding.UTF8.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n"));
-            }
-            catch (IOException) when (File.Exists(file))
-            {
-                // Another process created it first; use that one.
-            }
-        }
-
-        return new SignedLinks(Encoding.UTF8.GetBytes(Containers.AgentCredentials.ReadSecretFile(file, "the dashboard's link key")));
-    }
+    public static SignedLinks LoadOrCreate(ClaudeHooksPaths paths) =>
+        new(KeyFile.LoadOrCreate(paths, FilePath(paths), "the dashboard's link key (any random text; 'claude-hooks serve' creates it)"));
 
     /// <summary>The path and query of the read-only page of <paramref name="resource"/> (such as <c>task/ID</c>), valid until <paramref name="until"/>.</summary>
     public string PathFor(string resource, DateTimeOffset until)

@@ -18,30 +18,8 @@ internal sealed class CacheNames
 
     public static string FilePath(ClaudeHooksPaths paths) => Path.Combine(paths.Home, "cache-key");
 
-    public static CacheNames Load(ClaudeHooksPaths paths)
-    {
-        var file = FilePath(paths);
-        if (!File.Exists(file))
-        {
-            Directory.CreateDirectory(paths.Home);
-            try
-            {
-                using var stream = new FileStream(file, new FileStreamOptions
-                {
-                    Mode = FileMode.CreateNew,
-                    Access = FileAccess.Write,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                });
-                stream.Write(Encoding.UTF8.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n"));
-            }
-            catch (IOException) when (File.Exists(file))
-            {
-                // Another process made it first.
-            }
-        }
-
-        return new CacheNames(Encoding.UTF8.GetBytes(Containers.AgentCredentials.ReadSecretFile(file, "the key that names repository caches (any random text; 'claude-hooks' creates it)")));
-    }
+    public static CacheNames Load(ClaudeHooksPaths paths) =>
+        new(KeyFile.LoadOrCreate(paths, FilePath(paths), "the key that names repository caches (any random text; 'claude-hooks' creates it)"));
 
     public string PathFor(string agent, RepositoryUrl repository) =>
         $"/state/cache/{Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{agent}\n{repository.Key}")))[..32]}.git";
