@@ -1,7 +1,7 @@
 using ClaudeHooks.Bench;
 
-// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [gateway] [output] [runs]
-var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "sandbox", "webhook", "gateway", "output"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
+// Benchmarks print figures; they assert nothing. Usage: bench/run [ndjson] [dispatch] [api] [sandbox] [webhook] [gateway] [output] [dashboard] [runs]
+var modes = args.Length == 0 ? ["ndjson", "dispatch", "api", "sandbox", "webhook", "gateway", "output", "dashboard"] : args.TakeWhile(a => !int.TryParse(a, out _)).ToArray();
 var runs = args.Select(a => int.TryParse(a, out var n) ? n : 0).FirstOrDefault(n => n > 0, 20);
 foreach (var mode in modes)
 {
@@ -28,8 +28,11 @@ foreach (var mode in modes)
         case "output":
             await OutputBenchmark.RunAsync();
             break;
+        case "dashboard":
+            await DashboardBenchmark.RunAsync();
+            break;
         default:
-            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox, webhook, gateway or output");
+            Console.Error.WriteLine($"unknown benchmark {mode}; use ndjson, dispatch, api, sandbox, webhook, gateway, output or dashboard");
             return 2;
     }
 }
