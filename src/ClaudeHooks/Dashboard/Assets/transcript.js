@@ -4,7 +4,8 @@
 "use strict";
 
 (function () {
-    // The list never holds more than this many entries: live ones push the oldest out, earlier pages the newest.
+    // The list never holds more than this many entries: live ones push the oldest out (while the reader follows
+    // the end), earlier pages the newest.
     const MaxItems = 1500;
     const PageSize = 200;
     // Calls still waiting for their result that a gateway denial may belong to.
@@ -43,7 +44,8 @@
         let earlier = null;     // the `before` of the page ahead of the first entry shown; null at the task's start
         let lastSeq = 0;        // the newest event shown
         let open = [];          // tool calls shown whose result has not arrived: { id, li, last }
-        let detached = false;   // earlier pages pushed the newest entries out: live ones wait for "Show the latest events"
+        let detached = false;   // the newest entries are not shown (earlier pages pushed them out, or the reader was
+                                // scrolled back as live ones piled up): they wait for "Show the latest events"
         let loading = false;    // the newest page is being read; live entries wait in `pending`
         let pending = [];
         let source = null;
@@ -224,6 +226,14 @@
 
         function append(entries) {
             const follow = atBottom();
+            if (!follow && list.children.length + entries.length > MaxItems) {
+                // Pushing the oldest out would take away what the reader scrolled back to: stop here instead, and
+                // let them ask for the latest when they are done.
+                open = [];
+                detached = true;
+                latestButton.hidden = false;
+                return;
+            }
             for (const entry of entries) { add(entry, list, open); }
             noteLast(entries);
             trimOldest();
@@ -325,7 +335,8 @@
         this.start = async function () {
             if (!await loadNewest()) { return; }
             if (final) {
-                sayState("Ended");
+                const state = document.getElementById("task-state");
+                sayState(state && state.textContent ? "Ended: " + state.textContent.trim() : "Ended");
             } else {
                 sayState("Connecting…");
                 follow();
