@@ -17,7 +17,7 @@ internal sealed class CommandContext : IDisposable
     public CommandContext(string? configPath)
     {
         Paths = ClaudeHooksPaths.FromEnvironment();
-        ConfigPath = ClaudeHooksPaths.DefaultConfigFile(configPath);
+        (ConfigPath, ConfigOrigin) = ClaudeHooksPaths.LocateConfigFile(configPath);
         _config = new Lazy<AgentsConfig>(() => ConfigLoader.Load(ConfigPath, Paths));
         Redactor = new SecretRedactor(new SecretCatalog(SecretSources));
         LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(builder => builder.AddRedactedConsole(Redactor).AddFilter("Microsoft", LogLevel.Warning));
@@ -29,6 +29,9 @@ internal sealed class CommandContext : IDisposable
     public ClaudeHooksPaths Paths { get; }
 
     public string ConfigPath { get; }
+
+    /// <summary>Which step of the config search order chose <see cref="ConfigPath"/> (said in serve's start-up log).</summary>
+    public string ConfigOrigin { get; }
 
     public AgentsConfig Config => _config.Value;
 

@@ -6,7 +6,7 @@ internal static class GlobalOptions
 {
     public static Option<string?> Config { get; } = new("--config")
     {
-        Description = "Path to agents.json (default: $CLAUDE_HOOKS_CONFIG, ./config/agents.json, then the copy beside the executable)",
+        Description = "Path to agents.json (default: $CLAUDE_HOOKS_CONFIG, then $CLAUDE_HOOKS_HOME/agents.json, then /etc/claude-hooks/agents.json, then the copy beside the executable)",
         Recursive = true,
     };
 

@@ -24,22 +24,43 @@ internal sealed record ClaudeHooksPaths(string Home)
             : ExpandHome(home)));
     }
 
-    /// <summary>--config, then $CLAUDE_HOOKS_CONFIG, then ./config/agents.json, then the copy beside the executable.</summary>
-    public static string DefaultConfigFile(string? explicitPath)
+    /// <summary>Where a system install keeps its config (the unit's <c>ConfigurationDirectory=claude-hooks</c>).</summary>
+    public const string SystemConfigFile = "/etc/claude-hooks/agents.json";
+
+    /// <summary>The one search order of every verb, <c>serve</c> included: see <see cref="FindConfigFile"/>.</summary>
+    public static string DefaultConfigFile(string? explicitPath) => LocateConfigFile(explicitPath).File;
+
+    /// <summary>The config file this process uses and which step of the search order chose it.</summary>
+    public static (string File, string Origin) LocateConfigFile(string? explicitPath) =>
+        FindConfigFile(explicitPath, Environment.GetEnvironmentVariable(ConfigVariable), FromEnvironment(), SystemConfigFile, AppContext.BaseDirectory);
+
+    /// <summary>
+    /// --config, then $CLAUDE_HOOKS_CONFIG, then $CLAUDE_HOOKS_HOME/agents.json, then /etc/claude-hooks/agents.json,
+    /// then the copy beside the executable. The first two are taken even when the file is missing (an explicit choice
+    /// fails loudly rather than falling back); the next two only when they exist. Nothing depends on the working
+    /// directory, so the CLI in a shell and the service under systemd find the same file.
+    /// </summary>
+    public static (string File, string Origin) FindConfigFile(string? explicitPath, string? fromEnvironment, ClaudeHooksPaths paths, string systemFile, string executableDirectory)
     {
         if (!string.IsNullOrWhiteSpace(explicitPath))
         {
-            return Path.GetFullPath(ExpandHome(explicitPath));
+            return (Path.GetFullPath(ExpandHome(explicitPath)), "--config");
         }
 
-        var fromEnvironment = Environment.GetEnvironmentVariable(ConfigVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return Path.GetFullPath(ExpandHome(fromEnvironment));
+            return (Path.GetFullPath(ExpandHome(fromEnvironment)), "$" + ConfigVariable);
         }
 
-        var local = Path.GetFullPath(Path.Combine("config", "agents.json"));
-        return File.Exists(local) ? local : Path.Combine(AppContext.BaseDirectory, "config", "agents.json");
+        var inHome = Path.Combine(paths.Home, "agents.json");
+        if (File.Exists(inHome))
+        {
+            return (inHome, "$" + HomeVariable);
+        }
+
+        return File.Exists(systemFile)
+            ? (systemFile, "the system config")
+            : (Path.Combine(executableDirectory, "config", "agents.json"), "the copy beside the executable");
     }
 
     public static string UserHome => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
