@@ -9,34 +9,32 @@ internal sealed class ApiToken
 {
     private readonly byte[] _hash;
 
+    // The value itself is not kept: what is not held cannot be printed or logged. It is only ever in its file.
     private ApiToken(string value)
     {
-        Value = value;
         _hash = SHA256.HashData(Encoding.UTF8.GetBytes(value));
     }
-
-    public string Value { get; }
 
     /// <summary>The token's SHA-256 in hex: what a dashboard session records of the token it was opened with.</summary>
     public string Fingerprint => Convert.ToHexStringLower(_hash);
 
     public static string FilePath(ClaudeHooksPaths paths) => Path.Combine(paths.Home, "api-token");
 
-    /// <summary>Reads the token, or creates one; <paramref name="created"/> tells the caller to show it once.</summary>
+    /// <summary>Reads the token, or creates one; <paramref name="created"/> tells the caller to say where it is.</summary>
     public static ApiToken LoadOrCreate(ClaudeHooksPaths paths, out bool created)
     {
         var file = FilePath(paths);
         created = !File.Exists(file);
         if (created)
         {
-            Directory.CreateDirectory(paths.Home);
-            File.SetUnixFileMode(paths.Home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            OwnerOnly.CreateDirectory(paths.Home);
+            File.SetUnixFileMode(paths.Home, OwnerOnly.DirectoryMode);
             var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
             using var stream = new FileStream(file, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                UnixCreateMode = OwnerOnly.FileMode,
             });
             stream.Write(Encoding.UTF8.GetBytes(token + "\n"));
         }

@@ -62,6 +62,9 @@ internal static class ServeCommand
                 return ExitCodes.EngineUnavailable;
             }
 
+            // Home and data folder 0700 before the gateway or SQLite make them under the umask; an older install's loose modes are tightened.
+            var tightened = Config.ServiceFiles.Prepare(context.Paths, parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory);
+
             // The gateway's folder holds every sandbox's socket: refuse one that other users can reach.
             Gateway.HostGateway.PrepareRoot(config.GatewayRoot);
 
@@ -70,7 +73,8 @@ internal static class ServeCommand
             var token = ApiToken.LoadOrCreate(context.Paths, out var created);
             if (created)
             {
-                Console.WriteLine($"API token created in {ApiToken.FilePath(context.Paths)} (shown once): {token.Value}");
+                // Only where it is: this output ends up in journald or a log file, which others may read.
+                Console.WriteLine($"API token created in {ApiToken.FilePath(context.Paths)}; read it with: cat {ApiToken.FilePath(context.Paths)}");
             }
 
             var builder = WebApplication.CreateSlimBuilder();
@@ -82,6 +86,13 @@ internal static class ServeCommand
             builder.Services.AddApplicationServices(config, context.Paths, docker, database, context.Redactor, token);
             await using var app = builder.Build();
             app.MapApplicationApis(token, config);
+            var startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ClaudeHooks.Service");
+            ServeLog.ConfigLoaded(startLog, context.ConfigPath, context.ConfigOrigin);
+            if (tightened.Count > 0)
+            {
+                ServeLog.ModesTightened(startLog, tightened.Count, string.Join(", ", tightened));
+            }
+
             await app.RunAsync(CancellationToken.None);
             return ExitCodes.Success;
         }));

@@ -10,14 +10,14 @@ internal static class KeyFile
     {
         if (!File.Exists(file))
         {
-            Directory.CreateDirectory(paths.Home);
+            OwnerOnly.CreateDirectory(paths.Home);
             try
             {
                 using var stream = new FileStream(file, new FileStreamOptions
                 {
                     Mode = FileMode.CreateNew,
                     Access = FileAccess.Write,
-                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    UnixCreateMode = OwnerOnly.FileMode,
                 });
                 stream.Write(Encoding.UTF8.GetBytes(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n"));
             }

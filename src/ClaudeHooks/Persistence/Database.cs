@@ -14,9 +14,13 @@ internal sealed class Database
 
     public Database(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
+        Config.OwnerOnly.CreateDirectory(dataDirectory);
         DataDirectory = dataDirectory;
         FilePath = Path.Combine(dataDirectory, FileName);
+
+        // SQLite would make the file 0644 less the umask, and it gives -wal and -shm the main file's mode: made
+        // empty and 0600 here (an empty file is an empty database), all three are the owner's alone.
+        Config.OwnerOnly.CreateEmptyFile(FilePath);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
