@@ -56,6 +56,27 @@ public sealed class TaskApiTests : IAsyncLifetime
         Assert.Equal(2, (await _host.Store.ListTasksAsync(new TaskQuery(null, null, null, 100, null), CancellationToken.None)).Count);
     }
 
+    [Fact]
+    public async Task Submit_SameKeyAtOnce_OneTask()
+    {
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => SubmitAsync(ApiHost.Submission("raced"), "key-race")));
+
+        try
+        {
+            // A request that finds the key claimed but its task not yet stored is told to retry (409); none makes a second task.
+            Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict }));
+            Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.Accepted && !a.Headers.Contains("Idempotent-Replayed"));
+            Assert.Single(await _host.Store.ListTasksAsync(new TaskQuery(null, null, null, 100, null), CancellationToken.None));
+        }
+        finally
+        {
+            foreach (var answer in answers)
+            {
+                answer.Dispose();
+            }
+        }
+    }
+
     [Theory]
     [InlineData("has space")]
     [InlineData("x")]
