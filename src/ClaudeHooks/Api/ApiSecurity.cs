@@ -37,6 +37,13 @@ internal static class ApiSecurity
                 return;
             }
 
+            // The API's description holds no data, only the shape the public source has too; a browser opens it without a token.
+            if (HttpMethods.IsGet(context.Request.Method) && (context.Request.Path == ApiDocument.Path || context.Request.Path == ApiDocs.Path))
+            {
+                await next(context);
+                return;
+            }
+
             var remote = context.Connection.RemoteIpAddress;
             var health = HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals("/api/health", StringComparison.Ordinal);
             if (health && remote is not null && IPAddress.IsLoopback(remote))

@@ -15,7 +15,16 @@ internal static class EgressApi
     public static IEndpointRouteBuilder MapEgressApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/egress", ListAsync).WithName("ListEgress")
-            .WithSummary("Egress audit log in id order; filters agent, task, decision, since; page with after=<next>, or latest=true for the newest");
+            .WithSummary("Egress audit log in id order; filters agent, task, decision, since; page with after=<next>, or latest=true for the newest")
+            .Produces<EgressPage>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .AddOpenApiOperationTransformer(ApiOperations.Query(
+                ("agent", "an agent's name"),
+                ("task", "a task id"),
+                ("decision", "allowed or denied"),
+                ("since", "a timestamp such as 2026-11-23T09:00:00Z, or how long ago: 15m, 2h, 7d"),
+                ("after", "the next of the previous page: records with a greater id"),
+                ("limit", $"1 to {MaxLimit} (default {DefaultLimit})"),
+                ("latest", "true gives the newest limit records instead")));
         return app;
     }
 
@@ -28,15 +37,9 @@ internal static class EgressApi
         }
 
         var records = await log.QueryAsync(query, cancellationToken);
-        return TypedResults.Ok(new
-        {
-            records = records.Select(r => new
-            {
-                id = r.Id, time = r.Time, task = r.TaskId, agent = r.Agent, route = r.Route, host = r.Host, method = r.Method, path = r.Path,
-                status = r.Status, bytes_in = r.BytesIn, bytes_out = r.BytesOut, duration_ms = r.DurationMs, decision = r.Decision, rule = r.Rule,
-            }),
-            next = !query.Latest && records.Count == query.Limit ? records[^1].Id : (long?)null,
-        });
+        return TypedResults.Ok(new EgressPage(
+            [.. records.Select(r => new EgressRecordView(r.Id, r.Time, r.TaskId, r.Agent, r.Route, r.Host, r.Method, r.Path, r.Status, r.BytesIn, r.BytesOut, r.DurationMs, r.Decision, r.Rule))],
+            !query.Latest && records.Count == query.Limit ? records[^1].Id : null));
     }
 
     /// <summary>The query the parameters ask for, or every parameter that is wrong with its fix.</summary>

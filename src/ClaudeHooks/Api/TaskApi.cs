@@ -17,17 +17,53 @@ internal static class TaskApi
 
     public static IEndpointRouteBuilder MapTaskApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/task", SubmitAsync).WithName("SubmitTask").WithSummary("Submit a coding task; returns its id");
-        app.MapGet("/task/{id}", GetAsync).WithName("GetTask").WithSummary("A task's state, history and outcome");
-        app.MapGet("/tasks", ListAsync).WithName("ListTasks").WithSummary("Tasks, newest first, filtered and paged");
-        app.MapPost("/task/{id}/cancel", CancelAsync).WithName("CancelTask").WithSummary("Cancel a queued or running task");
-        app.MapPost("/task/{id}/link", LinkAsync).WithName("TaskLink").WithSummary("A signed, expiring, read-only dashboard link to the task, for people without the token");
-        app.MapGet("/task/{id}/events", EventsAsync).WithName("TaskEvents").WithSummary("Server-sent events: replay from the start (or Last-Event-ID), then live");
+        app.MapPost("/task", SubmitAsync).WithName("SubmitTask").WithSummary("Submit a coding task; returns its id")
+            .Accepts<SubmitTaskRequest>("application/json")
+            .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .AddOpenApiOperationTransformer(ApiOperations.Header(IdempotencyKeys.Header,
+                "Optional, 1 to 255 visible ASCII characters. The same key with the same body within 24h answers the first task again (202, Idempotent-Replayed: true) instead of queuing another; with another body, 422."));
+        app.MapGet("/task/{id}", GetAsync).WithName("GetTask").WithSummary("A task's state, history and outcome")
+            .Produces<TaskDetail>().ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapGet("/tasks", ListAsync).WithName("ListTasks").WithSummary("Tasks, newest first, filtered and paged")
+            .Produces<TaskList>().ProducesProblem(StatusCodes.Status400BadRequest)
+            .AddOpenApiOperationTransformer(ApiOperations.Query(
+                ("state", "queued, running, succeeded, failed, cancelled, timed_out or interrupted"),
+                ("agent", "an agent's name"),
+                ("repo", "a repository URL as submitted"),
+                ("limit", "1 to 500 (default 50)"),
+                ("cursor", "the next of the previous page"),
+                ("before", "older paging: tasks created before this timestamp (the next_before of the previous page)")));
+        app.MapPost("/task/{id}/cancel", CancelAsync).WithName("CancelTask").WithSummary("Cancel a queued or running task")
+            .Produces<TaskCancelled>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        app.MapPost("/task/{id}/link", LinkAsync).WithName("TaskLink").WithSummary("A signed, expiring, read-only dashboard link to the task, for people without the token")
+            .Accepts<TaskLinkRequest>(isOptional: true, "application/json")
+            .Produces<TaskLink>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        app.MapGet("/task/{id}/events", EventsAsync).WithName("TaskEvents").WithSummary("Server-sent events: replay from the start (or Last-Event-ID), then live")
+            .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
+            .AddOpenApiOperationTransformer(ApiOperations.Query(("follow", "false stops after the replay")))
+            .AddOpenApiOperationTransformer(ApiOperations.Header("Last-Event-ID", "Resume after this event id."));
         return app;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext context, AgentsConfig config, ITaskStore store, TaskSignals signals, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(HttpContext context, AgentsConfig config, ITaskStore store, TaskSignals signals, IdempotencyKeys keys, CancellationToken cancellationToken)
     {
+        string? key = null;
+        if (context.Request.Headers.TryGetValue(IdempotencyKeys.Header, out var keyValues))
+        {
+            if (keyValues.Count != 1)
+            {
+                return Problems.Field(StatusCodes.Status400BadRequest, IdempotencyKeys.Header, "given more than once; send it once");
+            }
+
+            key = keyValues.ToString();
+            if (IdempotencyKeys.Problem(key) is { } keyProblem)
+            {
+                return Problems.Field(StatusCodes.Status400BadRequest, IdempotencyKeys.Header, keyProblem);
+            }
+        }
+
         var limit = config.Service.MaxPromptBytes + (64 * 1024);
         var body = await RequestBody.ReadCappedAsync(context.Request.Body, limit, cancellationToken);
         if (body is null)
@@ -41,15 +77,52 @@ internal static class TaskApi
             return status == StatusCodes.Status413PayloadTooLarge ? Problems.Field(status, errors.Keys.First(), errors.Values.First()) : Problems.Fields(errors);
         }
 
-        var id = await QueueAsync(submission, store, signals, "submitted through the API");
+        if (key is null)
+        {
+            return Accepted(await QueueAsync(submission, store, signals, "submitted through the API"), TaskState.Queued);
+        }
+
+        var digest = IdempotencyKeys.Digest(body);
+        var id = TaskIds.New();
+        var holder = await keys.ClaimAsync(key, digest, id, cancellationToken);
+        if (holder.TaskId != id)
+        {
+            if (holder.BodySha256 != digest)
+            {
+                return Problems.Field(StatusCodes.Status422UnprocessableEntity, IdempotencyKeys.Header,
+                    $"already used for task {holder.TaskId} with a different body; send a new key for a new task (a key is kept for {Duration.Format(IdempotencyKeys.Retention)})");
+            }
+
+            if (await store.GetTaskAsync(holder.TaskId, cancellationToken) is not { } existing)
+            {
+                return Problems.Field(StatusCodes.Status409Conflict, IdempotencyKeys.Header, "a request with this key is still being stored; retry in a moment");
+            }
+
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+            return Accepted(existing.Id, existing.State);
+        }
+
+        try
+        {
+            return Accepted(await QueueAsync(submission, store, signals, "submitted through the API", id), TaskState.Queued);
+        }
+        catch
+        {
+            await keys.ReleaseAsync(key, id);
+            throw;
+        }
+    }
+
+    private static IResult Accepted(string id, TaskState state)
+    {
         var url = $"/task/{id}";
-        return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
+        return TypedResults.Accepted(url, new TaskAccepted(id, url, $"{url}/events", state.ToName()));
     }
 
     /// <summary>Queues a validated submission (from the API or the dashboard's form) and wakes its agent's worker.</summary>
-    internal static async Task<string> QueueAsync(TaskSubmission submission, ITaskStore store, TaskSignals signals, string reason)
+    internal static async Task<string> QueueAsync(TaskSubmission submission, ITaskStore store, TaskSignals signals, string reason, string? taskId = null)
     {
-        var id = TaskIds.New();
+        var id = taskId ?? TaskIds.New();
         var now = DateTimeOffset.UtcNow;
         var task = new TaskRecord(id, submission.Agent, submission.Repo, submission.BaseRef, submission.Thread ?? $"task-{id[^8..]}", submission.Prompt,
             TaskState.Queued, 0, now, now, null, submission.Timeout, Image: submission.Image);
@@ -85,7 +158,7 @@ internal static class TaskApi
         var until = clock.GetUtcNow() + ttl;
         var path = links.PathFor(Dashboard.DashboardAccess.TaskResource(id), until);
         var origin = config.Forge?.PublicUrl.ToString().TrimEnd('/') ?? $"{context.Request.Scheme}://{context.Request.Host}";
-        return TypedResults.Ok(new { task_id = id, path, url = origin + path, expires_at = until });
+        return TypedResults.Ok(new TaskLink(id, path, origin + path, until));
     }
 
     /// <summary>What is wrong with a link request's body, or null: only <c>ttl</c>, a duration from 1s to 90d.</summary>
@@ -136,38 +209,22 @@ internal static class TaskApi
 
         var history = await store.GetHistoryAsync(id, cancellationToken);
         var writes = await forgeStore.ListIntentsAsync(id, cancellationToken);
-        return TypedResults.Ok(new
-        {
-            id = task.Id,
-            agent = task.Agent,
-            repo = task.Repo,
-            base_ref = task.BaseRef,
-            thread = task.Thread,
-            state = task.State.ToName(),
-            attempt = task.Attempt,
-            performer = task.Performer,
-            not_before = task.NotBefore,
-            base_commit = task.BaseCommit,
-            image = task.Image,
-            created_at = task.CreatedAt,
-            updated_at = task.UpdatedAt,
-            timeout_seconds = task.Timeout?.TotalSeconds,
-            cancel_requested = task.CancelRequested,
-            prompt = redactor.Redact(task.Prompt).Text,
-            history = history.Select(h => new { at = h.At, from = h.From?.ToName(), to = h.To.ToName(), reason = redactor.Redact(h.Reason).Text }),
-            outcome = task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(redactor.Redact(outcome).Text) : (JsonElement?)null,
-            forge_writes = writes.Select(w => new { key = w.Key, kind = w.Kind, state = w.State, attempts = w.Attempts, not_before = w.NotBefore, last_error = w.LastError is { } error ? redactor.Redact(error).Text : null }),
-            events_url = $"/task/{id}/events",
-        });
+        return TypedResults.Ok(new TaskDetail(
+            task.Id, task.Agent, task.Repo, task.BaseRef, task.Thread, task.State.ToName(), task.Attempt, task.Performer, task.NotBefore, task.BaseCommit, task.Image,
+            task.CreatedAt, task.UpdatedAt, task.Timeout?.TotalSeconds, task.CancelRequested, redactor.Redact(task.Prompt).Text,
+            [.. history.Select(h => new TaskTransitionView(h.At, h.From?.ToName(), h.To.ToName(), redactor.Redact(h.Reason).Text))],
+            task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(redactor.Redact(outcome).Text) : null,
+            [.. writes.Select(w => new TaskForgeWrite(w.Key, w.Kind, w.State, w.Attempts, w.NotBefore, w.LastError is { } error ? redactor.Redact(error).Text : null))],
+            $"/task/{id}/events"));
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, AgentsConfig config, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var query = request.Query;
-        foreach (var key in query.Keys.Where(k => k is not ("state" or "agent" or "repo" or "limit" or "before")))
+        foreach (var key in query.Keys.Where(k => k is not ("state" or "agent" or "repo" or "limit" or "cursor" or "before")))
         {
-            errors[key] = "unknown query parameter; use state, agent, repo, limit or before";
+            errors[key] = "unknown query parameter; use state, agent, repo, limit, cursor or before";
         }
 
         TaskState? state = null;
@@ -208,21 +265,34 @@ internal static class TaskApi
             }
         }
 
+        string? beforeId = null;
+        if (query.TryGetValue("cursor", out var cursorText))
+        {
+            if (query.ContainsKey("before"))
+            {
+                errors["cursor"] = "give cursor or before, not both; cursor (the next of the previous page) is the one that never skips a task";
+            }
+            else if (cursorText.Count > 1 || !TaskCursor.TryDecode(cursorText.ToString(), out var cursorAt, out var cursorId))
+            {
+                errors["cursor"] = "is not a cursor this service gave out; pass the next of the previous page as it is, or leave cursor out for the first page";
+            }
+            else
+            {
+                (before, beforeId) = (cursorAt, cursorId);
+            }
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Fields(errors);
         }
 
-        var tasks = await store.ListTasksAsync(new TaskQuery(state, agent, query.TryGetValue("repo", out var repo) ? repo.ToString() : null, limit, before), cancellationToken);
-        return TypedResults.Ok(new
-        {
-            tasks = tasks.Select(t => new
-            {
-                id = t.Id, agent = t.Agent, repo = t.Repo, thread = t.Thread, state = t.State.ToName(), attempt = t.Attempt,
-                created_at = t.CreatedAt, updated_at = t.UpdatedAt, status_url = $"/task/{t.Id}",
-            }),
-            next_before = tasks.Count == limit ? SqliteTaskStore.Format(tasks[^1].CreatedAt) : null,
-        });
+        var tasks = await store.ListTasksAsync(new TaskQuery(state, agent, query.TryGetValue("repo", out var repo) ? repo.ToString() : null, limit, before, beforeId), cancellationToken);
+        var full = tasks.Count == limit;
+        return TypedResults.Ok(new TaskList(
+            [.. tasks.Select(t => new TaskListItem(t.Id, t.Agent, t.Repo, t.Thread, t.State.ToName(), t.Attempt, t.CreatedAt, t.UpdatedAt, $"/task/{t.Id}"))],
+            full ? TaskCursor.Encode(tasks[^1].CreatedAt, tasks[^1].Id) : null,
+            full ? SqliteTaskStore.Format(tasks[^1].CreatedAt) : null));
     }
 
     private static async Task<IResult> CancelAsync(string id, TaskStateMachine machine, TaskSignals signals, CancellationToken cancellationToken)
@@ -235,7 +305,11 @@ internal static class TaskApi
 
         if (was.Value.IsFinal())
         {
-            return TypedResults.Conflict(new { task_id = id, state = was.Value.ToName(), detail = $"the task already ended ({was.Value.ToName()})" });
+            return TypedResults.Problem(
+                detail: $"the task already ended ({was.Value.ToName()}); there is nothing to cancel",
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Conflict",
+                extensions: new Dictionary<string, object?> { ["task_id"] = id, ["state"] = was.Value.ToName() });
         }
 
         if (was == TaskState.Running)
@@ -243,7 +317,7 @@ internal static class TaskApi
             signals.Cancel(id);
         }
 
-        return TypedResults.Accepted($"/task/{id}", new { task_id = id, state = was == TaskState.Running ? "cancelling" : "cancelled" });
+        return TypedResults.Accepted($"/task/{id}", new TaskCancelled(id, was == TaskState.Running ? "cancelling" : "cancelled"));
     }
 
     private static async Task EventsAsync(string id, HttpContext context, ITaskStore store, TaskEventBus events, SecretRedactor redactor, CancellationToken cancellationToken)

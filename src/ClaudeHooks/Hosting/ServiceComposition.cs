@@ -31,6 +31,8 @@ internal static class ServiceComposition
         });
         services.AddProblemDetails();
         services.AddOpenApi();
+        services.AddApiDocument();
+        services.AddSingleton<IdempotencyKeys>();
         services.AddSingleton(config);
         services.AddSingleton(paths);
         services.AddSingleton(docker);
@@ -106,6 +108,7 @@ internal static class ServiceComposition
 
     public static WebApplication MapApplicationApis(this WebApplication app, ApiToken token, AgentsConfig config)
     {
+        app.UseApiStatusPages();
         app.UseApiSecurity(token, config);
         app.UseDashboardSecurity();
         app.MapDashboard();
@@ -118,6 +121,7 @@ internal static class ServiceComposition
         }
 
         app.MapOpenApi();
+        app.MapApiDocs();
         return app;
     }
 }

@@ -164,12 +164,12 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
         return await QueryTasksAsync(connection, null, $"""
             SELECT {Columns} FROM tasks
             WHERE ($state IS NULL OR state = $state) AND ($agent IS NULL OR agent = $agent) AND ($repo IS NULL OR repo = $repo)
-              AND ($before IS NULL OR created_at < $before)
+              AND ($before IS NULL OR (created_at, id) < ($before, $before_id))
             ORDER BY created_at DESC, id DESC
             LIMIT $limit
             """, cancellationToken,
             ("$state", query.State?.ToName()), ("$agent", query.Agent), ("$repo", query.Repo),
-            ("$before", query.Before is { } before ? Format(before) : null), ("$limit", query.Limit));
+            ("$before", query.Before is { } before ? Format(before) : null), ("$before_id", query.BeforeId), ("$limit", query.Limit));
     }
 
     public async Task<TaskRecord?> NextClaimableAsync(string agent, DateTimeOffset now, CancellationToken cancellationToken)

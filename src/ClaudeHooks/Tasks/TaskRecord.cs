@@ -36,6 +36,6 @@ internal sealed record SessionRecord(string Agent, string Repo, string Thread, s
 /// <summary>A thread's saved transcript: the session file Claude Code wrote, and the folder under <c>projects/</c> it lives in.</summary>
 internal sealed record TranscriptRecord(string Agent, string Repo, string Thread, string SessionId, string ProjectDirectory, byte[] Data, DateTimeOffset SavedAt);
 
-internal sealed record TaskQuery(TaskState? State, string? Agent, string? Repo, int Limit, DateTimeOffset? Before);
+internal sealed record TaskQuery(TaskState? State, string? Agent, string? Repo, int Limit, DateTimeOffset? Before, string? BeforeId = null);
 
 internal sealed record QueueStats(IReadOnlyDictionary<string, int> QueuedByAgent, int Running, TimeSpan? OldestQueuedAge);

@@ -1,0 +1,4 @@
+namespace ClaudeHooks.Api;
+
+/// <summary>One task in a list.</summary>
+internal sealed record TaskListItem(string Id, string Agent, string Repo, string Thread, string State, int Attempt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string StatusUrl);
