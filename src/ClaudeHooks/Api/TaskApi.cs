@@ -41,6 +41,12 @@ internal static class TaskApi
             return status == StatusCodes.Status413PayloadTooLarge ? Problems.Field(status, errors.Keys.First(), errors.Values.First()) : Problems.Fields(errors);
         }
 
+        // A full disk refuses new work before it is stored, so nothing half-written is left; queued tasks stay queued.
+        if (context.RequestServices.GetRequiredService<Hosting.DiskGuard>().Refusal() is { } full)
+        {
+            return Problems.Unavailable("disk", full);
+        }
+
         var id = await QueueAsync(submission, store, signals, "submitted through the API");
         var url = $"/task/{id}";
         return TypedResults.Accepted(url, new { task_id = id, status_url = url, events_url = $"{url}/events", state = "queued" });
