@@ -85,6 +85,11 @@ internal static class DoctorCommand
         {
             Report(false, "docker engine", e.Message);
         }
+        catch (DockerApiException e)
+        {
+            // Reported with the rest, so --json still prints every finding when the engine refuses one request.
+            Report(false, $"docker engine: a request was refused ({(int)e.StatusCode}): {(e.ResponseBody ?? "").Trim()}", "check the engine's log (journalctl -u docker) and that this user may use the engine");
+        }
 
         await CheckServiceAsync(url, Path.GetFullPath(context.ConfigPath), context.Paths, report, cancellationToken);
         return report.Failures == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
