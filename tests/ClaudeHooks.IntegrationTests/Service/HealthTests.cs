@@ -83,6 +83,39 @@ public sealed class HealthTests(DockerFixture fixture) : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Health_ClaudeLoginExpired_NamesTheAgentAndHowToRefreshIt_AndOkOnceRefreshed()
+    {
+        Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
+        _service = await ServiceProcess.StartAsync(fixture.ConfigFile, fixture.Home, _data, ServiceProcess.FreePort());
+        using var anonymous = new HttpClient { BaseAddress = _service.BaseUrl };
+        var login = Path.Combine(fixture.CredentialsDirectory, ".credentials.json");
+        var expiredAt = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds();
+        var refreshedAt = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds();
+
+        // Written in place, so the file keeps the owner and mode the fixture gave it.
+        await File.WriteAllTextAsync(login, $$$"""{"claudeAiOauth":{"accessToken":"stand-in-2","refreshToken":"r","expiresAt":{{{expiredAt}}}}}""");
+        JsonElement expired, refreshed;
+        try
+        {
+            (_, expired) = await HealthAsync(anonymous);
+            await File.WriteAllTextAsync(login, $$$"""{"claudeAiOauth":{"accessToken":"stand-in-3","refreshToken":"r","expiresAt":{{{refreshedAt}}}}}""");
+            (_, refreshed) = await HealthAsync(anonymous);
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(login, DockerFixture.StandInCredentials);
+        }
+
+        Assert.True(refreshed.GetProperty("ok").GetBoolean(), $"healthy once refreshed: {refreshed}");
+        Assert.False(expired.GetProperty("ok").GetBoolean());
+        var boss = expired.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "boss");
+        Assert.False(boss.GetProperty("canRun").GetBoolean());
+        var blocker = Assert.Single(boss.GetProperty("blockers").EnumerateArray());
+        Assert.StartsWith($"model credential (credentials_host_dir) {login}: the OAuth access token expired at ", blocker.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("run 'claude' on the host as the user that owns it to refresh the login", blocker.GetProperty("fix").GetString(), StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
     public async Task Ready_DataDirectoryFilledBelowMinFreeDisk_FailsAndPostTaskAnswers503_StoringNothing_ThenReadyAgain()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
