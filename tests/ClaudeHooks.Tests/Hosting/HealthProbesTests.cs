@@ -52,6 +52,22 @@ public sealed class HealthProbesTests : IDisposable
     }
 
     [Fact]
+    public async Task AddApplicationServices_WorkerDraining_ReadinessFailsOnTheDrain_SayingWhenToSendWorkAgain()
+    {
+        await using var app = await BuildAsync("\"1m\"");
+        var checks = app.Services.GetRequiredService<HealthCheckService>();
+
+        // The drain a SIGTERM starts; with no task running it ends at once and leaves the worker claiming nothing.
+        await app.Services.GetRequiredService<ClaudeHooks.Tasks.TaskWorker>().StoppingAsync(CancellationToken.None);
+        var ready = await checks.CheckHealthAsync(r => r.Tags.Contains("ready"));
+
+        Assert.Equal(HealthStatus.Unhealthy, ready.Status);
+        Assert.Equal(HealthStatus.Unhealthy, ready.Entries["drain"].Status);
+        Assert.StartsWith("the service is draining", ready.Entries["drain"].Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Healthy, ready.Entries["disk"].Status);
+    }
+
+    [Fact]
     public async Task MapApplicationApis_MapsTheLiveAndReadyProbesBesideTheFullHealth()
     {
         await using var app = await BuildAsync("\"1m\"");
