@@ -5,7 +5,7 @@ namespace ClaudeHooks.Api;
 
 /// <summary>
 /// Every request: the Host header must name this machine (DNS-rebinding and cross-site requests carry a foreign
-/// one), and a bearer token must match, except for <c>GET /api/health</c> from loopback and the dashboard
+/// one), and a bearer token must match, except for <c>GET /api/health</c> (and its probes <c>/live</c> and <c>/ready</c>) from loopback and the dashboard
 /// (<c>/</c> and <c>/ui</c>), whose session cookie or signed link is checked by its own pages.
 /// </summary>
 internal static class ApiSecurity
@@ -45,7 +45,7 @@ internal static class ApiSecurity
             }
 
             var remote = context.Connection.RemoteIpAddress;
-            var health = HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals("/api/health", StringComparison.Ordinal);
+            var health = HttpMethods.IsGet(context.Request.Method) && context.Request.Path.StartsWithSegments("/api/health", StringComparison.Ordinal);
             if (health && remote is not null && IPAddress.IsLoopback(remote))
             {
                 await next(context);

@@ -17,6 +17,14 @@ internal static class Problems
             title: "Invalid request",
             extensions: new Dictionary<string, object?> { ["errors"] = errors.ToDictionary(e => e.Key, e => new[] { e.Value }) });
 
+    /// <summary>A 503: the service cannot take the request now; <paramref name="message"/> says why and what to do.</summary>
+    public static IResult Unavailable(string field, string message) =>
+        TypedResults.Problem(
+            detail: $"{field}: {message}",
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: "Service unavailable",
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [field] = [message] } });
+
     public static IResult NotFound(string what) =>
         TypedResults.Problem(detail: what, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 

@@ -21,7 +21,7 @@ internal static class TaskApi
             .Accepts<SubmitTaskRequest>("application/json")
             .Produces<TaskAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AddOpenApiOperationTransformer(ApiOperations.Header(IdempotencyKeys.Header,
                 "Optional, 1 to 255 visible ASCII characters. The same key with the same body within 24h answers the first task again (202, Idempotent-Replayed: true) instead of queuing another; with another body, 422."));
         app.MapGet("/task/{id}", GetAsync).WithName("GetTask").WithSummary("A task's state, history and outcome")
@@ -75,6 +75,12 @@ internal static class TaskApi
         if (submission is null)
         {
             return status == StatusCodes.Status413PayloadTooLarge ? Problems.Field(status, errors.Keys.First(), errors.Values.First()) : Problems.Fields(errors);
+        }
+
+        // A full disk refuses new work before it is stored, so nothing half-written is left; queued tasks stay queued.
+        if (context.RequestServices.GetRequiredService<Hosting.DiskGuard>().Refusal() is { } full)
+        {
+            return Problems.Unavailable("disk", full);
         }
 
         if (key is null)

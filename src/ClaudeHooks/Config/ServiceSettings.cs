@@ -36,4 +36,12 @@ internal sealed record ServiceSettings(
 
     /// <summary>How long a tracking comment's read-only link opens its task (<c>service.link_ttl</c>).</summary>
     public TimeSpan LinkTtl { get; init; } = TimeSpan.FromDays(14);
+
+    public const long DefaultMinFreeDisk = 1L << 30;
+
+    /// <summary>
+    /// The free space the data directory must keep (<c>service.min_free_disk</c>): below it new tasks are refused
+    /// and readiness fails, so SQLite never meets a full disk in the middle of a write.
+    /// </summary>
+    public long MinFreeDisk { get; init; } = DefaultMinFreeDisk;
 }

@@ -20,14 +20,18 @@ internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
 
         var problems = new List<string>();
         var imageAvailable = true;
+        var missingImages = new List<string>();
         foreach (var image in config.Agents.Select(a => a.Image).Distinct(StringComparer.Ordinal))
         {
             if (!await ImageExistsAsync(image, cancellationToken))
             {
                 imageAvailable = false;
+                missingImages.Add(image);
                 problems.Add($"image {image} is missing; run 'claude-hooks images build'");
             }
         }
+
+        var info = await docker.System.GetSystemInfoAsync(cancellationToken);
 
         var networks = await docker.Networks.ListNetworksAsync(new NetworksListParameters(), cancellationToken);
         var networkNames = networks.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
@@ -75,7 +79,11 @@ internal sealed class EngineHealth(DockerClient docker, AgentsConfig config)
                 warm));
         }
 
-        return new EngineStatus(true, imageAvailable, config.Images.Default, networkExists, agents, problems);
+        return new EngineStatus(true, imageAvailable, config.Images.Default, networkExists, agents, problems)
+        {
+            MissingImages = missingImages,
+            Runtimes = [.. info.Runtimes?.Keys ?? []],
+        };
     }
 
     private async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken)
@@ -98,7 +106,14 @@ internal sealed record EngineStatus(
     string ImageName,
     bool NetworkExists,
     IReadOnlyList<AgentStatus> Agents,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>The agents' images the engine does not have.</summary>
+    public IReadOnlyList<string> MissingImages { get; init; } = [];
+
+    /// <summary>The container runtimes registered with the engine; null when it was not asked.</summary>
+    public IReadOnlyList<string>? Runtimes { get; init; }
+}
 
 /// <summary>An agent's long-lived container, and how many task sandboxes (running a task, or warm) it has now.</summary>
 internal sealed record AgentStatus(string Name, string Role, string Container, string State, string Health, string Image, DateTime? StartedAt, int TaskSandboxes, int WarmSandboxes);

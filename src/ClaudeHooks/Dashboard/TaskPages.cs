@@ -123,6 +123,11 @@ internal static class TaskPages
             return await ListPageAsync(context, config, database, redactor, new TaskForm(values, errors), status);
         }
 
+        if (context.RequestServices.GetRequiredService<Hosting.DiskGuard>().Refusal() is { } full)
+        {
+            return await ListPageAsync(context, config, database, redactor, new TaskForm(values, new Dictionary<string, string> { ["form"] = full }), StatusCodes.Status503ServiceUnavailable);
+        }
+
         var id = await TaskApi.QueueAsync(submission, store, signals, "submitted from the dashboard");
         return TypedResults.Redirect(DashboardPaths.Task(id));
     }
@@ -233,6 +238,11 @@ internal static class TaskPages
         {
             return DashboardPage.Message(context, StatusCodes.Status400BadRequest, "Not retried",
                 "The request is no longer valid: " + string.Join("; ", errors.Select(e => $"{e.Key}: {e.Value}")), DashboardPaths.Task(id), "Back to the task");
+        }
+
+        if (context.RequestServices.GetRequiredService<Hosting.DiskGuard>().Refusal() is { } full)
+        {
+            return DashboardPage.Message(context, StatusCodes.Status503ServiceUnavailable, "Not retried", full, DashboardPaths.Task(id), "Back to the task");
         }
 
         var retry = await TaskApi.QueueAsync(submission, store, signals, $"retry of task {id} from the dashboard");

@@ -54,6 +54,7 @@ internal static class ServiceComposition
         services.AddSingleton<DashboardSessions>();
         services.AddSingleton(SignedLinks.LoadOrCreate(paths));
         services.AddSingleton<EngineSnapshot>();
+        services.AddHealthProbes();
 
         // Tasks: the store, the one state machine, the performers, the worker.
         services.AddSingleton<SqliteTaskStore>();
@@ -113,6 +114,7 @@ internal static class ServiceComposition
         app.UseDashboardSecurity();
         app.MapDashboard();
         app.MapHealthApi();
+        app.MapHealthProbes();
         app.MapTaskApi();
         app.MapEgressApi();
         if (config.Forge is not null)
