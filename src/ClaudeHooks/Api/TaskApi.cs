@@ -126,7 +126,7 @@ internal static class TaskApi
         return document.RootElement.TryGetProperty("ttl", out var ttl) && Duration.TryParse(ttl.GetString()!, out var parsed) ? parsed : null;
     }
 
-    private static async Task<IResult> GetAsync(string id, ITaskStore store, Forge.IForgeStore forgeStore, SecretRedactor redactor, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, Forge.IForgeStore forgeStore, SecretRedactor redactor, BudgetLedger ledger, CancellationToken cancellationToken)
     {
         var task = await store.GetTaskAsync(id, cancellationToken);
         if (task is null)
@@ -136,6 +136,8 @@ internal static class TaskApi
 
         var history = await store.GetHistoryAsync(id, cancellationToken);
         var writes = await forgeStore.ListIntentsAsync(id, cancellationToken);
+        var metered = (await ledger.TaskSpendAsync([id], cancellationToken)).GetValueOrDefault(id);
+        var hold = await ledger.HoldOfAsync(id, cancellationToken);
         return TypedResults.Ok(new
         {
             id = task.Id,
@@ -153,6 +155,9 @@ internal static class TaskApi
             updated_at = task.UpdatedAt,
             timeout_seconds = task.Timeout?.TotalSeconds,
             cancel_requested = task.CancelRequested,
+            cost_usd = BudgetCosts.Cost(task.OutcomeJson, metered),
+            metered = metered is null ? null : new { cost_usd = Math.Round(metered.Usd, 6), requests = metered.Requests, input_tokens = metered.InputTokens, output_tokens = metered.OutputTokens, cache_creation_tokens = metered.CacheCreationTokens, cache_read_tokens = metered.CacheReadTokens },
+            budget_hold = hold is null ? null : new { reason = hold.Reason, config_key = hold.ConfigKey, until = hold.Until },
             prompt = redactor.Redact(task.Prompt).Text,
             history = history.Select(h => new { at = h.At, from = h.From?.ToName(), to = h.To.ToName(), reason = redactor.Redact(h.Reason).Text }),
             outcome = task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(redactor.Redact(outcome).Text) : (JsonElement?)null,
@@ -161,7 +166,7 @@ internal static class TaskApi
         });
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, AgentsConfig config, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, AgentsConfig config, BudgetLedger ledger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var query = request.Query;
@@ -214,12 +219,14 @@ internal static class TaskApi
         }
 
         var tasks = await store.ListTasksAsync(new TaskQuery(state, agent, query.TryGetValue("repo", out var repo) ? repo.ToString() : null, limit, before), cancellationToken);
+        var spend = await ledger.TaskSpendAsync([.. tasks.Select(t => t.Id)], cancellationToken);
         return TypedResults.Ok(new
         {
             tasks = tasks.Select(t => new
             {
                 id = t.Id, agent = t.Agent, repo = t.Repo, thread = t.Thread, state = t.State.ToName(), attempt = t.Attempt,
                 created_at = t.CreatedAt, updated_at = t.UpdatedAt, status_url = $"/task/{t.Id}",
+                cost_usd = BudgetCosts.Cost(t.OutcomeJson, spend.GetValueOrDefault(t.Id)),
             }),
             next_before = tasks.Count == limit ? SqliteTaskStore.Format(tasks[^1].CreatedAt) : null,
         });

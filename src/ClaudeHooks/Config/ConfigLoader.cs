@@ -223,6 +223,7 @@ internal static partial class ConfigLoader
             GatewayRoot = Path.Combine(paths.Home, "gateway"),
             SandboxCaFolder = Path.Combine(paths.Home, "sandbox-ca"),
             Repositories = repositories,
+            Budgets = BudgetConfigReader.Read(root.Object("budgets"), [.. agents.Select(a => a.Name)]),
         };
     }
 
