@@ -65,6 +65,12 @@ public sealed class BudgetTests(DockerFixture fixture) : IAsyncLifetime
         var dev = budget.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "dev");
         Assert.True(dev.GetProperty("reached").GetBoolean());
         Assert.Equal(1m, dev.GetProperty("cap_usd").GetDecimal());
+        var (exit, output) = await CliAsync(service, cts.Token, "budget");
+        Assert.True(exit == 0, output);
+        Assert.Matches(@"(?m)^dev\s+\$1\.5\d\s+\$1\.00\s+\$0\.00 \(reached\).*budgets\.per_agent_per_day_usd\.dev\s*$", output);
+        var (jsonExit, json) = await CliAsync(service, cts.Token, "budget", "--json");
+        Assert.True(jsonExit == 0, json);
+        Assert.True(JsonDocument.Parse(json).RootElement.GetProperty("agents").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "dev").GetProperty("reached").GetBoolean());
     }
 
     [SkippableFact]
@@ -119,6 +125,22 @@ public sealed class BudgetTests(DockerFixture fixture) : IAsyncLifetime
         Assert.StartsWith("loop breaker: pull request ", reason, StringComparison.Ordinal);
         Assert.Contains("#7 already had 2 task(s) in the last 1h (budgets.loop_breaker.max_tasks_per_pull_request = 2); cancelled without running", reason, StringComparison.Ordinal);
         Assert.DoesNotContain(fixture.Model.ConversationRequests, r => r.Body.Contains("loop-three", StringComparison.Ordinal));
+    }
+
+    private async Task<(int Exit, string Output)> CliAsync(ServiceProcess service, CancellationToken cancellationToken, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "claude-hooks.dll"), "--config", _configs[^1] }.Concat(arguments).Concat(["--url", service.BaseUrl.ToString().TrimEnd('/')]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["CLAUDE_HOOKS_HOME"] = fixture.Home;
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var error = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, (await output) + (await error));
     }
 
     private async Task<ServiceProcess> StartAsync(JsonObject budgets)
