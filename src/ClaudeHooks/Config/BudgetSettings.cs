@@ -49,6 +49,3 @@ internal sealed record BudgetSettings(
         string.Equals(entry, repositoryKey, StringComparison.OrdinalIgnoreCase)
         || repositoryKey.EndsWith("/" + entry, StringComparison.OrdinalIgnoreCase);
 }
-
-/// <summary>A daily cap in US dollars and the config key that sets it.</summary>
-internal sealed record BudgetCap(decimal Usd, string ConfigKey);
