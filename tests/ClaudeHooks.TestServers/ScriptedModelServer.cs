@@ -133,6 +133,14 @@ public sealed class ScriptedModelServer : IAsyncDisposable
             turn = computed.Answer(body);
         }
 
+        // A hostile or simply expensive model: the usage it reports is what the gateway counts and prices.
+        var outputTokens = 20L;
+        if (turn is CostlyTurn costly)
+        {
+            outputTokens = costly.OutputTokens;
+            turn = costly.Turn;
+        }
+
         var id = $"msg_scripted_{Interlocked.Increment(ref _messageCounter)}";
 
         if (turn is ErrorTurn error)
@@ -151,7 +159,7 @@ public sealed class ScriptedModelServer : IAsyncDisposable
             {
                 id, type = "message", role = "assistant", model, content,
                 stop_reason = turn is ToolUseTurn ? "tool_use" : "end_turn", stop_sequence = (string?)null,
-                usage = new { input_tokens = 100, output_tokens = 20 },
+                usage = new { input_tokens = 100, output_tokens = outputTokens },
             });
             return;
         }
@@ -178,7 +186,7 @@ public sealed class ScriptedModelServer : IAsyncDisposable
                 }
 
                 await SendTextAsync(context, "…");
-                await FinishAsync(context, "end_turn");
+                await FinishAsync(context, "end_turn", outputTokens);
                 return;
             case ToolUseTurn tool:
                 await SendAsync(context, "content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "tool_use", id = $"toolu_{id}", name = tool.Name, input = new { } } });
@@ -186,11 +194,11 @@ public sealed class ScriptedModelServer : IAsyncDisposable
                 await SendAsync(context, "content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = tool.InputJson[..half] } });
                 await SendAsync(context, "content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = tool.InputJson[half..] } });
                 await SendAsync(context, "content_block_stop", new { type = "content_block_stop", index = 0 });
-                await FinishAsync(context, "tool_use");
+                await FinishAsync(context, "tool_use", outputTokens);
                 return;
             default:
                 await SendTextAsync(context, ((TextTurn)turn).Value);
-                await FinishAsync(context, "end_turn");
+                await FinishAsync(context, "end_turn", outputTokens);
                 return;
         }
     }
@@ -215,9 +223,9 @@ public sealed class ScriptedModelServer : IAsyncDisposable
         await SendAsync(context, "content_block_stop", new { type = "content_block_stop", index = 0 });
     }
 
-    private static async Task FinishAsync(HttpContext context, string stopReason)
+    private static async Task FinishAsync(HttpContext context, string stopReason, long outputTokens)
     {
-        await SendAsync(context, "message_delta", new { type = "message_delta", delta = new { stop_reason = stopReason, stop_sequence = (string?)null }, usage = new { output_tokens = 20 } });
+        await SendAsync(context, "message_delta", new { type = "message_delta", delta = new { stop_reason = stopReason, stop_sequence = (string?)null }, usage = new { output_tokens = outputTokens } });
         await SendAsync(context, "message_stop", new { type = "message_stop" });
     }
 

@@ -18,6 +18,9 @@ public abstract record ScriptedTurn
 
     /// <summary>Starts the stream, then sends nothing for <paramref name="duration"/> (or until the client goes away).</summary>
     public static ScriptedTurn Stall(TimeSpan duration) => new StallTurn(duration);
+
+    /// <summary><paramref name="turn"/>, reporting <paramref name="outputTokens"/> output tokens in its usage (a run that costs a lot).</summary>
+    public static ScriptedTurn Costly(ScriptedTurn turn, long outputTokens) => new CostlyTurn(turn, outputTokens);
 }
 
 public sealed record TextTurn(string Value) : ScriptedTurn;

@@ -205,7 +205,7 @@ internal static class TaskApi
         return document.RootElement.TryGetProperty("ttl", out var ttl) && Duration.TryParse(ttl.GetString()!, out var parsed) ? parsed : null;
     }
 
-    private static async Task<IResult> GetAsync(string id, ITaskStore store, Forge.IForgeStore forgeStore, SecretRedactor redactor, CancellationToken cancellationToken)
+    private static async Task<IResult> GetAsync(string id, ITaskStore store, Forge.IForgeStore forgeStore, SecretRedactor redactor, BudgetLedger ledger, CancellationToken cancellationToken)
     {
         var task = await store.GetTaskAsync(id, cancellationToken);
         if (task is null)
@@ -215,16 +215,23 @@ internal static class TaskApi
 
         var history = await store.GetHistoryAsync(id, cancellationToken);
         var writes = await forgeStore.ListIntentsAsync(id, cancellationToken);
+        var metered = (await ledger.TaskSpendAsync([id], cancellationToken)).GetValueOrDefault(id);
+        var hold = await ledger.HoldOfAsync(id, cancellationToken);
         return TypedResults.Ok(new TaskDetail(
             task.Id, task.Agent, task.Repo, task.BaseRef, task.Thread, task.State.ToName(), task.Attempt, task.Performer, task.NotBefore, task.BaseCommit, task.Image,
             task.CreatedAt, task.UpdatedAt, task.Timeout?.TotalSeconds, task.CancelRequested, redactor.Redact(task.Prompt).Text,
             [.. history.Select(h => new TaskTransitionView(h.At, h.From?.ToName(), h.To.ToName(), redactor.Redact(h.Reason).Text))],
             task.OutcomeJson is { } outcome ? JsonSerializer.Deserialize<JsonElement>(redactor.Redact(outcome).Text) : null,
             [.. writes.Select(w => new TaskForgeWrite(w.Key, w.Kind, w.State, w.Attempts, w.NotBefore, w.LastError is { } error ? redactor.Redact(error).Text : null))],
-            $"/task/{id}/events"));
+            $"/task/{id}/events")
+        {
+            CostUsd = BudgetCosts.Cost(task.OutcomeJson, metered),
+            Metered = metered is null ? null : new TaskMetered(Math.Round(metered.Usd, 6), metered.Requests, metered.InputTokens, metered.OutputTokens, metered.CacheCreationTokens, metered.CacheReadTokens),
+            BudgetHold = hold is null ? null : new TaskBudgetHold(redactor.Redact(hold.Reason).Text, hold.ConfigKey, hold.Until),
+        });
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, AgentsConfig config, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(HttpRequest request, ITaskStore store, AgentsConfig config, BudgetLedger ledger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         var query = request.Query;
@@ -294,9 +301,13 @@ internal static class TaskApi
         }
 
         var tasks = await store.ListTasksAsync(new TaskQuery(state, agent, query.TryGetValue("repo", out var repo) ? repo.ToString() : null, limit, before, beforeId), cancellationToken);
+        var spend = await ledger.TaskSpendAsync([.. tasks.Select(t => t.Id)], cancellationToken);
         var full = tasks.Count == limit;
         return TypedResults.Ok(new TaskList(
-            [.. tasks.Select(t => new TaskListItem(t.Id, t.Agent, t.Repo, t.Thread, t.State.ToName(), t.Attempt, t.CreatedAt, t.UpdatedAt, $"/task/{t.Id}"))],
+            [.. tasks.Select(t => new TaskListItem(t.Id, t.Agent, t.Repo, t.Thread, t.State.ToName(), t.Attempt, t.CreatedAt, t.UpdatedAt, $"/task/{t.Id}")
+            {
+                CostUsd = BudgetCosts.Cost(t.OutcomeJson, spend.GetValueOrDefault(t.Id)),
+            })],
             full ? TaskCursor.Encode(tasks[^1].CreatedAt, tasks[^1].Id) : null,
             full ? SqliteTaskStore.Format(tasks[^1].CreatedAt) : null));
     }

@@ -20,6 +20,7 @@ internal static class CliApp
         root.Subcommands.Add(ForgeCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(BudgetCommand.Create());
         return root;
     }
 

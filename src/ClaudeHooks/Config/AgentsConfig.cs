@@ -61,6 +61,9 @@ internal sealed record AgentsConfig(
 
     public AgentConfig? ByForgeUser(string login) => Agents.FirstOrDefault(a => string.Equals(a.ForgeUser, login, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>The <c>budgets</c> section: daily caps per agent and repository, and the loop breaker.</summary>
+    public BudgetSettings Budgets { get; init; } = BudgetSettings.None;
+
     public const string DefaultPrefix = "claude-hooks";
 
     /// <summary>The host folder of the gateway's sockets (under the claude-hooks home); containers mount their own part of it.</summary>

@@ -6,7 +6,7 @@ namespace ClaudeHooks.Config;
 /// <summary>Loads and validates <c>config/agents.json</c>, reporting every problem with file, key and fix.</summary>
 internal static partial class ConfigLoader
 {
-    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents", "repositories"];
+    private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents", "repositories", "budgets"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention", "session_ttl", "link_ttl", "min_free_disk"];
@@ -228,6 +228,7 @@ internal static partial class ConfigLoader
             GatewayRoot = Path.Combine(paths.Home, "gateway"),
             SandboxCaFolder = Path.Combine(paths.Home, "sandbox-ca"),
             Repositories = repositories,
+            Budgets = BudgetConfigReader.Read(root.Object("budgets"), [.. agents.Select(a => a.Name)]),
         };
     }
 

@@ -236,6 +236,12 @@ internal sealed class JsonObjectReader
         }
     }
 
+    /// <summary>The JSON kind of a key's value (<c>Undefined</c> when absent or null), for keys that take more than one form.</summary>
+    public JsonValueKind Kind(string key) => TryGet(key, out var value) ? value.ValueKind : JsonValueKind.Undefined;
+
+    /// <summary>The object's own keys, for maps of plain values (such as a cap per agent).</summary>
+    public IReadOnlyList<string> Keys() => _element.ValueKind == JsonValueKind.Object ? [.. _element.EnumerateObject().Select(p => p.Name)] : [];
+
     public void Finish(IReadOnlyCollection<string>? known = null)
     {
         if (_element.ValueKind != JsonValueKind.Object)

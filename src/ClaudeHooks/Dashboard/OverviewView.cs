@@ -23,4 +23,8 @@ public sealed record RunningRow(string TaskId, string Agent, string Repo, string
 public sealed record QueueRow(string Agent, int Queued);
 
 /// <summary>One task in a list.</summary>
-public sealed record TaskRow(string Id, string Agent, string Repo, string Thread, string State, int Attempt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Summary);
+public sealed record TaskRow(string Id, string Agent, string Repo, string Thread, string State, int Attempt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Summary)
+{
+    /// <summary>The CLI's own total when the run reported one, else what the gateway counted; null when nothing was spent.</summary>
+    public decimal? CostUsd { get; init; }
+}

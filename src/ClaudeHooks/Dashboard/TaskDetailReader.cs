@@ -9,7 +9,7 @@ namespace ClaudeHooks.Dashboard;
 /// <summary>Builds a task's page from its row, history, outcome and forge side; every text a task or forge put there is redacted again.</summary>
 internal static class TaskDetailReader
 {
-    public static async Task<TaskDetailView?> ReadAsync(string id, ITaskStore store, IForgeStore forge, AgentsConfig config, SecretRedactor redactor, CancellationToken cancellationToken)
+    public static async Task<TaskDetailView?> ReadAsync(string id, ITaskStore store, IForgeStore forge, AgentsConfig config, SecretRedactor redactor, CancellationToken cancellationToken, BudgetLedger? ledger = null)
     {
         var task = await store.GetTaskAsync(id, cancellationToken);
         if (task is null)
@@ -21,6 +21,8 @@ internal static class TaskDetailReader
         var forgeTask = await forge.GetForgeTaskAsync(id, cancellationToken);
         var writes = await forge.ListIntentsAsync(id, cancellationToken);
         string Clean(string text) => redactor.Redact(text).Text;
+        var metered = ledger is null ? null : (await ledger.TaskSpendAsync([id], cancellationToken)).GetValueOrDefault(id);
+        var hold = ledger is null ? null : await ledger.HoldOfAsync(id, cancellationToken);
         return new TaskDetailView(
             task.Id, task.Agent, Clean(task.Repo), task.BaseRef is { } baseRef ? Clean(baseRef) : null, Clean(task.Thread), Clean(task.Prompt), task.State.ToName(), task.Attempt, task.Performer,
             task.Image is { } image ? Clean(image) : null,
@@ -28,7 +30,12 @@ internal static class TaskDetailReader
             [.. history.Select(h => new HistoryRow(h.At, h.From?.ToName(), h.To.ToName(), Clean(h.Reason)))],
             task.OutcomeJson is { } outcome ? Outcome(Clean(outcome)) : null,
             forgeTask is null ? null : Forge(forgeTask, config),
-            [.. writes.Select(w => new ForgeWriteRow(w.Kind, w.State, w.Attempts, w.LastError is { } error ? Clean(error) : null))]);
+            [.. writes.Select(w => new ForgeWriteRow(w.Kind, w.State, w.Attempts, w.LastError is { } error ? Clean(error) : null))])
+        {
+            CostUsd = BudgetCosts.Cost(task.OutcomeJson, metered),
+            MeteredCostUsd = metered?.Usd,
+            BudgetHold = hold?.Reason,
+        };
     }
 
     /// <summary>The outcome JSON as the page shows it; a field that is missing or of another type is left out, never an error.</summary>

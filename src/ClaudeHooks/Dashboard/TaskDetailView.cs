@@ -21,6 +21,15 @@ public sealed record TaskDetailView(
     TaskForgeView? Forge,
     IReadOnlyList<ForgeWriteRow> ForgeWrites)
 {
+    /// <summary>The task's cost: the CLI's own total when the run reported one, else what the gateway counted (a failed or stopped task too).</summary>
+    public decimal? CostUsd { get; init; }
+
+    /// <summary>What the gateway counted from the model's usage, priced by its table: what the daily caps are checked against.</summary>
+    public decimal? MeteredCostUsd { get; init; }
+
+    /// <summary>Why a queued task waits (a daily cap it reached, and when it frees), or null.</summary>
+    public string? BudgetHold { get; init; }
+
     public bool Final => State is "succeeded" or "failed" or "cancelled" or "timed_out";
 
     public bool CanCancel => State is "queued" or "running" or "interrupted";

@@ -15,7 +15,8 @@ internal static class TaskListReader
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT id, agent, repo, thread, state, attempt, created_at, updated_at, prompt FROM tasks
+            SELECT id, agent, repo, thread, state, attempt, created_at, updated_at, prompt,
+                COALESCE(CASE WHEN json_valid(outcome) THEN json_extract(outcome, '$.cost_usd') END, (SELECT SUM(usd) FROM task_spend s WHERE s.task_id = tasks.id)) FROM tasks
             WHERE ($state IS NULL OR state = $state) AND ($agent IS NULL OR agent = $agent) AND ($repo IS NULL OR repo LIKE $repo ESCAPE '\')
               AND ($text IS NULL OR id LIKE $text ESCAPE '\' OR thread LIKE $text ESCAPE '\' OR prompt LIKE $text ESCAPE '\')
               AND ($before IS NULL OR created_at < $before)
@@ -32,7 +33,10 @@ internal static class TaskListReader
         while (await reader.ReadAsync(cancellationToken))
         {
             rows.Add(new TaskRow(reader.GetString(0), reader.GetString(1), redactor.Redact(reader.GetString(2)).Text, redactor.Redact(reader.GetString(3)).Text, reader.GetString(4), reader.GetInt32(5),
-                Parse(reader.GetString(6)), Parse(reader.GetString(7)), Format.Summary(redactor.Redact(reader.GetString(8)).Text)));
+                Parse(reader.GetString(6)), Parse(reader.GetString(7)), Format.Summary(redactor.Redact(reader.GetString(8)).Text))
+            {
+                CostUsd = reader.IsDBNull(9) ? null : (decimal)reader.GetDouble(9),
+            });
         }
 
         return rows;

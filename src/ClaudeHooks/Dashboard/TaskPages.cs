@@ -133,7 +133,7 @@ internal static class TaskPages
     }
 
     private static async Task<IResult> DetailAsync(string id, HttpContext context, ITaskStore store, IForgeStore forge, AgentsConfig config, SecretRedactor redactor) =>
-        await TaskDetailReader.ReadAsync(id, store, forge, config, redactor, context.RequestAborted) is { } view
+        await TaskDetailReader.ReadAsync(id, store, forge, config, redactor, context.RequestAborted, context.RequestServices.GetService<BudgetLedger>()) is { } view
             ? DashboardPage.Render<Pages.TaskPage>(context, "tasks", new Dictionary<string, object?> { ["View"] = view, ["Proof"] = "" })
             : DashboardPage.NotFound(context, $"There is no task {id}.");
 
@@ -145,7 +145,7 @@ internal static class TaskPages
             return refused;
         }
 
-        return await TaskDetailReader.ReadAsync(id, store, forge, config, redactor, context.RequestAborted) is { } view
+        return await TaskDetailReader.ReadAsync(id, store, forge, config, redactor, context.RequestAborted, context.RequestServices.GetService<BudgetLedger>()) is { } view
             ? DashboardPage.Render<Pages.TaskPage>(context, "shared", new Dictionary<string, object?> { ["View"] = view, ["Proof"] = DashboardAccess.ProofQuery(context, TaskAccess.Shared), ["ReadOnly"] = true })
             : DashboardPage.NotFound(context, $"There is no task {id}.");
     }
@@ -158,7 +158,7 @@ internal static class TaskPages
             return TypedResults.Problem(statusCode: access == TaskAccess.Expired ? StatusCodes.Status410Gone : StatusCodes.Status401Unauthorized, title: "Not allowed", detail: "sign in again, or ask for a new link");
         }
 
-        if (await TaskDetailReader.ReadAsync(id, store, forge, config, redactor, context.RequestAborted) is not { } view)
+        if (await TaskDetailReader.ReadAsync(id, store, forge, config, redactor, context.RequestAborted, context.RequestServices.GetService<BudgetLedger>()) is not { } view)
         {
             return TypedResults.NotFound();
         }

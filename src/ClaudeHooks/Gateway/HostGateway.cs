@@ -91,6 +91,9 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
     public GatewayBindings Bindings { get; }
 
+    /// <summary>Counts each model response's usage against the budgets and refuses a task that reached a cap; null where no budget applies (<c>run</c>, <c>audit</c>).</summary>
+    public BudgetGuard? Budgets { get; set; }
+
     /// <summary>The host folder of every gateway socket: mode 0700, owned by the user running claude-hooks.</summary>
     public string Root => _config.GatewayRoot;
 
@@ -441,8 +444,44 @@ internal sealed partial class HostGateway : IAsyncDisposable
             return await DenyAsync(context, problem.Status, EgressRecord.ModelRoute, upstream.Authority, "model request", problem.Message, task);
         }
 
+        if (!reachability && Budgets is { } budgets && await budgets.RefusalAsync(task.TaskId, task.Agent.Name, task.Repository.Url, CancellationToken.None) is { } refusal)
+        {
+            await DeniedEventAsync(task, EgressRecord.ModelRoute, upstream.Authority, context.Request.Method, path, refusal);
+            context.Response.StatusCode = 403;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(Json(new { type = "error", error = new { type = "permission_error", message = $"claude-hooks gateway: {refusal}" } }));
+            return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Denied, "budget");
+        }
+
         var allowed = Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
-        await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
+        if (reachability || Budgets is null || path != ModelPaths[0])
+        {
+            await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
+            return allowed;
+        }
+
+        // The usage is read as the response passes, so it must arrive as sent: no compressed encoding is asked for.
+        context.Request.Headers.Remove("Accept-Encoding");
+        var body = context.Response.Body;
+        await using var meter = new UsageMeterStream(body, () => context.Response.ContentType?.Contains("event-stream", StringComparison.OrdinalIgnoreCase) == true);
+        context.Response.Body = meter;
+        try
+        {
+            await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
+        }
+        finally
+        {
+            context.Response.Body = body;
+            try
+            {
+                await Budgets.MeterAsync(task.TaskId, task.Agent.Name, task.Repository.Url, meter.Usage, CancellationToken.None);
+            }
+            catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                LogEventFailed(task.TaskId, e.Message);
+            }
+        }
+
         return allowed;
     }
 

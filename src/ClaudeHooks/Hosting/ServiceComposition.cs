@@ -75,6 +75,9 @@ internal static class ServiceComposition
         services.AddSingleton<EgressLog>();
         services.AddHostedService<EgressRetention>();
         services.AddSingleton(s => new HostGateway(config, paths, s.GetRequiredService<TaskEventBus>(), s.GetRequiredService<EgressLog>().Record, TimeProvider.System, s.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<BudgetLedger>();
+        services.AddSingleton<BudgetGuard>();
+        services.AddHostedService<BudgetService>();
         services.AddHostedService<GatewayService>();
 
         if (config.Forge is not null)
@@ -117,6 +120,7 @@ internal static class ServiceComposition
         app.MapHealthProbes();
         app.MapTaskApi();
         app.MapEgressApi();
+        app.MapBudgetApi();
         if (config.Forge is not null)
         {
             app.MapWebhookApi();

@@ -178,6 +178,7 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
         return (await QueryTasksAsync(connection, null, $"""
             SELECT {Columns} FROM tasks
             WHERE agent = $agent AND state = 'queued' AND (not_before IS NULL OR not_before <= $now)
+              AND (budget_hold_until IS NULL OR budget_hold_until <= $now)
             ORDER BY created_at, id LIMIT 1
             """, cancellationToken, ("$agent", agent), ("$now", Format(now)))).FirstOrDefault();
     }

@@ -74,6 +74,11 @@ internal sealed partial class TaskExecutor(
             signals.Unregister(task.Id);
         }
 
+        if (signals.TakeCancelReason(task.Id) is { } why && outcome.Status == RunStatus.Cancelled)
+        {
+            outcome = outcome with { Reason = why };
+        }
+
         var interrupted = drainExpired.IsCancellationRequested && !cancel.IsCancellationRequested && outcome.Status != RunStatus.Succeeded;
         if (lostLease)
         {

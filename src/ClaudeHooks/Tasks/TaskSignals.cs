@@ -7,6 +7,7 @@ internal sealed class TaskSignals
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _wake = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _reasons = new(StringComparer.Ordinal);
 
     public void Wake(string agent) => Gate(agent).Release();
 
@@ -36,6 +37,11 @@ internal sealed class TaskSignals
         cancellation.Cancel();
         return true;
     }
+
+    /// <summary>Why a running task is being cancelled, when the service itself cancels it (a budget cap): its outcome says so.</summary>
+    public void SetCancelReason(string taskId, string reason) => _reasons[taskId] = reason;
+
+    public string? TakeCancelReason(string taskId) => _reasons.TryRemove(taskId, out var reason) ? reason : null;
 
     private SemaphoreSlim Gate(string agent) => _wake.GetOrAdd(agent, _ => new SemaphoreSlim(0, int.MaxValue));
 }

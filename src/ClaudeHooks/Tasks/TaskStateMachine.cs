@@ -25,7 +25,7 @@ internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions 
     }
 
     /// <summary>Claims the agent's oldest claimable task for <paramref name="owner"/> under a lease, counting the attempt.</summary>
-    public async Task<TaskRecord?> ClaimAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<TaskRecord?> ClaimAsync(string agent, string owner, TimeSpan lease, CancellationToken cancellationToken, Func<TaskRecord, CancellationToken, Task<bool>>? admit = null)
     {
         // Another worker may take the same task first; then the next one is tried.
         for (var round = 0; round < 5; round++)
@@ -33,6 +33,12 @@ internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions 
             if (await store.NextClaimableAsync(agent, clock.GetUtcNow(), cancellationToken) is not { } task)
             {
                 return null;
+            }
+
+            // A task the admission keeps back (a budget holds it, or ends it) is passed over; it no longer comes first.
+            if (admit is not null && !await admit(task, cancellationToken))
+            {
+                continue;
             }
 
             var claimed = task with { State = TaskState.Running, Attempt = task.Attempt + 1, LeaseOwner = owner };

@@ -19,7 +19,8 @@ internal sealed partial class TaskWorker(
     ContainerRuntime runtime,
     SandboxManager sandboxes,
     TimeProvider clock,
-    ILogger<TaskWorker> logger) : IHostedLifecycleService
+    ILogger<TaskWorker> logger,
+    BudgetGuard budgets) : IHostedLifecycleService
 {
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _stopClaiming = new();
@@ -35,6 +36,7 @@ internal sealed partial class TaskWorker(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await RecoverAsync(cancellationToken);
+        await budgets.ReleaseHoldsAsync(cancellationToken);
         _loops.Add(Task.Run(() => MaintainSandboxesAsync(_stopClaiming.Token), CancellationToken.None));
         foreach (var agent in config.Agents)
         {
@@ -171,7 +173,7 @@ internal sealed partial class TaskWorker(
         {
             try
             {
-                var task = await machine.ClaimAsync(agent.Name, Owner, config.Service.Lease, CancellationToken.None);
+                var task = await machine.ClaimAsync(agent.Name, Owner, config.Service.Lease, CancellationToken.None, budgets.AdmitAsync);
                 if (task is null)
                 {
                     await signals.WaitAsync(agent.Name, IdlePoll, _stopClaiming.Token);
@@ -185,6 +187,7 @@ internal sealed partial class TaskWorker(
                 }
 
                 await execution;
+                budgets.Forget(task.Id);
                 lock (_running)
                 {
                     _running.Remove(execution);

@@ -1,0 +1,68 @@
+using System.Text;
+using ClaudeHooks.Gateway;
+using ClaudeHooks.Tasks;
+
+namespace ClaudeHooks.Tests.Gateway;
+
+public sealed class UsageMeterStreamTests
+{
+    private const string Stream = """
+        event: message_start
+        data: {"type":"message_start","message":{"id":"m","model":"claude-sonnet-4-5","usage":{"input_tokens":1200,"cache_creation_input_tokens":300,"cache_read_input_tokens":5000,"output_tokens":1}}}
+
+        event: content_block_delta
+        data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"usage: output_tokens 999999 message_delta"}}
+
+        event: message_delta
+        data: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":750}}
+
+        event: message_stop
+        data: {"type":"message_stop"}
+
+
+        """;
+
+    [Fact]
+    public async Task Usage_EventStreamInSmallWrites_TakesMessageStartAndTheLastDelta_AndPassesEveryByte()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => true);
+        var bytes = Encoding.UTF8.GetBytes(Stream.ReplaceLineEndings("\n"));
+        for (var i = 0; i < bytes.Length; i += 7)
+        {
+            await meter.WriteAsync(bytes.AsMemory(i, Math.Min(7, bytes.Length - i)));
+        }
+
+        Assert.Equal(bytes, sink.ToArray());
+        Assert.Equal(new BudgetUsage("claude-sonnet-4-5", 1200, 750, 300, 5000), meter.Usage);
+    }
+
+    [Fact]
+    public async Task Usage_JsonBody_IsReadOnceItHasAllArrived()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => false);
+        var body = Encoding.UTF8.GetBytes("""
+            {"id":"m","type":"message","model":"claude-opus-4-1",
+             "content":[{"type":"text","text":"hi"}],
+             "usage":{"input_tokens":10,"output_tokens":20}}
+            """);
+
+        await meter.WriteAsync(body.AsMemory(0, 30));
+        await meter.WriteAsync(body.AsMemory(30));
+
+        Assert.Equal(body, sink.ToArray());
+        Assert.Equal(new BudgetUsage("claude-opus-4-1", 10, 20, 0, 0), meter.Usage);
+    }
+
+    [Fact]
+    public async Task Usage_NotJson_CountsNothing_AndStillPassesTheBody()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => false);
+        await meter.WriteAsync("<html>bad gateway</html>"u8.ToArray());
+
+        Assert.True(meter.Usage.IsEmpty);
+        Assert.Equal("<html>bad gateway</html>", Encoding.UTF8.GetString(sink.ToArray()));
+    }
+}
