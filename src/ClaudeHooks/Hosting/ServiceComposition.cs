@@ -38,6 +38,7 @@ internal static class ServiceComposition
         services.AddSingleton(redactor);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(token);
+        services.AddServiceTelemetry(config);
 
         // The dashboard: server-rendered pages, sessions, signed read-only links, anti-forgery under a kept key ring.
         services.AddRazorComponents();
@@ -112,6 +113,7 @@ internal static class ServiceComposition
         app.MapHealthApi();
         app.MapTaskApi();
         app.MapEgressApi();
+        app.MapServiceMetrics();
         if (config.Forge is not null)
         {
             app.MapWebhookApi();
