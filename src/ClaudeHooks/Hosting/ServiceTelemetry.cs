@@ -24,6 +24,7 @@ internal static class ServiceTelemetry
             s.GetRequiredService<Gateway.EgressLog>().Recorded += record => metrics.GatewayDecision(record.Agent, record.Route, record.Decision);
             return metrics;
         });
+        services.AddHostedService<TaskCreationHookup>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("claude-hooks"))
             .WithMetrics(metrics =>

@@ -22,8 +22,6 @@ internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions 
         }
 
         await store.CreateTaskAsync(task, reason, cancellationToken);
-        metrics?.Transition(task.Agent, task.State);
-        LogTransition(task.Id, "new", task.State.ToName(), task.Agent, Repository(task.Repo), reason, null, null);
     }
 
     /// <summary>Claims the agent's oldest claimable task for <paramref name="owner"/> under a lease, counting the attempt.</summary>
@@ -168,6 +166,16 @@ internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions 
         }
 
         return applied;
+    }
+
+    /// <summary>
+    /// A task the store just committed (the API, the dashboard and the forge write new tasks straight to the store):
+    /// logged and counted as its first move.
+    /// </summary>
+    public void Created(TaskRecord task, string reason)
+    {
+        metrics?.Transition(task.Agent, task.State);
+        LogTransition(task.Id, "new", task.State.ToName(), task.Agent, Repository(task.Repo), reason, null, null);
     }
 
     /// <summary>The one log line and the metrics of an applied move; a move that records a run's outcome ends that run.</summary>
