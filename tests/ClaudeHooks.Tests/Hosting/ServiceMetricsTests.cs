@@ -1,10 +1,8 @@
-using System.Diagnostics.Metrics;
 using ClaudeHooks.Agents;
 using ClaudeHooks.Config;
 using ClaudeHooks.Hosting;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Tasks;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaudeHooks.Tests.Hosting;
 
@@ -13,35 +11,14 @@ public sealed class ServiceMetricsTests : IDisposable
 {
     private readonly TempDirectory _data = new();
     private readonly ManualClock _clock = new(new DateTimeOffset(2026, 3, 1, 9, 0, 0, TimeSpan.Zero));
-    private readonly ServiceProvider _provider = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly MeterListener _listener = new();
-    private readonly List<(string Instrument, double Value, Dictionary<string, string> Tags)> _measurements = [];
+    private readonly MeterRecorder _recorder = new();
     private readonly ListLogger<TaskStateMachine> _log = new();
 
-    public ServiceMetricsTests()
-    {
-        var factory = _provider.GetRequiredService<IMeterFactory>();
-        _listener.InstrumentPublished = (instrument, listener) =>
-        {
-            // Other tests create meters of the same name; only this test's factory's count here.
-            if (ReferenceEquals(instrument.Meter.Scope, factory))
-            {
-                listener.EnableMeasurementEvents(instrument);
-            }
-        };
-        _listener.SetMeasurementEventCallback<long>((i, v, tags, _) => Add(i, v, tags));
-        _listener.SetMeasurementEventCallback<double>((i, v, tags, _) => Add(i, v, tags));
-        _listener.Start();
-        Metrics = new ServiceMetrics(factory);
-    }
-
-    private ServiceMetrics Metrics { get; }
+    private ServiceMetrics Metrics => _recorder.Metrics;
 
     public void Dispose()
     {
-        _listener.Dispose();
-        Metrics.Dispose();
-        _provider.Dispose();
+        _recorder.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _data.Dispose();
     }
@@ -140,27 +117,7 @@ public sealed class ServiceMetricsTests : IDisposable
         Assert.Equal(expected, ServiceMetrics.ForgeOutcome(status, exception));
     }
 
-    private void Add(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-    {
-        var copy = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, tag) in tags)
-        {
-            copy[key] = tag?.ToString() ?? "";
-        }
-
-        lock (_measurements)
-        {
-            _measurements.Add((instrument.Name, value, copy));
-        }
-    }
-
-    private List<(string Instrument, double Value, Dictionary<string, string> Tags)> Values(string instrument)
-    {
-        lock (_measurements)
-        {
-            return [.. _measurements.Where(m => m.Instrument == instrument)];
-        }
-    }
+    private List<(string Instrument, double Value, Dictionary<string, string> Tags)> Values(string instrument) => _recorder.Values(instrument);
 
     private async Task<(SqliteTaskStore Store, TaskStateMachine Machine)> MachineAsync()
     {
