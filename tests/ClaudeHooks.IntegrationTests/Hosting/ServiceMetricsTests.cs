@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -8,13 +7,14 @@ namespace ClaudeHooks.IntegrationTests.Hosting;
 
 /// <summary>
 /// <c>/metrics</c> of the real service process after a real task ran with the scripted model: what it counts agrees
-/// with what the task API reports for that task, and the service's log has one line per transition of it.
+/// with what the task API reports for that task, and the service's log, in JSON lines, has one line per transition of it.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class ServiceMetricsTests(DockerFixture fixture) : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private readonly string _data = Directory.CreateTempSubdirectory("claude-hooks-metrics-").FullName;
+    private readonly string _config = Path.Combine(Path.GetDirectoryName(fixture.ConfigFile)!, $"agents-json-log-{Guid.NewGuid():N}.json");
     private ServiceProcess? _service;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -29,14 +29,25 @@ public sealed class ServiceMetricsTests(DockerFixture fixture) : IAsyncLifetime
         fixture.Model.Reset();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_data, recursive: true);
+        File.Delete(_config);
     }
 
     [SkippableFact]
-    public async Task Metrics_AfterATaskSucceeded_AgreeWithTheTaskApi_AndTheLogHasItsTransitions()
+    public async Task Metrics_AfterATaskSucceeded_AgreeWithTheTaskApi_AndTheJsonLogHasItsTransitions()
     {
         Skip.If(fixture.SkipReason is not null, fixture.SkipReason);
         using var cts = new CancellationTokenSource(Timeout);
-        _service = await ServiceProcess.StartAsync(fixture.ConfigFile, fixture.Home, _data, ServiceProcess.FreePort());
+
+        // The fixture's config, with the service's log in JSON lines.
+        var config = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(fixture.ConfigFile, cts.Token))!.AsObject();
+        if (config["service"] is not System.Text.Json.Nodes.JsonObject service)
+        {
+            config["service"] = service = [];
+        }
+
+        service["log_format"] = "json";
+        await File.WriteAllTextAsync(_config, config.ToJsonString(), cts.Token);
+        _service = await ServiceProcess.StartAsync(_config, fixture.Home, _data, ServiceProcess.FreePort());
         var name = "metrics-" + Guid.NewGuid().ToString("N")[..8];
         var repo = await fixture.Git.CreateRepositoryAsync("it-owner", name, new Dictionary<string, string> { ["README.md"] = "# metrics\n" });
         fixture.Git.RequiredToken = fixture.DevToken;
@@ -90,13 +101,20 @@ public sealed class ServiceMetricsTests(DockerFixture fixture) : IAsyncLifetime
         Assert.DoesNotContain(name, text, StringComparison.Ordinal);
         Assert.Equal(["dev"], metrics.LabelValues("claude_hooks_task_transitions_total", "agent"));
 
-        var lines = _service.Log.Split('\n').Where(l => l.Contains($"task {id} ", StringComparison.Ordinal)).ToList();
-        string Line(string move) => Assert.Single(lines, l => l.Contains(move, StringComparison.Ordinal));
-        Assert.Contains($"agent dev, repository {repo}", Line("new -> queued"), StringComparison.Ordinal);
-        Assert.Contains("reason: claimed by", Line("queued -> running"), StringComparison.Ordinal);
-        var end = Line("running -> succeeded");
-        Assert.Contains($"cost {outcome.GetProperty("cost_usd").GetDecimal().ToString(CultureInfo.InvariantCulture)} USD", end, StringComparison.Ordinal);
-        Assert.Contains($"duration {(outcome.GetProperty("duration_ms").GetInt64() / 1000.0).ToString(CultureInfo.InvariantCulture)} s", end, StringComparison.Ordinal);
+        // Every line the logger wrote is one JSON object; those of this task are its transitions.
+        var entries = _service.Log.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var moves = entries.Where(e => e.TryGetProperty("fields", out var f) && f.TryGetProperty("TaskId", out var t) && t.GetString() == id).ToList();
+        Assert.All(moves, m => Assert.Equal("ClaudeHooks.Tasks.TaskStateMachine", m.GetProperty("category").GetString()));
+        Assert.Equal(["queued", "running", "succeeded"], moves.Select(m => m.GetProperty("fields").GetProperty("State").GetString()));
+        Assert.Equal(["new", "queued", "running"], moves.Select(m => m.GetProperty("fields").GetProperty("From").GetString()));
+        Assert.All(moves, m => Assert.Equal("dev", m.GetProperty("fields").GetProperty("Agent").GetString()));
+        Assert.All(moves, m => Assert.Equal(repo, m.GetProperty("fields").GetProperty("Repository").GetString()));
+        Assert.StartsWith("claimed by", moves[1].GetProperty("fields").GetProperty("Reason").GetString(), StringComparison.Ordinal);
+        var end = moves[2].GetProperty("fields");
+        Assert.Equal(outcome.GetProperty("cost_usd").GetDecimal(), end.GetProperty("CostUsd").GetDecimal());
+        Assert.Equal(outcome.GetProperty("duration_ms").GetInt64() / 1000.0, end.GetProperty("DurationSeconds").GetDouble(), 6);
+        Assert.Equal(JsonValueKind.Null, moves[0].GetProperty("fields").GetProperty("CostUsd").ValueKind);
+        Assert.Contains($"task {id} running -> succeeded: agent dev, repository {repo}", moves[2].GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     private async Task<PrometheusText> ScrapeAsync(CancellationToken cancellationToken)
