@@ -18,6 +18,18 @@ internal sealed class ListLogger<T> : ILogger<T>
         }
     }
 
+    /// <summary>Every message, of any level, in order.</summary>
+    public IReadOnlyList<string> Messages
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.Select(e => e.Message).ToList();
+            }
+        }
+    }
+
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 

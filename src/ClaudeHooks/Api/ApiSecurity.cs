@@ -52,6 +52,14 @@ internal static class ApiSecurity
                 return;
             }
 
+            // Prometheus on the same machine may scrape without the token, when the operator opens it so.
+            var metrics = HttpMethods.IsGet(context.Request.Method) && context.Request.Path.Equals(Hosting.ServiceTelemetry.MetricsPath, StringComparison.Ordinal);
+            if (metrics && config.Service.MetricsOpenToLoopback && remote is not null && IPAddress.IsLoopback(remote))
+            {
+                await next(context);
+                return;
+            }
+
             var header = context.Request.Headers.Authorization.ToString();
             var presented = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
             if (!token.Matches(presented))

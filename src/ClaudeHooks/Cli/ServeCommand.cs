@@ -81,7 +81,7 @@ internal static class ServeCommand
             builder.WebHost.UseUrls(parse.GetValue(urls)!);
             builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = config.Service.MaxPromptBytes + (1024 * 1024));
             builder.Host.UseSystemd();
-            builder.Logging.AddRedactedConsole(context.Redactor);
+            builder.Logging.AddRedactedConsole(context.Redactor, config.Service.LogFormat ?? RedactedLogging.DefaultFormat);
             builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.Services.AddApplicationServices(config, context.Paths, docker, database, context.Redactor, token);
             await using var app = builder.Build();

@@ -9,7 +9,7 @@ internal static partial class ConfigLoader
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents", "repositories", "budgets"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
     private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
-    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention", "session_ttl", "link_ttl", "min_free_disk"];
+    private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention", "session_ttl", "link_ttl", "min_free_disk", "log_format", "otlp_endpoint", "metrics_open_to_loopback"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file", "local_cli"];
     private static readonly string[] ImageKeys = ["default", "extra_ca_bundle", "selectable"];
@@ -161,6 +161,7 @@ internal static partial class ConfigLoader
             service = service with { MinFreeDisk = serviceReader.Size("min_free_disk", ServiceSettings.DefaultMinFreeDisk, min: 1L << 20) };
         }
 
+        service = serviceReader is null ? service : ReadTelemetry(serviceReader, service);
         serviceReader?.Finish(ServiceKeys);
         if (service.DrainTimeout > ShutdownBudget.MaxDrainTimeout)
         {

@@ -44,4 +44,12 @@ internal sealed record ServiceSettings(
     /// and readiness fails, so SQLite never meets a full disk in the middle of a write.
     /// </summary>
     public long MinFreeDisk { get; init; } = DefaultMinFreeDisk;
+    /// <summary>The console log's format (<c>service.log_format</c>); null picks systemd's under systemd, else simple.</summary>
+    public Security.LogFormat? LogFormat { get; init; }
+
+    /// <summary>Where metrics are pushed over OTLP/HTTP as well (<c>service.otlp_endpoint</c>); null pushes nowhere.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>Lets loopback callers read <c>/metrics</c> without the API token (<c>service.metrics_open_to_loopback</c>).</summary>
+    public bool MetricsOpenToLoopback { get; init; }
 }

@@ -14,7 +14,7 @@ namespace ClaudeHooks.Containers;
 /// sandboxes per agent (<c>warm_sandboxes</c>) so a task does not wait for a container to start; a warm sandbox
 /// that died or runs an outdated image is removed, never used. Sandboxes left by a crash are reaped by label.
 /// </summary>
-internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsConfig config, Gateway.HostGateway gateway, ILogger<SandboxManager> logger) : IAsyncDisposable
+internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsConfig config, Gateway.HostGateway gateway, ILogger<SandboxManager> logger, Hosting.ServiceMetrics? metrics = null) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Sandbox>> _warm = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _filling = new(StringComparer.Ordinal);
@@ -324,7 +324,9 @@ internal sealed partial class SandboxManager(ContainerRuntime runtime, AgentsCon
         // which keeps the gateway's forwarder running; the forwarder may be restarted under a new pid.
         var tini = init.FirstOrDefault(p => init.All(q => q.Pid != p.ParentPid))?.Pid ?? "";
         var supervisor = init.FirstOrDefault(p => p.ParentPid == tini)?.Pid ?? "";
-        return new Sandbox(name, id, taskId is null, [tini, supervisor], lines[1], Stopwatch.GetElapsedTime(started), socketId);
+        var took = Stopwatch.GetElapsedTime(started);
+        metrics?.SandboxStarted(agent.Name, warm: taskId is null, took);
+        return new Sandbox(name, id, taskId is null, [tini, supervisor], lines[1], took, socketId);
     }
 
     /// <summary>The engine's message and what the operator can do about it.</summary>

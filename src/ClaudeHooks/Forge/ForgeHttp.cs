@@ -37,6 +37,7 @@ internal static partial class ForgeHttp
         client.AddResilienceHandler(ClientName, (pipeline, context) =>
         {
             var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ForgeHttp).FullName!);
+            var metrics = context.ServiceProvider.GetService<Hosting.ServiceMetrics>();
             pipeline
                 .AddTimeout(limits.TotalTimeout)
                 .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
@@ -52,11 +53,15 @@ internal static partial class ForgeHttp
                         var request = args.Context.GetRequestMessage();
                         Retrying(logger, request?.Method.Method ?? "?", request?.RequestUri?.AbsolutePath ?? "?", args.AttemptNumber + 1, limits.MaxRetries + 1,
                             Describe(args.Outcome), args.RetryDelay.TotalSeconds);
+                        metrics?.ForgeRetry(request?.Method.Method ?? "?");
                         return default;
                     },
                 })
                 .AddTimeout(limits.AttemptTimeout);
         });
+
+        // Added after the pipeline, so it sits inside it and sees every attempt.
+        client.AddHttpMessageHandler(s => s.GetService<Hosting.ServiceMetrics>() is { } metrics ? new ForgeMetricsHandler(metrics) : new PassThroughHandler());
         return client;
     }
 

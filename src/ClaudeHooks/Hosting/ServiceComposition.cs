@@ -40,6 +40,7 @@ internal static class ServiceComposition
         services.AddSingleton(redactor);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(token);
+        services.AddServiceTelemetry(config);
 
         // The dashboard: server-rendered pages, sessions, signed read-only links, anti-forgery under a kept key ring.
         services.AddRazorComponents();
@@ -121,6 +122,7 @@ internal static class ServiceComposition
         app.MapTaskApi();
         app.MapEgressApi();
         app.MapBudgetApi();
+        app.MapServiceMetrics();
         if (config.Forge is not null)
         {
             app.MapWebhookApi();

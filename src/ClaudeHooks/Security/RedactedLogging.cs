@@ -6,11 +6,22 @@ namespace ClaudeHooks.Security;
 /// <summary>Console logging through <see cref="RedactingConsoleFormatter"/>, for the service and for the one-shot verbs alike.</summary>
 internal static class RedactedLogging
 {
-    /// <remarks>Call after <c>UseSystemd</c>: this formatter replaces the journal's own, and writes its priority prefix itself.</remarks>
-    public static ILoggingBuilder AddRedactedConsole(this ILoggingBuilder builder, SecretRedactor redactor)
+    /// <summary>The format when the config names none: the journal's under systemd, else simple.</summary>
+    public static LogFormat DefaultFormat => SystemdHelpers.IsSystemdService() ? LogFormat.Systemd : LogFormat.Simple;
+
+    public static ILoggingBuilder AddRedactedConsole(this ILoggingBuilder builder, SecretRedactor redactor) =>
+        builder.AddRedactedConsole(redactor, DefaultFormat);
+
+    /// <remarks>
+    /// <c>UseSystemd</c> sets the console's formatter to the built-in systemd one, which redacts nothing; the choice
+    /// here is a post-configuration, so it wins whichever of the two is called first, and a formatter name from
+    /// <c>Logging:Console</c> settings cannot bypass redaction either.
+    /// </remarks>
+    public static ILoggingBuilder AddRedactedConsole(this ILoggingBuilder builder, SecretRedactor redactor, LogFormat format)
     {
-        builder.AddConsole(options => options.FormatterName = RedactingConsoleFormatter.FormatterName);
-        builder.Services.AddSingleton<ConsoleFormatter>(new RedactingConsoleFormatter(redactor, SystemdHelpers.IsSystemdService()));
+        builder.AddConsole();
+        builder.Services.AddSingleton<ConsoleFormatter>(new RedactingConsoleFormatter(redactor, format));
+        builder.Services.PostConfigure<ConsoleLoggerOptions>(options => options.FormatterName = RedactingConsoleFormatter.FormatterName);
         return builder;
     }
 }

@@ -15,6 +15,7 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await InsertTaskAsync(connection, transaction, task, reason, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        OnCreated(task, reason);
     }
 
     private async Task InsertTaskAsync(SqliteConnection connection, SqliteTransaction transaction, TaskRecord task, string reason, CancellationToken cancellationToken)
@@ -119,13 +120,15 @@ internal sealed partial class SqliteTaskStore(Database database, TimeProvider cl
             return null;
         }
 
-        await InsertTaskAsync(connection, transaction, task, $"queued by {source}: {work.Kind} {work.Repo}#{work.Number}", cancellationToken);
+        var reason = $"queued by {source}: {work.Kind} {work.Repo}#{work.Number}";
+        await InsertTaskAsync(connection, transaction, task, reason, cancellationToken);
         await ExecuteAsync(connection, transaction, "UPDATE forge_events SET task_id = $task WHERE semantic_key = $key", cancellationToken, ("$task", task.Id), ("$key", work.SemanticKey));
         await ExecuteAsync(connection, transaction, """
             INSERT INTO forge_tasks (task_id, repo, kind, number, head_sha, request, pull_number) VALUES ($task, $repo, $kind, $number, $sha, $request, $pull)
             """, cancellationToken, ("$task", task.Id), ("$repo", work.Repo), ("$kind", work.Kind), ("$number", work.Number), ("$sha", work.HeadSha), ("$request", work.Request),
             ("$pull", work.Kind is ForgeWork.Implement or ForgeWork.Mention ? null : work.Number));
         await transaction.CommitAsync(cancellationToken);
+        OnCreated(task, reason);
         return task.Id;
     }
 

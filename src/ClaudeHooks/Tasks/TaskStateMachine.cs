@@ -10,7 +10,7 @@ namespace ClaudeHooks.Tasks;
 /// reason, and recorded together with the forge writes the move causes (<see cref="ITaskReactions"/>). It also
 /// decides how a performer's result ends a task: done, retried after a backoff (attempt N of M), or given up.
 /// </summary>
-internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions reactions, AgentsConfig config, TimeProvider clock, ILogger<TaskStateMachine> logger)
+internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions reactions, AgentsConfig config, TimeProvider clock, ILogger<TaskStateMachine> logger, Hosting.ServiceMetrics? metrics = null)
 {
     private int MaxAttempts => config.Service.MaxAttempts;
 
@@ -104,6 +104,11 @@ internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions 
             Holder = task.LeaseOwner,
             LeaseExpiredBy = task.State == TaskState.Running ? clock.GetUtcNow() : null,
         });
+        if (moved)
+        {
+            metrics?.Recovered(task.Agent, task.State, to);
+        }
+
         return moved ? to : null;
     }
 
@@ -155,14 +160,50 @@ internal sealed partial class TaskStateMachine(ITaskStore store, ITaskReactions 
         TaskTransitions.Ensure(task.State, to);
         var intents = await reactions.IntentsForAsync(reactOn ?? task, to, reason, outcome, cancellationToken);
         var transition = new TaskTransition(task.Id, task.State, to, reason) { Intents = intents };
-        var applied = await store.ApplyAsync(shape is null ? transition : shape(transition), cancellationToken);
+        var shaped = shape is null ? transition : shape(transition);
+        var applied = await store.ApplyAsync(shaped, cancellationToken);
         if (!applied)
         {
             LogRefused(task.Id, task.State.ToName(), to.ToName());
         }
+        else
+        {
+            Transitioned(task, to, reason, outcome ?? (shaped.OutcomeJson is { } json ? JsonSerializer.Deserialize<RunOutcome>(json, OutcomeJson.Options) : null));
+        }
 
         return applied;
     }
+
+    /// <summary>
+    /// A task the store just committed (the API, the dashboard and the forge write new tasks straight to the store):
+    /// logged and counted as its first move.
+    /// </summary>
+    public void Created(TaskRecord task, string reason)
+    {
+        metrics?.Transition(task.Agent, task.State);
+        LogTransition(task.Id, "new", task.State.ToName(), task.Agent, Repository(task.Repo), reason, null, null);
+    }
+
+    /// <summary>The one log line and the metrics of an applied move; a move that records a run's outcome ends that run.</summary>
+    private void Transitioned(TaskRecord task, TaskState to, string reason, RunOutcome? run)
+    {
+        metrics?.Transition(task.Agent, to);
+        if (run is not null)
+        {
+            metrics?.RunEnded(task.Agent, to, run);
+        }
+
+        LogTransition(task.Id, task.State.ToName(), to.ToName(), task.Agent, Repository(task.Repo), reason, run?.CostUsd, run is null ? null : run.DurationMs / 1000.0);
+    }
+
+    /// <summary>A repository as the log names it: never with the user part of its URL.</summary>
+    internal static string Repository(string repo) =>
+        Uri.TryCreate(repo, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
+            : repo;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "task {TaskId} {From} -> {State}: agent {Agent}, repository {Repository}, reason: {Reason}; cost {CostUsd} USD, duration {DurationSeconds} s")]
+    private partial void LogTransition(string taskId, string from, string state, string agent, string repository, string reason, decimal? costUsd, double? durationSeconds);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "task {TaskId}: not moved from {From} to {To}; another process moved it first")]
     private partial void LogRefused(string taskId, string from, string to);
