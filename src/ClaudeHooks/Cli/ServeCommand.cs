@@ -20,6 +20,12 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the service: task API, workers, health") { urls };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
+            if (UrlsProblem(parse.GetValue(urls)!) is { } urlsProblem)
+            {
+                await Console.Error.WriteLineAsync($"error: {urlsProblem}");
+                return ExitCodes.Usage;
+            }
+
             var config = context.Config;
 
             // A local agent runs on the host, and forge events come from anyone who can comment: refused unless acknowledged.
@@ -82,9 +88,44 @@ internal static class ServeCommand
             builder.Services.AddApplicationServices(config, context.Paths, docker, database, context.Redactor, token);
             await using var app = builder.Build();
             app.MapApplicationApis(token, config);
-            await app.RunAsync(CancellationToken.None);
+            try
+            {
+                await app.StartAsync(CancellationToken.None);
+            }
+            catch (IOException e)
+            {
+                // Kestrel's "address already in use" (another serve?), or an address that is not this machine's.
+                await Console.Error.WriteLineAsync($"error: cannot listen on --urls {parse.GetValue(urls)}: {e.GetBaseException().Message}; stop what listens there ('ss -ltnp' shows it) or pass --urls with a free port");
+                return ExitCodes.CannotListen;
+            }
+
+            await app.WaitForShutdownAsync(CancellationToken.None);
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>What is wrong with <c>--urls</c> (addresses separated by ';', each parsed as Kestrel parses it), or null.</summary>
+    internal static string? UrlsProblem(string urls)
+    {
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var address in addresses)
+        {
+            try
+            {
+                var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(address);
+                if (binding.Scheme is "http" or "https" && (binding.IsUnixPipe || binding.Host.Length > 0))
+                {
+                    continue;
+                }
+            }
+            catch (FormatException)
+            {
+            }
+
+            return $"--urls \"{TerminalText.Neutralize(address)}\" is not an address to listen on; pass one such as http://127.0.0.1:8080 (several separated by ';')";
+        }
+
+        return addresses.Length == 0 ? "--urls is empty; pass an address such as http://127.0.0.1:8080" : null;
     }
 }
