@@ -21,6 +21,7 @@ internal static class CliApp
         root.Subcommands.Add(ForgeCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(DoctorCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
         return root;
     }
 
