@@ -26,6 +26,13 @@ internal static class ServeCommand
                 return ExitCodes.Usage;
             }
 
+            // Before the engine checks and migrations: a second serve on the same port learns it at once.
+            if (ListenProblem(parse.GetValue(urls)!) is { } listenProblem)
+            {
+                await Console.Error.WriteLineAsync($"error: {listenProblem}");
+                return ExitCodes.CannotListen;
+            }
+
             var config = context.Config;
 
             // A local agent runs on the host, and forge events come from anyone who can comment: refused unless acknowledged.
@@ -114,7 +121,9 @@ internal static class ServeCommand
             try
             {
                 var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(address);
-                if (binding.Scheme is "http" or "https" && (binding.IsUnixPipe || binding.Host.Length > 0))
+                // Kestrel's own parser takes "127.0.0.1:notaport" as a host; a URL with its wildcard host in place must parse too.
+                if (binding.Scheme is "http" or "https"
+                    && (binding.IsUnixPipe || (binding.Host.Length > 0 && Uri.TryCreate(address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out _))))
                 {
                     continue;
                 }
@@ -127,5 +136,38 @@ internal static class ServeCommand
         }
 
         return addresses.Length == 0 ? "--urls is empty; pass an address such as http://127.0.0.1:8080" : null;
+    }
+
+    /// <summary>
+    /// Whether an address of <c>--urls</c> with an IP (or localhost) is taken, found by binding it for a moment; the
+    /// listener's own start reports anything that slips in between.
+    /// </summary>
+    internal static string? ListenProblem(string urls)
+    {
+        foreach (var address in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(address);
+            var ip = binding.Host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.TryParse(binding.Host.Trim('[', ']'), out var parsed) ? parsed : null;
+            if (binding.IsUnixPipe || ip is null || binding.Port == 0)
+            {
+                continue;
+            }
+
+            var probe = new System.Net.Sockets.TcpListener(ip, binding.Port) { ExclusiveAddressUse = false };
+            try
+            {
+                probe.Start();
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                return $"cannot listen on --urls {TerminalText.Neutralize(address)}: {e.Message}; stop what listens there ('ss -ltnp' shows it) or pass --urls with a free port";
+            }
+            finally
+            {
+                probe.Stop();
+            }
+        }
+
+        return null;
     }
 }
