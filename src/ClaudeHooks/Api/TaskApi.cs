@@ -23,6 +23,7 @@ internal static class TaskApi
         app.MapPost("/task/{id}/cancel", CancelAsync).WithName("CancelTask").WithSummary("Cancel a queued or running task");
         app.MapPost("/task/{id}/link", LinkAsync).WithName("TaskLink").WithSummary("A signed, expiring, read-only dashboard link to the task, for people without the token");
         app.MapGet("/task/{id}/events", EventsAsync).WithName("TaskEvents").WithSummary("Server-sent events: replay from the start (or Last-Event-ID), then live");
+        app.MapGet("/task/{id}/transcript", TranscriptAsync).WithName("TaskTranscript").WithSummary("The task's stored events with the time each was stored, oldest first, a page at a time");
         return app;
     }
 
@@ -344,4 +345,39 @@ internal static class TaskApi
     /// <summary>One SSE frame: an id, a plain-token event type and one data line, redacted, with no control character a reader would act on.</summary>
     internal static string Frame(StoredEvent stored, SecretRedactor redactor) =>
         $"id: {stored.Seq}\nevent: {TerminalText.EventType(redactor.Redact(stored.Type).Text)}\ndata: {TerminalText.SseData(redactor.Redact(stored.Data).Text)}\n\n";
+
+    /// <summary>
+    /// A page of the task's stored events after <c>after</c>, each with its stored time. The state is read before the
+    /// events, so a reader that sees a final state and a short page has every event there will be.
+    /// </summary>
+    private static async Task<IResult> TranscriptAsync(string id, HttpContext context, ITaskStore store, SecretRedactor redactor, CancellationToken cancellationToken)
+    {
+        var task = await store.GetTaskAsync(id, cancellationToken);
+        if (task is null)
+        {
+            return Problems.NotFound($"no task {id}");
+        }
+
+        var query = context.Request.Query;
+        long after = 0;
+        if (query.TryGetValue("after", out var afterText) && !long.TryParse(afterText, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        {
+            return Problems.Field(StatusCodes.Status400BadRequest, "after", "must be the seq of an event (0 or more); next_after of the previous page");
+        }
+
+        var limit = ReplayPage;
+        if (query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > ReplayPage))
+        {
+            return Problems.Field(StatusCodes.Status400BadRequest, "limit", $"must be a whole number from 1 to {ReplayPage}");
+        }
+
+        var page = await store.GetEventsAsync(id, after, cancellationToken, limit);
+        return TypedResults.Ok(new
+        {
+            task_id = id,
+            state = task.State.ToName(),
+            events = page.Select(e => new { seq = e.Seq, at = e.At, type = redactor.Redact(e.Type).Text, data = redactor.Redact(e.Data).Text }),
+            next_after = page.Count == limit ? page[^1].Seq : (long?)null,
+        });
+    }
 }
