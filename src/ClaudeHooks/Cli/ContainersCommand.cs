@@ -30,6 +30,13 @@ internal static class ContainersCommand
         {
             var agents = context.Config.Select(parse.GetValue(agent));
             await context.ConnectAsync(cancellationToken);
+
+            // Waiting for health probes takes a while; a person at a terminal learns what it is waiting for.
+            if (!parse.GetValue(json) && !Console.IsErrorRedirected)
+            {
+                await Console.Error.WriteLineAsync($"bringing up {string.Join(", ", agents.Select(a => a.Name))}: each container is created or started, then waited for until its health probe passes");
+            }
+
             PrintActions(await context.Reconciler().UpAsync(agents, cancellationToken), parse.GetValue(json));
 
             return ExitCodes.Success;
