@@ -20,6 +20,7 @@ namespace ClaudeHooks.Tests.Cli;
 internal sealed class TaskApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _transcriptReads;
 
     private TaskApiServer(WebApplication app, SqliteTaskStore store, Database database, string url)
     {
@@ -34,6 +35,9 @@ internal sealed class TaskApiServer : IAsyncDisposable
     public Database Database { get; }
 
     public string Url { get; }
+
+    /// <summary>How many pages of a transcript have been asked for: a follower that has asked once is waiting.</summary>
+    public int TranscriptReads => Volatile.Read(ref _transcriptReads);
 
     /// <summary>Serves the API for the claude-hooks home <paramref name="home"/>, whose api-token it creates.</summary>
     public static async Task<TaskApiServer> StartAsync(string home)
@@ -59,11 +63,22 @@ internal sealed class TaskApiServer : IAsyncDisposable
         builder.Services.AddSingleton<ITaskReactions, NoTaskReactions>();
         builder.Services.AddSingleton<TaskStateMachine>();
         var app = builder.Build();
+        TaskApiServer? server = null;
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.Value!.EndsWith("/transcript", StringComparison.Ordinal) && server is not null)
+            {
+                Interlocked.Increment(ref server._transcriptReads);
+            }
+
+            return next(context);
+        });
         app.UseApiSecurity(ApiToken.LoadOrCreate(paths, out _), config);
         app.MapTaskApi();
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TaskApiServer(app, store, database, url);
+        server = new TaskApiServer(app, store, database, url);
+        return server;
     }
 
     /// <summary>A task created at <paramref name="at"/>, in <paramref name="state"/>, with <paramref name="outcome"/> stored as its outcome.</summary>
@@ -91,6 +106,9 @@ internal sealed class TaskApiServer : IAsyncDisposable
         insert.Parameters.AddWithValue("$data", JsonSerializer.Serialize(data));
         await insert.ExecuteNonQueryAsync();
     }
+
+    /// <summary>Moves the task to <paramref name="state"/> as the worker would, without a history row (the API reads only the state).</summary>
+    public Task SetStateAsync(string id, TaskState state) => ExecuteAsync("UPDATE tasks SET state = $value WHERE id = $id", id, state.ToName());
 
     public async ValueTask DisposeAsync()
     {

@@ -167,12 +167,40 @@ public sealed class TaskCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Logs_Follow_PrintsEventsStoredWhileItWaits_AndEndsWithTheTask()
+    {
+        await _api.AddTaskAsync("live", TaskState.Running, LongAgo);
+        await _api.AddEventAsync("live", 1, LongAgo, "runner/stderr", new { line = "before" });
+
+        var following = RunAsync("task", "logs", "live", "-f");
+        await ReadsAsync(1, following);
+        await _api.AddEventAsync("live", 2, LongAgo.AddSeconds(1), "runner/stderr", new { line = "while following" });
+        await ReadsAsync(_api.TranscriptReads + 1, following);
+        await _api.SetStateAsync("live", TaskState.Succeeded);
+        var (code, output, _) = await following;
+
+        Assert.Equal(ExitCodes.Success, code);
+        var lines = output.Split('\n');
+        Assert.Contains("03:04:05  stderr: before", lines);
+        Assert.Contains("03:04:06  stderr: while following", lines);
+    }
+
+    [Fact]
     public async Task Transcript_UnknownTask_ExitsNotFound()
     {
         var (code, _, error) = await RunAsync("task", "transcript", "nope");
 
         Assert.Equal(ExitCodes.NotFound, code);
         Assert.Contains("no task nope", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits until the follower has asked for <paramref name="reads"/> pages (or has exited, which the test then reports).</summary>
+    private async Task ReadsAsync(int reads, Task following)
+    {
+        while (_api.TranscriptReads < reads && !following.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
     }
 
     private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
