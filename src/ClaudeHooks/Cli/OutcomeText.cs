@@ -11,7 +11,7 @@ internal static class OutcomeText
     {
         var duration = Number(outcome, "duration_ms") is { } ms ? Duration(TimeSpan.FromMilliseconds(ms)) : "-";
         var cost = (Number(outcome, "cost_usd") ?? Number(outcome, "total_cost_usd")) is { } usd ? string.Create(CultureInfo.InvariantCulture, $"${usd:0.0000}") : "-";
-        var turns = (Number(outcome, "turns") ?? Number(outcome, "num_turns")) is { } count ? string.Create(CultureInfo.InvariantCulture, $"{count:0} turn{(count == 1 ? "" : "s")}") : "- turns";
+        var turns = (Number(outcome, "turns") ?? Number(outcome, "num_turns")) is { } count ? string.Create(CultureInfo.InvariantCulture, $"{count:0} turn{(count == 1 ? "" : "s")}") : "-";
         return $"{duration} · {cost} · {turns}";
     }
 

@@ -95,6 +95,18 @@ public sealed class TaskCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_TaskWithoutOutcome_ShowsADashForEachFigure()
+    {
+        await _api.AddTaskAsync("q1", TaskState.Queued, LongAgo);
+
+        var (code, output, _) = await RunAsync("task", "list");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("OUTCOME", output, StringComparison.Ordinal);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("q1 ", StringComparison.Ordinal) && l.Contains("  - · - · -  ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Logs_OldTask_ShowsEachEventsStoredTimeAndTheOutcomeReadably()
     {
         await _api.AddTaskAsync("old", TaskState.Succeeded, LongAgo, new { status = "succeeded", reason = "done", duration_ms = 50_200, cost_usd = 0.0132, turns = 7 });
