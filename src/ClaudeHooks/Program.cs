@@ -9,4 +9,4 @@ var configuration = new InvocationConfiguration
 {
     ProcessTerminationTimeout = parse.CommandResult.Command.Name == "serve" ? null : TimeSpan.FromSeconds(30),
 };
-return await parse.InvokeAsync(configuration);
+return await CliApp.InvokeAsync(parse, configuration);

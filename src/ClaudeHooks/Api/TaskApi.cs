@@ -44,6 +44,8 @@ internal static class TaskApi
             .Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer(ApiOperations.Query(("follow", "false stops after the replay")))
             .AddOpenApiOperationTransformer(ApiOperations.Header("Last-Event-ID", "Resume after this event id."));
+        app.MapGet("/task/{id}/transcript", TranscriptAsync).WithName("TaskTranscript").WithSummary("The task's stored events with the time each was stored, oldest first, a page at a time")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -435,4 +437,39 @@ internal static class TaskApi
     /// <summary>One SSE frame: an id, a plain-token event type and one data line, redacted, with no control character a reader would act on.</summary>
     internal static string Frame(StoredEvent stored, SecretRedactor redactor) =>
         $"id: {stored.Seq}\nevent: {TerminalText.EventType(redactor.Redact(stored.Type).Text)}\ndata: {TerminalText.SseData(redactor.Redact(stored.Data).Text)}\n\n";
+
+    /// <summary>
+    /// A page of the task's stored events after <c>after</c>, each with its stored time. The state is read before the
+    /// events, so a reader that sees a final state and a short page has every event there will be.
+    /// </summary>
+    private static async Task<IResult> TranscriptAsync(string id, HttpContext context, ITaskStore store, SecretRedactor redactor, CancellationToken cancellationToken)
+    {
+        var task = await store.GetTaskAsync(id, cancellationToken);
+        if (task is null)
+        {
+            return Problems.NotFound($"no task {id}");
+        }
+
+        var query = context.Request.Query;
+        long after = 0;
+        if (query.TryGetValue("after", out var afterText) && !long.TryParse(afterText, NumberStyles.None, CultureInfo.InvariantCulture, out after))
+        {
+            return Problems.Field(StatusCodes.Status400BadRequest, "after", "must be the seq of an event (0 or more); next_after of the previous page");
+        }
+
+        var limit = ReplayPage;
+        if (query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > ReplayPage))
+        {
+            return Problems.Field(StatusCodes.Status400BadRequest, "limit", $"must be a whole number from 1 to {ReplayPage}");
+        }
+
+        var page = await store.GetEventsAsync(id, after, cancellationToken, limit);
+        return TypedResults.Ok(new
+        {
+            task_id = id,
+            state = task.State.ToName(),
+            events = page.Select(e => new { seq = e.Seq, at = e.At, type = redactor.Redact(e.Type).Text, data = redactor.Redact(e.Data).Text }),
+            next_after = page.Count == limit ? page[^1].Seq : (long?)null,
+        });
+    }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using ClaudeHooks.Api;
@@ -12,15 +13,27 @@ internal sealed class ApiClient : IDisposable
     public static Task<int> RunAsync(System.CommandLine.ParseResult parse, System.CommandLine.Option<string> url, Func<ApiClient, Task<int>> action) =>
         CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
+            var baseUrl = parse.GetValue(url)!;
+            if (UrlProblem(baseUrl) is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"error: {problem}");
+                return ExitCodes.Usage;
+            }
+
             try
             {
-                using var api = new ApiClient(parse.GetValue(url)!, context.Paths);
+                using var api = new ApiClient(baseUrl, context.Paths);
                 return await action(api);
             }
             catch (ApiException e)
             {
                 await Console.Error.WriteLineAsync($"error: {Security.TerminalText.Neutralize(e.Message)}");
-                return ExitCodes.OperationFailed;
+                if (e.Status is HttpStatusCode.Unauthorized)
+                {
+                    await Console.Error.WriteLineAsync($"hint: the token in {ApiToken.FilePath(context.Paths)} is not the one of the service at {baseUrl}; run the verb as the service's user, or set CLAUDE_HOOKS_HOME to its home");
+                }
+
+                return e.ExitCode;
             }
         });
 
@@ -35,6 +48,12 @@ internal sealed class ApiClient : IDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>What is wrong with a service URL given by <c>--url</c> or <c>CLAUDE_HOOKS_URL</c>, or null.</summary>
+    internal static string? UrlProblem(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0
+            ? null
+            : $"--url \"{Security.TerminalText.Neutralize(url)}\" is not the service's http(s) address; pass one such as http://127.0.0.1:8080 (or set CLAUDE_HOOKS_URL)";
+
     public static string DefaultUrl => Environment.GetEnvironmentVariable("CLAUDE_HOOKS_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080";
 
     public async Task<JsonElement> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
@@ -47,11 +66,21 @@ internal sealed class ApiClient : IDisposable
 
         using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        var json = text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text);
+        JsonElement json;
+        try
+        {
+            json = text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text);
+        }
+        catch (JsonException)
+        {
+            // Something else answers at that address (a proxy's error page, another program).
+            throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {BaseUrl} answered with something that is not the claude-hooks API; check --url", response.IsSuccessStatusCode ? HttpStatusCode.BadGateway : response.StatusCode);
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             var detail = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var d) ? d.GetString() : text;
-            throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}");
+            throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {detail}", response.StatusCode);
         }
 
         return json;
@@ -71,5 +100,3 @@ internal sealed class ApiClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
-
-internal sealed class ApiException(string message) : Exception(message);

@@ -15,7 +15,8 @@ internal static class AuditCommand
         {
             Description = "Value planted in each agent's token file while the audit runs (default: a random one); the original file is restored",
         };
-        var command = new Command("audit", "Check hardening and that no secret leaks into the agent containers; exits non-zero on any failure") { agent, standIn };
+        var json = CliJson.Option();
+        var command = new Command("audit", "Check hardening and that no secret leaks into the agent containers; exits non-zero on any failure") { agent, standIn, json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var selected = context.Config.Select(parse.GetValue(agent));
@@ -30,8 +31,14 @@ internal static class AuditCommand
                 findings = [.. findings, .. await new ContainerAuditor(new ContainerRuntime(docker), context.Config, context.Paths, gateway, live).AuditAsync(agents, parse.GetValue(standIn), cancellationToken)];
             }
 
-            Table.Print(["AGENT", "RESULT", "CHECK", "DETAIL"], findings.Select(f => new[] { f.Agent, f.Passed ? "pass" : "FAIL", f.Check, f.Detail }).ToList());
             var failed = findings.Count(f => !f.Passed);
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(new { Passed = failed == 0, Checks = findings.Count, Failed = failed, Findings = findings });
+                return failed == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
+            }
+
+            Table.Print(["AGENT", "RESULT", "CHECK", "DETAIL"], findings.Select(f => new[] { f.Agent, f.Passed ? "pass" : "FAIL", f.Check, f.Detail }).ToList());
             Console.WriteLine(failed == 0 ? $"audit passed: {findings.Count} checks" : $"audit FAILED: {failed} of {findings.Count} checks");
             return failed == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));

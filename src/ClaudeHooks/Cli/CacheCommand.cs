@@ -16,7 +16,8 @@ internal static class CacheCommand
     {
         var agent = GlobalOptions.OptionalAgent();
         var olderThan = new Option<string?>("--older-than") { Description = "Idle age that makes a cache stale (default: workdir.stale_after)" };
-        var prune = new Command("prune", "Remove repository caches unused for longer than the stale age; never one a running task holds") { agent, olderThan };
+        var json = CliJson.Option();
+        var prune = new Command("prune", "Remove repository caches unused for longer than the stale age; never one a running task holds") { agent, olderThan, json };
         prune.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
@@ -40,6 +41,12 @@ internal static class CacheCommand
             {
                 foreach (var result in await cache.PruneAsync(ResourceNames.Container(config.ContainerPrefix, agentConfig.Name), age, live, cancellationToken))
                 {
+                    if (parse.GetValue(json))
+                    {
+                        CliJson.Write(new { Agent = agentConfig.Name, result.Repository, result.Path, result.Removed, Detail = result.Removed ? null : result.Detail });
+                        continue;
+                    }
+
                     Console.WriteLine($"{agentConfig.Name}: {(result.Removed ? "removed" : "kept")} {result.Repository} ({result.Path}){(result.Removed ? "" : $": {result.Detail}")}");
                 }
             }

@@ -24,15 +24,20 @@ internal static class ContainersCommand
     private static Command Up()
     {
         var agent = GlobalOptions.OptionalAgent();
-        var command = new Command("up", "Create missing agent containers, start stopped ones, adopt running ones") { agent };
+        var json = CliJson.Option();
+        var command = new Command("up", "Create missing agent containers, start stopped ones, adopt running ones") { agent, json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var agents = context.Config.Select(parse.GetValue(agent));
             await context.ConnectAsync(cancellationToken);
-            foreach (var line in await context.Reconciler().UpAsync(agents, cancellationToken))
+
+            // Waiting for health probes takes a while; a person at a terminal learns what it is waiting for.
+            if (!parse.GetValue(json) && !Console.IsErrorRedirected)
             {
-                Console.WriteLine(line);
+                await Console.Error.WriteLineAsync($"bringing up {string.Join(", ", agents.Select(a => a.Name))}: each container is created or started, then waited for until its health probe passes");
             }
+
+            PrintActions(await context.Reconciler().UpAsync(agents, cancellationToken), parse.GetValue(json));
 
             return ExitCodes.Success;
         }));
@@ -43,15 +48,13 @@ internal static class ContainersCommand
     {
         var agent = GlobalOptions.OptionalAgent();
         var volumes = new Option<bool>("--volumes") { Description = "Also delete the agents' state and home volumes (their repository caches)" };
-        var command = new Command("down", "Stop and remove agent containers (volumes are kept unless --volumes)") { agent, volumes };
+        var json = CliJson.Option();
+        var command = new Command("down", "Stop and remove agent containers (volumes are kept unless --volumes)") { agent, volumes, json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var agents = context.Config.Select(parse.GetValue(agent));
             await context.ConnectAsync(cancellationToken);
-            foreach (var line in await context.Reconciler().DownAsync(agents, parse.GetValue(volumes), cancellationToken))
-            {
-                Console.WriteLine(line);
-            }
+            PrintActions(await context.Reconciler().DownAsync(agents, parse.GetValue(volumes), cancellationToken), parse.GetValue(json));
 
             return ExitCodes.Success;
         }));
@@ -61,15 +64,13 @@ internal static class ContainersCommand
     private static Command Rebuild()
     {
         var agent = GlobalOptions.OptionalAgent();
-        var command = new Command("rebuild", "Recreate agent containers from the current image and config, keeping their volumes") { agent };
+        var json = CliJson.Option();
+        var command = new Command("rebuild", "Recreate agent containers from the current image and config, keeping their volumes") { agent, json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var agents = context.Config.Select(parse.GetValue(agent));
             await context.ConnectAsync(cancellationToken);
-            foreach (var line in await context.Reconciler().RebuildAsync(agents, cancellationToken))
-            {
-                Console.WriteLine(line);
-            }
+            PrintActions(await context.Reconciler().RebuildAsync(agents, cancellationToken), parse.GetValue(json));
 
             return ExitCodes.Success;
         }));
@@ -161,13 +162,47 @@ internal static class ContainersCommand
         return command;
     }
 
+    /// <summary>What up, down or rebuild did, a line each, or with --json one object: <c>{"actions": [...]}</c>.</summary>
+    private static void PrintActions(IEnumerable<string> lines, bool json)
+    {
+        if (json)
+        {
+            CliJson.Write(new { Actions = lines.ToList() });
+            return;
+        }
+
+        foreach (var line in lines)
+        {
+            Console.WriteLine(line);
+        }
+    }
+
     private static Command Status()
     {
-        var command = new Command("status", "Show each agent's container, state, health, image and uptime");
+        var json = CliJson.Option();
+        var command = new Command("status", "Show each agent's container, state, health, image and uptime") { json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var docker = await context.ConnectAsync(cancellationToken);
             var status = await new EngineHealth(docker, context.Config).CheckAsync(cancellationToken);
+            var ok = status.Agents.All(a => a.State == "running");
+            if (parse.GetValue(json))
+            {
+                var listed = await SandboxManager.ListAsync(new ContainerRuntime(docker), context.Config.ContainerPrefix, cancellationToken);
+                CliJson.Write(new
+                {
+                    status.Agents,
+                    Sandboxes = listed.Select(c => new
+                    {
+                        Name = c.Names.First().TrimStart('/'),
+                        Agent = c.Labels!.TryGetValue(ResourceNames.AgentLabel, out var a) ? a : null,
+                        c.State,
+                        Created = c.Created.ToUniversalTime(),
+                    }),
+                });
+                return ok ? ExitCodes.Success : ExitCodes.CheckFailed;
+            }
+
             var rows = status.Agents.Select(a => new[]
             {
                 a.Name, a.Container, a.State, a.Health, a.Image,
@@ -188,7 +223,7 @@ internal static class ContainersCommand
                 }).ToList());
             }
 
-            return status.Agents.All(a => a.State == "running") ? ExitCodes.Success : ExitCodes.CheckFailed;
+            return ok ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));
         return command;
     }

@@ -14,7 +14,8 @@ internal static class DbCommand
     public static Command Create()
     {
         var path = new Argument<string>("path") { Description = "The new file to write; an existing one is refused" };
-        var backup = new Command("backup", "Copy the database, consistently, while the service runs") { path };
+        var json = CliJson.Option();
+        var backup = new Command("backup", "Copy the database, consistently, while the service runs") { path, json };
         backup.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async _ =>
         {
             var dataDirectory = parse.GetValue(RunCommand.DataDirectory) ?? Database.DefaultDataDirectory;
@@ -26,6 +27,12 @@ internal static class DbCommand
             }
 
             var copy = await DatabaseBackup.CreateAsync(new Database(dataDirectory), parse.GetValue(path)!, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(new { Source = file, copy.Path, copy.Bytes, copy.SchemaVersion });
+                return ExitCodes.Success;
+            }
+
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"backed up {file} to {copy.Path}: {copy.Bytes} bytes, schema version {copy.SchemaVersion}"));
             return ExitCodes.Success;
         }));

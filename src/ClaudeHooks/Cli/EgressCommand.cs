@@ -30,7 +30,7 @@ internal static class EgressCommand
         var after = new Option<long?>("--after") { Description = "Page: records after this id (the \"more\" of the previous page)" };
         var limit = new Option<int>("--limit") { Description = "How many records (1 to 1000); the newest unless --since or --after is given", DefaultValueFactory = _ => 50 };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new records as they come (Ctrl-C stops)" };
-        var json = new Option<bool>("--json") { Description = "One JSON object per record, as the API returns it" };
+        var json = CliJson.Option();
         var command = new Command("log", "Requests through the gateway, oldest first: the newest ones, or those from --since or --after on") { task, agent, denied, since, after, limit, follow, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
@@ -150,7 +150,7 @@ internal static class EgressCommand
             {
                 foreach (var record in records)
                 {
-                    Console.WriteLine(Inert(JsonSerializer.Serialize(record)));
+                    CliJson.Write(record);
                 }
             }
             else

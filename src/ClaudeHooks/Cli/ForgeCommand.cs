@@ -15,7 +15,8 @@ internal static class ForgeCommand
 {
     public static Command Create()
     {
-        var check = new Command("check", "Verify each agent's forge token and access to each configured repository");
+        var checkJson = CliJson.Option();
+        var check = new Command("check", "Verify each agent's forge token and access to each configured repository") { checkJson };
         check.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
@@ -26,9 +27,19 @@ internal static class ForgeCommand
             }
 
             var failures = 0;
+            var json = parse.GetValue(checkJson);
+            var checks = new List<object>();
             void Report(bool ok, string what, string? fix = null)
             {
-                Console.WriteLine(ok ? $"ok    {what}" : $"FAIL  {what}{(fix is null ? "" : $"\n      fix: {fix}")}");
+                if (json)
+                {
+                    checks.Add(new { Ok = ok, Check = what, Fix = fix });
+                }
+                else
+                {
+                    Console.WriteLine(ok ? $"ok    {what}" : $"FAIL  {what}{(fix is null ? "" : $"\n      fix: {fix}")}");
+                }
+
                 failures += ok ? 0 : 1;
             }
 
@@ -69,7 +80,15 @@ internal static class ForgeCommand
                 }
             }
 
-            Console.WriteLine(failures == 0 ? "forge check: everything answers as configured" : $"forge check: {failures} problem(s)");
+            if (json)
+            {
+                CliJson.Write(new { Ok = failures == 0, Failures = failures, Checks = checks });
+            }
+            else
+            {
+                Console.WriteLine(failures == 0 ? "forge check: everything answers as configured" : $"forge check: {failures} problem(s)");
+            }
+
             return failures == 0 ? ExitCodes.Success : ExitCodes.CheckFailed;
         }));
 
@@ -87,7 +106,8 @@ internal static class ForgeCommand
     {
         var dead = new Option<bool>("--dead") { Description = "Only deliveries given up after their last attempt" };
         var limit = new Option<int>("--limit") { Description = "How many (newest first, 1 to 1000)", DefaultValueFactory = _ => 50 };
-        var command = new Command("deliveries", "Recent webhook deliveries: event, repository, attempts, and the outcome or the next attempt") { dead, limit };
+        var json = CliJson.Option();
+        var command = new Command("deliveries", "Recent webhook deliveries: event, repository, attempts, and the outcome or the next attempt") { dead, limit, json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var count = parse.GetValue(limit);
@@ -108,6 +128,21 @@ internal static class ForgeCommand
             var deliveries = await store.ListDeliveriesAsync(parse.GetValue(dead), count, cancellationToken);
             // Event names, repositories and errors come from the forge and from payloads: printed inert, credentials replaced.
             string Show(string? text) => EgressCommand.Inert(context.Redactor.Redact(text ?? "").Text);
+            string? Redacted(string? text) => text is null ? null : context.Redactor.Redact(text).Text;
+            if (parse.GetValue(json))
+            {
+                foreach (var d in deliveries)
+                {
+                    CliJson.Write(new
+                    {
+                        Id = Redacted(d.DeliveryId), Event = Redacted(d.EventType), Action = Redacted(d.Action), Repo = Redacted(d.Repo), d.ReceivedAt, d.Attempts,
+                        Outcome = Redacted(d.Outcome), d.NextAttemptAt, LastError = Redacted(d.LastError),
+                    });
+                }
+
+                return ExitCodes.Success;
+            }
+
             Table.Print(["ID", "EVENT", "REPO", "RECEIVED", "ATTEMPTS", "OUTCOME"], deliveries.Select(d => new[]
             {
                 Show(d.DeliveryId), Show(d.Action is null ? d.EventType : $"{d.EventType}/{d.Action}"), Show(d.Repo), Time(d.ReceivedAt),

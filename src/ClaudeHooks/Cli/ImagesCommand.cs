@@ -46,6 +46,7 @@ internal static class ImagesCommand
         command.Subcommands.Add(build);
         command.Subcommands.Add(ImagesCreateCommand.Create());
         command.Subcommands.Add(ImagesResolveCommand.Create());
+        command.Subcommands.Add(ImagesListCommand.Create());
         return command;
     }
 

@@ -19,7 +19,8 @@ internal static class ImagesResolveCommand
         var agentOption = new Option<string>("--agent") { Description = "The agent that would run the task", Required = true };
         var repoOption = new Option<string?>("--repo") { Description = "The task's repository: a URL, or a forge repository's owner/name" };
         var imageOption = new Option<string?>("--image") { Description = "The image the task would ask for (must be in images.selectable)" };
-        var command = new Command("resolve", "Show how the image chain decides a task's image") { agentOption, repoOption, imageOption };
+        var json = CliJson.Option();
+        var command = new Command("resolve", "Show how the image chain decides a task's image") { agentOption, repoOption, imageOption, json };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
             var config = context.Config;
@@ -50,6 +51,34 @@ internal static class ImagesResolveCommand
                 return ExitCodes.CheckFailed;
             }
 
+            if (parse.GetValue(json))
+            {
+                var (isBuilt, detail) = await BuiltAsync(context, profile.Image, cancellationToken);
+                var decides = profile.Levels.FirstOrDefault(l => l.Image is not null);
+                CliJson.Write(new
+                {
+                    Agent = agent.Name,
+                    Repository = repository?.Url,
+                    RepositoriesEntry = profile.Repository?.Key,
+                    Levels = profile.Levels.Select(l => new { l.Level, l.Image, l.Source, Decides = ReferenceEquals(l, decides) }),
+                    profile.Image,
+                    ChosenBy = profile.ChosenBy.Source,
+                    Built = isBuilt,
+                    BuiltDetail = detail,
+                    Runtime = profile.Container.Runtime,
+                    profile.RuntimeSource,
+                    Limits = new
+                    {
+                        profile.Container.MemoryBytes, profile.Container.Cpus, profile.Container.PidsLimit,
+                        Timeout = Duration.Format(profile.Runner.Timeout), IdleTimeout = Duration.Format(profile.Runner.IdleTimeout),
+                        profile.Runner.MaxTurns, profile.Runner.MaxBudgetUsd,
+                    },
+                    Setup = profile.Repository?.Setup,
+                    SetupTimeout = profile.Repository?.Setup is null ? null : Duration.Format(profile.Repository.SetupTimeout),
+                }, indented: true);
+                return isBuilt == false ? ExitCodes.CheckFailed : ExitCodes.Success;
+            }
+
             Console.WriteLine($"image chain for agent {agent.Name}{(repository is null ? "" : $" on {repository.Url}")}:");
             Console.WriteLine(repository is null ? "  (no --repo: the repository level is not consulted)"
                 : profile.Repository is null ? "  (no repositories entry matches this repository)"
@@ -64,7 +93,7 @@ internal static class ImagesResolveCommand
             }
 
             Console.WriteLine($"decision: {profile.Image} (from {profile.ChosenBy.Source})");
-            var built = await BuiltAsync(context, profile.Image, cancellationToken);
+            var (_, built) = await BuiltAsync(context, profile.Image, cancellationToken);
             Console.WriteLine(built);
             Console.WriteLine($"runtime: {profile.Container.Runtime ?? "runc (the engine's default)"} ({profile.RuntimeSource})");
             Console.WriteLine($"limits: memory {ByteSize.Format(profile.Container.MemoryBytes)}, cpus {profile.Container.Cpus.ToString(System.Globalization.CultureInfo.InvariantCulture)}, pids {profile.Container.PidsLimit}, " +
@@ -80,7 +109,8 @@ internal static class ImagesResolveCommand
         return command;
     }
 
-    private static async Task<string> BuiltAsync(CommandContext context, string image, CancellationToken cancellationToken)
+    /// <summary>Whether the image is built (null when the engine does not answer), and that as a line.</summary>
+    private static async Task<(bool? Built, string Text)> BuiltAsync(CommandContext context, string image, CancellationToken cancellationToken)
     {
         DockerClient docker;
         try
@@ -89,17 +119,17 @@ internal static class ImagesResolveCommand
         }
         catch (EngineUnavailableException e)
         {
-            return $"built: unknown (the engine is not reachable: {e.Message})";
+            return (null, $"built: unknown (the engine is not reachable: {e.Message})");
         }
 
         try
         {
             var inspect = await docker.Images.InspectImageAsync(image, cancellationToken);
-            return $"built: yes ({inspect.ID.Replace("sha256:", "", StringComparison.Ordinal)[..12]}, {ByteSize.Format(inspect.Size)}, {inspect.Created:yyyy-MM-dd HH:mm}Z)";
+            return (true, $"built: yes ({inspect.ID.Replace("sha256:", "", StringComparison.Ordinal)[..12]}, {ByteSize.Format(inspect.Size)}, {inspect.Created:yyyy-MM-dd HH:mm}Z)");
         }
         catch (DockerImageNotFoundException)
         {
-            return $"built: no; a task would fail before any sandbox is made. Build it with '{Stacks.BuildCommand(image)}'";
+            return (false, $"built: no; a task would fail before any sandbox is made. Build it with '{Stacks.BuildCommand(image)}'");
         }
     }
 }

@@ -20,6 +20,19 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the service: task API, workers, health") { urls };
         command.SetAction((parse, cancellationToken) => CommandContext.RunAsync(parse.GetValue(GlobalOptions.Config), async context =>
         {
+            if (UrlsProblem(parse.GetValue(urls)!) is { } urlsProblem)
+            {
+                await Console.Error.WriteLineAsync($"error: {urlsProblem}");
+                return ExitCodes.Usage;
+            }
+
+            // Before the engine checks and migrations: a second serve on the same port learns it at once.
+            if (ListenProblem(parse.GetValue(urls)!) is { } listenProblem)
+            {
+                await Console.Error.WriteLineAsync($"error: {listenProblem}");
+                return ExitCodes.CannotListen;
+            }
+
             var config = context.Config;
 
             // A local agent runs on the host, and forge events come from anyone who can comment: refused unless acknowledged.
@@ -93,9 +106,79 @@ internal static class ServeCommand
                 ServeLog.ModesTightened(startLog, tightened.Count, string.Join(", ", tightened));
             }
 
-            await app.RunAsync(CancellationToken.None);
+            try
+            {
+                await app.StartAsync(CancellationToken.None);
+            }
+            catch (IOException e)
+            {
+                // Kestrel's "address already in use" (another serve?), or an address that is not this machine's.
+                await Console.Error.WriteLineAsync($"error: cannot listen on --urls {parse.GetValue(urls)}: {e.GetBaseException().Message}; stop what listens there ('ss -ltnp' shows it) or pass --urls with a free port");
+                return ExitCodes.CannotListen;
+            }
+
+            await app.WaitForShutdownAsync(CancellationToken.None);
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>What is wrong with <c>--urls</c> (addresses separated by ';', each parsed as Kestrel parses it), or null.</summary>
+    internal static string? UrlsProblem(string urls)
+    {
+        var addresses = urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var address in addresses)
+        {
+            try
+            {
+                var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(address);
+                // Kestrel's own parser takes "127.0.0.1:notaport" as a host; a URL with its wildcard host in place must parse too.
+                if (binding.Scheme is "http" or "https"
+                    && (binding.IsUnixPipe || (binding.Host.Length > 0 && Uri.TryCreate(address.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out _))))
+                {
+                    continue;
+                }
+            }
+            catch (FormatException)
+            {
+            }
+
+            return $"--urls \"{TerminalText.Neutralize(address)}\" is not an address to listen on; pass one such as http://127.0.0.1:8080 (several separated by ';')";
+        }
+
+        return addresses.Length == 0 ? "--urls is empty; pass an address such as http://127.0.0.1:8080" : null;
+    }
+
+    /// <summary>
+    /// Whether an address of <c>--urls</c> with an IP (or localhost) is taken, found by binding it for a moment; the
+    /// listener's own start reports anything that slips in between.
+    /// </summary>
+    internal static string? ListenProblem(string urls)
+    {
+        foreach (var address in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var binding = Microsoft.AspNetCore.Http.BindingAddress.Parse(address);
+            var ip = binding.Host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.TryParse(binding.Host.Trim('[', ']'), out var parsed) ? parsed : null;
+            if (binding.IsUnixPipe || ip is null || binding.Port == 0)
+            {
+                continue;
+            }
+
+            var probe = new System.Net.Sockets.TcpListener(ip, binding.Port) { ExclusiveAddressUse = false };
+            try
+            {
+                probe.Start();
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                return $"cannot listen on --urls {TerminalText.Neutralize(address)}: {e.Message}; stop what listens there ('ss -ltnp' shows it) or pass --urls with a free port";
+            }
+            finally
+            {
+                probe.Stop();
+            }
+        }
+
+        return null;
     }
 }

@@ -7,7 +7,7 @@ using ClaudeHooks.Tasks;
 namespace ClaudeHooks.Cli;
 
 /// <summary>
-/// <c>claude-hooks task submit|show|list|cancel|logs</c>, against the running service's API. Text that came from a
+/// <c>claude-hooks task submit|show|list|cancel|link|logs|transcript</c>, against the running service's API. Text that came from a
 /// task is printed with its control characters made visible, so it cannot drive the operator's terminal.
 /// </summary>
 internal static class TaskCommand
@@ -23,6 +23,7 @@ internal static class TaskCommand
         command.Subcommands.Add(Cancel());
         command.Subcommands.Add(Link());
         command.Subcommands.Add(Logs());
+        command.Subcommands.Add(Transcript());
         return command;
     }
 
@@ -36,7 +37,8 @@ internal static class TaskCommand
         var image = new Option<string?>("--image") { Description = "An image (or stack) for this task, among the operator's images.selectable" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Follow the task's events after submitting" };
         var prompt = new Argument<string>("prompt") { Description = "What to do; \"-\" reads standard input" };
-        var command = new Command("submit", "Queue a task") { agent, repo, baseRef, thread, timeout, image, follow, prompt };
+        var json = CliJson.Option();
+        var command = new Command("submit", "Queue a task") { agent, repo, baseRef, thread, timeout, image, follow, prompt, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
             var text = parse.GetValue(prompt)!;
@@ -53,8 +55,16 @@ internal static class TaskCommand
             };
             var accepted = await api.SendAsync(HttpMethod.Post, "/task", body.Where(p => p.Value is not null).ToDictionary(), cancellationToken);
             var id = accepted.GetProperty("task_id").GetString()!;
-            Console.WriteLine(id);
-            return parse.GetValue(follow) ? await FollowAsync(api, id, follow: true, cancellationToken) : ExitCodes.Success;
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(accepted);
+            }
+            else
+            {
+                Console.WriteLine(id);
+            }
+
+            return parse.GetValue(follow) ? await LogsAsync(api, id, new LogsOptions(Follow: true, Full: false, parse.GetValue(json)), cancellationToken) : ExitCodes.Success;
         }));
         return command;
     }
@@ -62,14 +72,14 @@ internal static class TaskCommand
     private static Command Show()
     {
         var id = new Argument<string>("id") { Description = "Task id" };
-        var json = new Option<bool>("--json") { Description = "Print the API's JSON" };
+        var json = CliJson.Option();
         var command = new Command("show", "A task's state, history and outcome") { id, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
             var task = await api.SendAsync(HttpMethod.Get, $"/task/{Uri.EscapeDataString(parse.GetValue(id)!)}", null, cancellationToken);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(task, new JsonSerializerOptions { WriteIndented = true }));
+                CliJson.Write(task, indented: true);
                 return ExitCodes.Success;
             }
 
@@ -86,7 +96,8 @@ internal static class TaskCommand
         var repo = new Option<string?>("--repo") { Description = "Only this repository's tasks" };
         var limit = new Option<int>("--limit") { Description = "How many (newest first)", DefaultValueFactory = _ => 20 };
         var before = new Option<string?>("--before") { Description = "Page: tasks created before this time (next_before of the previous page)" };
-        var command = new Command("list", "Tasks, newest first") { state, agent, repo, limit, before };
+        var json = CliJson.Option();
+        var command = new Command("list", "Tasks, newest first") { state, agent, repo, limit, before, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
             var query = new Dictionary<string, string?>
@@ -96,10 +107,17 @@ internal static class TaskCommand
             };
             var path = "/tasks?" + string.Join('&', query.Where(q => q.Value is not null).Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value!)}"));
             var page = await api.SendAsync(HttpMethod.Get, path, null, cancellationToken);
-            Table.Print(["ID", "AGENT", "STATE", "ATTEMPT", "THREAD", "CREATED", "REPO"], page.GetProperty("tasks").EnumerateArray().Select(t => new[]
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(page);
+                return ExitCodes.Success;
+            }
+
+            Table.Print(["ID", "AGENT", "STATE", "ATTEMPT", "THREAD", "CREATED", "OUTCOME", "REPO"], page.GetProperty("tasks").EnumerateArray().Select(t => new[]
             {
                 Text(t, "id"), Text(t, "agent"), Text(t, "state"), Text(t, "attempt"), Text(t, "thread"),
-                t.GetProperty("created_at").GetDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Text(t, "repo"),
+                t.GetProperty("created_at").GetDateTimeOffset().ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                OutcomeText.Format(t.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.Object ? outcome : t), Text(t, "repo"),
             }).ToList());
             if (page.TryGetProperty("next_before", out var next) && next.ValueKind == JsonValueKind.String)
             {
@@ -115,11 +133,18 @@ internal static class TaskCommand
     {
         var id = new Argument<string>("id") { Description = "Task id" };
         var ttl = new Option<string?>("--ttl") { Description = "How long the link opens the task, e.g. 1h (1s to 90d; default service.link_ttl)" };
-        var command = new Command("link", "A signed, expiring, read-only dashboard link to the task, for people without the API token") { id, ttl };
+        var json = CliJson.Option();
+        var command = new Command("link", "A signed, expiring, read-only dashboard link to the task, for people without the API token") { id, ttl, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
             var body = parse.GetValue(ttl) is { } value ? new Dictionary<string, object?> { ["ttl"] = value } : null;
             var result = await api.SendAsync(HttpMethod.Post, $"/task/{Uri.EscapeDataString(parse.GetValue(id)!)}/link", body, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(result);
+                return ExitCodes.Success;
+            }
+
             Console.WriteLine(Text(result, "url"));
             Console.Error.WriteLine($"valid until {Text(result, "expires_at")}");
             return ExitCodes.Success;
@@ -130,10 +155,17 @@ internal static class TaskCommand
     private static Command Cancel()
     {
         var id = new Argument<string>("id") { Description = "Task id" };
-        var command = new Command("cancel", "Cancel a queued or running task") { id };
+        var json = CliJson.Option();
+        var command = new Command("cancel", "Cancel a queued or running task") { id, json };
         command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
             var result = await api.SendAsync(HttpMethod.Post, $"/task/{Uri.EscapeDataString(parse.GetValue(id)!)}/cancel", null, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                CliJson.Write(result);
+                return ExitCodes.Success;
+            }
+
             Console.WriteLine($"{Text(result, "task_id")}: {Text(result, "state")}");
             return ExitCodes.Success;
         }));
@@ -144,82 +176,130 @@ internal static class TaskCommand
     {
         var id = new Argument<string>("id") { Description = "Task id" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing events until the task ends" };
-        var command = new Command("logs", "A task's events") { id, follow };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, api => FollowAsync(api, parse.GetValue(id)!, parse.GetValue(follow), cancellationToken)));
+        var full = new Option<bool>("--full") { Description = "Show every text whole (messages, tool input and output), not cut to a line" };
+        var json = CliJson.Option();
+        var command = new Command("logs", "A task's events, each with the time it was stored, then its outcome") { id, follow, full, json };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, api =>
+            LogsAsync(api, parse.GetValue(id)!, new LogsOptions(parse.GetValue(follow), parse.GetValue(full), parse.GetValue(json)), cancellationToken)));
         return command;
     }
 
-    /// <summary>Prints the task's events as they come (SSE, resuming with Last-Event-ID after a dropped connection), then its outcome.</summary>
-    private static async Task<int> FollowAsync(ApiClient api, string id, bool follow, CancellationToken cancellationToken)
+    private static Command Transcript()
     {
-        var path = $"/task/{Uri.EscapeDataString(id)}/events{(follow ? "" : "?follow=false")}";
-        long last = 0;
-        for (var attempt = 0; attempt < 20; attempt++)
+        var id = new Argument<string>("id") { Description = "Task id" };
+        var json = CliJson.Option();
+        var command = new Command("transcript", "The task's session transcript: messages, tool calls and results, whole, each with its time") { id, json };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, async api =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, path.TrimStart('/'));
-            if (last > 0)
+            var taskId = parse.GetValue(id)!;
+            await foreach (var stored in EventsAsync(api, taskId, follow: false, cancellationToken))
             {
-                request.Headers.Add("Last-Event-ID", last.ToString(CultureInfo.InvariantCulture));
-            }
-
-            try
-            {
-                using var response = await api.SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-                if (!response.IsSuccessStatusCode)
+                foreach (var entry in Dashboard.TranscriptView.Entries(stored, SecretRedactor.FormatsOnly, Dashboard.TranscriptView.FullLength))
                 {
-                    throw new ApiException($"{(int)response.StatusCode} {response.ReasonPhrase}: {TerminalText.Neutralize(await response.Content.ReadAsStringAsync(cancellationToken))}");
-                }
-
-                using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
-                string? type = null;
-                long seq = 0;
-                var ended = false;
-                while (await reader.ReadLineAsync(cancellationToken) is { } line)
-                {
-                    if (line.StartsWith("id: ", StringComparison.Ordinal))
+                    if (parse.GetValue(json))
                     {
-                        seq = long.Parse(line[4..], CultureInfo.InvariantCulture);
+                        CliJson.Write(entry);
+                        continue;
                     }
-                    else if (line.StartsWith("event: ", StringComparison.Ordinal))
-                    {
-                        type = line[7..];
-                    }
-                    else if (line.StartsWith("data: ", StringComparison.Ordinal) && type is not null)
-                    {
-                        if (type == "end")
-                        {
-                            ended = true;
-                        }
-                        else if (EventRenderer.Render(new StoredEvent(id, seq, DateTimeOffset.Now, type, line[6..])) is { } rendered)
-                        {
-                            Console.WriteLine(rendered);
-                        }
 
-                        last = Math.Max(last, seq);
-                        type = null;
+                    var text = TerminalText.Neutralize(entry.Text).TrimEnd().ReplaceLineEndings(Environment.NewLine + "    ");
+                    Console.WriteLine($"{entry.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture)}  {entry.Kind,-9} {TerminalText.Neutralize(entry.Title)}{(text.Length > 0 ? ": " + text : "")}");
+                    if (entry.Input is { Length: > 0 } input)
+                    {
+                        Console.WriteLine("    " + TerminalText.Neutralize(input).ReplaceLineEndings(Environment.NewLine + "    "));
                     }
                 }
-
-                if (ended || !follow)
-                {
-                    break;
-                }
-            }
-            catch (IOException) when (follow)
-            {
-                // The connection dropped (the service restarted?): resume after the last event seen.
-            }
-            catch (ApiException) when (follow && attempt < 19)
-            {
             }
 
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt + 1)), cancellationToken);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private sealed record LogsOptions(bool Follow, bool Full, bool Json);
+
+    /// <summary>Prints the task's events with their stored times (following until it ends with <c>-f</c>), then its outcome.</summary>
+    private static async Task<int> LogsAsync(ApiClient api, string id, LogsOptions options, CancellationToken cancellationToken)
+    {
+        await foreach (var stored in EventsAsync(api, id, options.Follow, cancellationToken))
+        {
+            if (options.Json)
+            {
+                CliJson.Write(new { stored.Seq, stored.At, stored.Type, Data = ParseOrText(stored.Data) });
+            }
+            else if (EventRenderer.Render(stored, options.Full) is { } rendered)
+            {
+                Console.WriteLine(rendered);
+            }
         }
 
         var task = await api.SendAsync(HttpMethod.Get, $"/task/{Uri.EscapeDataString(id)}", null, cancellationToken);
-        Console.WriteLine();
-        PrintTask(task);
+        if (!options.Json)
+        {
+            Console.WriteLine();
+            PrintTask(task);
+        }
+
         return Text(task, "state") == "succeeded" ? ExitCodes.Success : ExitCodes.CheckFailed;
+    }
+
+    /// <summary>
+    /// The task's stored events, a page at a time from <c>GET /task/{id}/transcript</c>, each with the time it was
+    /// stored; following, it asks again every second until the task has ended and nothing is left, riding out a
+    /// service restart.
+    /// </summary>
+    private static async IAsyncEnumerable<StoredEvent> EventsAsync(ApiClient api, string id, bool follow, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        long after = 0;
+        var failures = 0;
+        while (true)
+        {
+            JsonElement page;
+            try
+            {
+                page = await api.SendAsync(HttpMethod.Get, $"/task/{Uri.EscapeDataString(id)}/transcript?after={after.ToString(CultureInfo.InvariantCulture)}", null, cancellationToken);
+                failures = 0;
+            }
+            catch (ApiException e) when (follow && e.Status is null or System.Net.HttpStatusCode.ServiceUnavailable && ++failures < 20)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, failures)), cancellationToken);
+                continue;
+            }
+
+            foreach (var item in page.GetProperty("events").EnumerateArray())
+            {
+                var stored = new StoredEvent(id, item.GetProperty("seq").GetInt64(), item.GetProperty("at").GetDateTimeOffset(), item.GetProperty("type").GetString() ?? "", item.GetProperty("data").GetString() ?? "");
+                after = stored.Seq;
+                yield return stored;
+            }
+
+            if (page.TryGetProperty("next_after", out var next) && next.ValueKind == JsonValueKind.Number)
+            {
+                continue;
+            }
+
+            // The state was read before the events: ended then, this short page was the last.
+            if (!follow || IsFinal(Text(page, "state")))
+            {
+                yield break;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    private static bool IsFinal(string state) => TaskStateNames.All.Contains(state) && TaskStateNames.Parse(state).IsFinal();
+
+    private static JsonElement ParseOrText(string data)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<JsonElement>(data);
+        }
+        catch (JsonException)
+        {
+            return JsonSerializer.SerializeToElement(data);
+        }
     }
 
     private static void PrintTask(JsonElement task)
@@ -243,7 +323,7 @@ internal static class TaskCommand
         if (task.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.Object)
         {
             Console.WriteLine($"  outcome: {Text(outcome, "status")} — {Text(outcome, "reason")}");
-            Console.WriteLine($"  session {Text(outcome, "session_id")} · {Text(outcome, "turns")} turns · ${Text(outcome, "cost_usd")} · {Text(outcome, "duration_ms")} ms");
+            Console.WriteLine($"  {OutcomeText.Format(outcome)} · session {(Text(outcome, "session_id") is { Length: > 0 } session ? session : "-")}");
             Console.WriteLine($"  branch {Text(outcome, "branch")}");
             if (outcome.TryGetProperty("pushed_commits", out var pushed) && pushed.ValueKind == JsonValueKind.Array)
             {

@@ -5,13 +5,31 @@ namespace ClaudeHooks.Containers;
 /// <summary>Connects to the Docker engine named by <c>DOCKER_HOST</c> (default: the local Unix socket).</summary>
 internal static class DockerConnection
 {
-    public static Uri EndpointUri
+    private const string DefaultEndpoint = "unix:///var/run/docker.sock";
+
+    /// <summary>The engine's address; a <c>DOCKER_HOST</c> the client cannot use is an <see cref="EngineUnavailableException"/> naming it and the fix.</summary>
+    public static Uri EndpointUri => Endpoint(Environment.GetEnvironmentVariable("DOCKER_HOST"));
+
+    /// <summary>Parses a <c>DOCKER_HOST</c> value (blank for the local socket).</summary>
+    internal static Uri Endpoint(string? host)
     {
-        get
+        if (string.IsNullOrWhiteSpace(host))
         {
-            var host = Environment.GetEnvironmentVariable("DOCKER_HOST");
-            return new Uri(string.IsNullOrWhiteSpace(host) ? "unix:///var/run/docker.sock" : host);
+            return new Uri(DefaultEndpoint);
         }
+
+        // Only what the Engine API client speaks: a Unix socket path, or an engine's TCP address.
+        var valid = Uri.TryCreate(host, UriKind.Absolute, out var uri) && uri.Scheme switch
+        {
+            "unix" => uri.AbsolutePath.Length > 1,
+            "tcp" => uri.Host.Length > 0 && !uri.IsDefaultPort,
+            "http" or "https" => uri.Host.Length > 0,
+            _ => false,
+        };
+        return valid
+            ? uri!
+            : throw new EngineUnavailableException(
+                $"DOCKER_HOST \"{Security.TerminalText.Neutralize(host)}\" is not an engine address claude-hooks can use; set it to unix:///path/to/docker.sock or tcp://HOST:PORT, or unset it for {DefaultEndpoint}");
     }
 
     public static DockerClient Create() =>
@@ -35,4 +53,15 @@ internal static class DockerConnection
     }
 }
 
-internal sealed class EngineUnavailableException(string message, Exception inner) : Exception(message, inner);
+internal sealed class EngineUnavailableException : Exception
+{
+    public EngineUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public EngineUnavailableException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

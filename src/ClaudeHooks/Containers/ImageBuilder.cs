@@ -43,11 +43,16 @@ internal sealed class ImageBuilder(DockerClient docker)
         context.Position = 0;
 
         string? error = null;
-        var progress = new Progress<JSONMessage>(message =>
+        string? builtId = null;
+        var progress = new InlineProgress<JSONMessage>(message =>
         {
             if (message.Error is not null)
             {
                 error = message.Error.Message ?? $"code {message.Error.Code}";
+            }
+            else if (message.Aux is not null && BuiltImageId(message.Aux) is { } id)
+            {
+                builtId = id;
             }
             else if (!string.IsNullOrWhiteSpace(message.Stream))
             {
@@ -72,22 +77,41 @@ internal sealed class ImageBuilder(DockerClient docker)
             progress,
             cancellationToken);
 
-        // Progress callbacks are posted; give the last ones a moment to land before judging the result.
-        await Task.Delay(100, cancellationToken);
         if (error is not null)
         {
             throw new ContainerOperationException($"image build of {request.Tag} failed: {error.Trim()}");
         }
 
+        // A rebuild that stopped short leaves the tag on the image before it: only the image the engine says it
+        // built counts.
+        if (builtId is null)
+        {
+            throw new ContainerOperationException($"image build of {request.Tag} ended without the engine reporting a built image; see the build output above, and run it again");
+        }
+
         try
         {
             var image = await docker.Images.InspectImageAsync(request.Tag, cancellationToken);
+            if (!string.Equals(image.ID, builtId, StringComparison.Ordinal))
+            {
+                throw new ContainerOperationException($"image build of {request.Tag} made {builtId}, but the tag names {image.ID}; another build may have tagged it meanwhile, so run it again");
+            }
+
             return new BuiltImage(request.Tag, image.ID, image.Size, Stopwatch.GetElapsedTime(started));
         }
         catch (DockerImageNotFoundException)
         {
             throw new ContainerOperationException($"image build finished without producing {request.Tag}; see the build output above");
         }
+    }
+
+    /// <summary>The image id in a build's <c>aux</c> message (<c>{"ID": "sha256:…"}</c>), which the engine sends once the image is written.</summary>
+    private static string? BuiltImageId(object aux)
+    {
+        var element = aux is System.Text.Json.JsonElement json ? json : System.Text.Json.JsonSerializer.SerializeToElement(aux, aux.GetType());
+        return element.ValueKind == System.Text.Json.JsonValueKind.Object && element.TryGetProperty("ID", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String
+            ? id.GetString()
+            : null;
     }
 
     /// <summary>A bundle is a PEM file, or a folder whose *.crt and *.pem files are joined (like /usr/local/share/ca-certificates).</summary>

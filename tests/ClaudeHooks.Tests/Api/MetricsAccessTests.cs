@@ -64,7 +64,7 @@ public sealed class MetricsAccessTests : IDisposable
         app.MapGet("/tasks", () => "tasks");
         await app.StartAsync();
         var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        return new Served(app, url, token.Value);
+        return new Served(app, url, ApiToken.Read(paths));
     }
 
     private sealed record Served(WebApplication App, Uri Url, string Token) : IAsyncDisposable

@@ -116,11 +116,11 @@ public sealed class EgressLogCliTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Log_BadSince_ExitsFourWithTheApisFix()
+    public async Task Log_BadSince_ExitsInvalidInputWithTheApisFix()
     {
         var (code, _, error) = await RunAsync(CancellationToken.None, "egress", "log", "--url", _url, "--since", "yesterday");
 
-        Assert.Equal(ExitCodes.OperationFailed, code);
+        Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains("400", error, StringComparison.Ordinal);
         Assert.Contains("since: \"yesterday\" is neither a timestamp", error, StringComparison.Ordinal);
     }
