@@ -62,6 +62,9 @@ internal sealed class TaskApiServer : IAsyncDisposable
         builder.Services.AddSingleton<TaskSignals>();
         builder.Services.AddSingleton<ITaskReactions, NoTaskReactions>();
         builder.Services.AddSingleton<TaskStateMachine>();
+        builder.Services.AddSingleton<BudgetLedger>();
+        builder.Services.AddSingleton<IdempotencyKeys>();
+        builder.Services.AddSingleton<ClaudeHooks.Hosting.DiskGuard>();
         var app = builder.Build();
         TaskApiServer? server = null;
         app.Use((context, next) =>
