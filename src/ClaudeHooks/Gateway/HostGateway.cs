@@ -444,7 +444,43 @@ internal sealed partial class HostGateway : IAsyncDisposable
             return await DenyAsync(context, problem.Status, EgressRecord.ModelRoute, upstream.Authority, "model request", problem.Message, task);
         }
 
-        if (!reachability && Budgets is { } budgets && await budgets.RefusalAsync(task.TaskId, task.Agent.Name, task.Repository.Url, CancellationToken.None) is { } refusal)
+        if (reachability || Budgets is null || path != ModelPaths[0])
+        {
+            var forwarded = Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
+            await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
+            return forwarded;
+        }
+
+        // Spend is known only once a response ends, so a task's responses in flight are what a cap can be passed by:
+        // a few at a time, and each waits for its turn before the cap is checked against what the others cost.
+        var slots = _modelSlots.GetValue(task, _ => new SemaphoreSlim(MaxModelRequestsPerTask));
+        try
+        {
+            await slots.WaitAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Denied, "model request: the sandbox closed it while it waited its turn");
+        }
+
+        try
+        {
+            return await MeteredModelAsync(context, forwarder, task, upstream, path, credential, Budgets);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    /// <summary>How many model requests of one task pass the gateway at once while budgets are kept; the rest wait their turn.</summary>
+    public const int MaxModelRequestsPerTask = 4;
+
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TaskBinding, SemaphoreSlim> _modelSlots = [];
+
+    private async Task<Verdict> MeteredModelAsync(HttpContext context, IHttpForwarder forwarder, TaskBinding task, Uri upstream, string path, (string Header, string Value) credential, BudgetGuard budgets)
+    {
+        if (await budgets.RefusalAsync(task.TaskId, task.Agent.Name, task.Repository.Url, CancellationToken.None) is { } refusal)
         {
             await DeniedEventAsync(task, EgressRecord.ModelRoute, upstream.Authority, context.Request.Method, path, refusal);
             context.Response.StatusCode = 403;
@@ -454,11 +490,6 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
 
         var allowed = Note(context, new Verdict(EgressRecord.ModelRoute, upstream.Authority, EgressRecord.Allowed, "model route"));
-        if (reachability || Budgets is null || path != ModelPaths[0])
-        {
-            await ForwardAsync(context, forwarder, _upstream, upstream.ToString(), new CredentialTransformer(credential.Header, credential.Value, null));
-            return allowed;
-        }
 
         // The usage is read as the response passes, so it must arrive as sent: no compressed encoding is asked for.
         context.Request.Headers.Remove("Accept-Encoding");
@@ -474,7 +505,11 @@ internal sealed partial class HostGateway : IAsyncDisposable
             context.Response.Body = body;
             try
             {
-                await Budgets.MeterAsync(task.TaskId, task.Agent.Name, task.Repository.Url, meter.Usage, CancellationToken.None);
+                // A response that ends before its usage arrives (the sandbox hung up, say) is charged its worst case.
+                var usage = context.Response.StatusCode is >= 200 and < 300
+                    ? meter.Charge(context.Items[ModelRequestFacts.ItemKey] as ModelRequestFacts)
+                    : meter.Usage;
+                await budgets.MeterAsync(task.TaskId, task.Agent.Name, task.Repository.Url, usage, CancellationToken.None);
             }
             catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
             {
@@ -534,6 +569,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
             context.Request.Body = new PrefixedStream(bytes, Stream.Null);
+            context.Items[ModelRequestFacts.ItemKey] = ModelRequestFacts.Read(bytes.Span);
             return body.Length == 0 ? null : ModelRequestInspection.Problem(bytes.Span) is { } problem ? (403, problem) : null;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)

@@ -21,6 +21,8 @@ internal sealed class UsageMeterStream(Stream inner, Func<bool> isEventStream) :
     private long _output;
     private long _cacheCreation;
     private long _cacheRead;
+    private long _cacheOneHour;
+    private bool _complete;
 
     /// <summary>What the response reported so far; a JSON body is read once it has all arrived.</summary>
     public BudgetUsage Usage
@@ -33,8 +35,42 @@ internal sealed class UsageMeterStream(Stream inner, Func<bool> isEventStream) :
                 _pending.SetLength(0);
             }
 
-            return new BudgetUsage(_model, _input, _output, _cacheCreation, _cacheRead);
+            return new BudgetUsage(_model, _input, _output, _cacheCreation, _cacheRead) { CacheCreationOneHourTokens = _cacheOneHour };
         }
+    }
+
+    /// <summary>
+    /// Whether the response's final usage arrived: a stream's <c>message_delta</c> (or its <c>error</c> event), or a
+    /// JSON body that parsed. A response cut short, by the sandbox closing its end or otherwise, is not complete.
+    /// </summary>
+    public bool Complete
+    {
+        get
+        {
+            _ = Usage;
+            return _complete;
+        }
+    }
+
+    /// <summary>
+    /// The usage to charge: the reported one when complete, else the worst the request allowed (its whole
+    /// <c>max_tokens</c> of output, and when not even the input was reported, one token per two bytes of request).
+    /// </summary>
+    public BudgetUsage Charge(ModelRequestFacts? request)
+    {
+        var usage = Usage;
+        if (_complete)
+        {
+            return usage;
+        }
+
+        var input = usage.PromptTokens > 0 ? usage.InputTokens : (request?.Bytes ?? 0) / 2;
+        return usage with
+        {
+            Model = usage.Model ?? request?.Model,
+            InputTokens = input,
+            OutputTokens = Math.Max(usage.OutputTokens, request?.MaxTokens ?? 0),
+        };
     }
 
     public override bool CanRead => false;
@@ -122,7 +158,7 @@ internal sealed class UsageMeterStream(Stream inner, Func<bool> isEventStream) :
         }
 
         var json = line[data.Length..].TrimEnd((byte)'\r');
-        if (json.IndexOf("message_start"u8) < 0 && json.IndexOf("message_delta"u8) < 0)
+        if (json.IndexOf("message_start"u8) < 0 && json.IndexOf("message_delta"u8) < 0 && json.IndexOf("\"error\""u8) < 0)
         {
             return;
         }
@@ -142,6 +178,13 @@ internal sealed class UsageMeterStream(Stream inner, Func<bool> isEventStream) :
             }
 
             var type = root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (!message && type == "error")
+            {
+                // The model's servers ended the stream with an error: what was reported is all there is to charge.
+                _complete = true;
+                return;
+            }
+
             var body = message ? root : type == "message_start" && root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object ? m : (JsonElement?)null;
             if (body is { } b && b.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String)
             {
@@ -155,6 +198,12 @@ internal sealed class UsageMeterStream(Stream inner, Func<bool> isEventStream) :
                 _output = Count(usage, "output_tokens", _output);
                 _cacheCreation = Count(usage, "cache_creation_input_tokens", _cacheCreation);
                 _cacheRead = Count(usage, "cache_read_input_tokens", _cacheRead);
+                if (usage.TryGetProperty("cache_creation", out var creation) && creation.ValueKind == JsonValueKind.Object)
+                {
+                    _cacheOneHour = Count(creation, "ephemeral_1h_input_tokens", _cacheOneHour);
+                }
+
+                _complete |= message || type == "message_delta";
             }
         }
         catch (JsonException)

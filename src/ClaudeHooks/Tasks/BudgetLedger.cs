@@ -76,11 +76,21 @@ internal sealed partial class BudgetLedger(Database database)
     public async Task<BudgetPullRequest?> PullRequestOfAsync(TaskRecord task, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = Command(connection, "SELECT repo, pull_number FROM forge_tasks WHERE task_id = $task", ("$task", task.Id));
+        await using var command = Command(connection, "SELECT repo, pull_number, kind, number FROM forge_tasks WHERE task_id = $task", ("$task", task.Id));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (await reader.ReadAsync(cancellationToken))
         {
-            return reader.IsDBNull(1) ? null : new BudgetPullRequest(reader.GetString(0), reader.GetInt64(1), Forge: true);
+            if (!reader.IsDBNull(1))
+            {
+                return new BudgetPullRequest(reader.GetString(0), reader.GetInt64(1), Forge: true);
+            }
+
+            // A mention records no pull request of its own, but one on a pull request (any thread but the issue's)
+            // is work on it: a bot answering the agent's comments is the loop this breaks.
+            var mentioned = reader.GetInt64(3);
+            return reader.GetString(2) == Forge.ForgeWork.Mention && task.Thread != string.Create(CultureInfo.InvariantCulture, $"issue-{mentioned}")
+                ? new BudgetPullRequest(reader.GetString(0), mentioned, Forge: true)
+                : null;
         }
 
         return PullThread().Match(task.Thread) is { Success: true } match && long.TryParse(match.Groups[1].Value, CultureInfo.InvariantCulture, out var number)
@@ -95,14 +105,15 @@ internal sealed partial class BudgetLedger(Database database)
         await using var command = Command(connection, pull.Forge
             ? """
               SELECT COUNT(*) FROM tasks t JOIN forge_tasks f ON f.task_id = t.id
-              WHERE f.repo = $repo AND f.pull_number = $number AND t.id <> $task AND t.attempt > 0 AND t.created_at >= $since
+              WHERE f.repo = $repo AND t.id <> $task AND t.attempt > 0 AND t.created_at >= $since
+                AND (f.pull_number = $number OR (f.kind = 'mention' AND f.pull_number IS NULL AND f.number = $number AND t.thread <> $issue))
               """
             : """
               SELECT COUNT(*) FROM tasks t
               WHERE t.repo = $repo AND t.thread = $thread AND t.id <> $task AND t.attempt > 0 AND t.created_at >= $since
                 AND NOT EXISTS (SELECT 1 FROM forge_tasks f WHERE f.task_id = t.id)
               """,
-            ("$repo", pull.Repository), ("$number", pull.Number), ("$thread", $"pr-{pull.Number.ToString(CultureInfo.InvariantCulture)}"), ("$task", taskId), ("$since", SqliteTaskStore.Format(since)));
+            ("$repo", pull.Repository), ("$number", pull.Number), ("$thread", $"pr-{pull.Number.ToString(CultureInfo.InvariantCulture)}"), ("$issue", $"issue-{pull.Number.ToString(CultureInfo.InvariantCulture)}"), ("$task", taskId), ("$since", SqliteTaskStore.Format(since)));
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 

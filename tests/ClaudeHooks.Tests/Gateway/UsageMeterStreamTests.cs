@@ -38,6 +38,60 @@ public sealed class UsageMeterStreamTests
     }
 
     [Fact]
+    public async Task Charge_StreamCutBeforeItsMessageDelta_IsTheRequestsWholeMaxTokens()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => true);
+        var text = Stream.ReplaceLineEndings("\n");
+        await meter.WriteAsync(Encoding.UTF8.GetBytes(text[..text.IndexOf("event: message_delta", StringComparison.Ordinal)]));
+
+        Assert.False(meter.Complete);
+        var charged = meter.Charge(new ModelRequestFacts(4000, "claude-opus-4-1", 32_000));
+        Assert.Equal(new BudgetUsage("claude-sonnet-4-5", 1200, 32_000, 300, 5000), charged);
+    }
+
+    [Fact]
+    public async Task Charge_CompleteStream_IsWhatItReported()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => true);
+        await meter.WriteAsync(Encoding.UTF8.GetBytes(Stream.ReplaceLineEndings("\n")));
+
+        Assert.True(meter.Complete);
+        Assert.Equal(new BudgetUsage("claude-sonnet-4-5", 1200, 750, 300, 5000), meter.Charge(new ModelRequestFacts(4000, "claude-opus-4-1", 32_000)));
+    }
+
+    [Fact]
+    public async Task Charge_JsonBodyCutShort_IsTheRequestsWorstCase()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => false);
+        await meter.WriteAsync(Encoding.UTF8.GetBytes("""{"id":"m","model":"claude-haiku-4-5","content":[{"type":"text","te"""));
+
+        Assert.False(meter.Complete);
+        Assert.Equal(new BudgetUsage("claude-opus-4-1", 2000, 8000, 0, 0), meter.Charge(new ModelRequestFacts(4000, "claude-opus-4-1", 8000)));
+    }
+
+    [Fact]
+    public async Task Usage_OneHourCacheWrites_AreCountedApart()
+    {
+        using var sink = new MemoryStream();
+        await using var meter = new UsageMeterStream(sink, () => false);
+        await meter.WriteAsync(Encoding.UTF8.GetBytes("""{"model":"claude-opus-4-1","usage":{"input_tokens":10,"cache_creation_input_tokens":900,"cache_creation":{"ephemeral_5m_input_tokens":100,"ephemeral_1h_input_tokens":800},"output_tokens":5}}"""));
+
+        Assert.Equal(800, meter.Usage.CacheCreationOneHourTokens);
+        Assert.True(meter.Complete);
+    }
+
+    [Fact]
+    public void Facts_Read_TakesTheTopLevelModelAndMaxTokensOnly()
+    {
+        var facts = ModelRequestFacts.Read(Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"{\"max_tokens\":1}","model":"x"}],"metadata":{"max_tokens":2},"model":"claude-opus-4-1","max_tokens":32000}"""));
+
+        Assert.Equal(("claude-opus-4-1", (long?)32000), (facts.Model, facts.MaxTokens));
+    }
+
+    [Fact]
     public async Task Usage_JsonBody_IsReadOnceItHasAllArrived()
     {
         using var sink = new MemoryStream();

@@ -1,4 +1,5 @@
 using ClaudeHooks.Config;
+using ClaudeHooks.Forge;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Tasks;
 
@@ -64,6 +65,35 @@ public sealed class BudgetAdmissionTests : IDisposable
         Assert.Equal(TaskState.Cancelled, task?.State);
         var reason = (await store.GetHistoryAsync("looping", CancellationToken.None))[^1].Reason;
         Assert.StartsWith("loop breaker: pull request https://f/o/r#3 already had 1 task(s) in the last 1h (budgets.loop_breaker.max_tasks_per_pull_request = 1)", reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("pr-7", true)]
+    [InlineData("fix-login", true)]
+    [InlineData("issue-7", false)]
+    public async Task ClaimAsync_MentionsOnOnePullRequest_AreCountedByTheLoopBreaker_ButNotMentionsOnTheIssue(string thread, bool broken)
+    {
+        var (store, _, machine, guard) = await OpenAsync("""{ "loop_breaker": { "max_tasks_per_pull_request": 2, "window": "1h" } }""");
+        var claimed = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var work = new ForgeWork(ForgeWork.Mention, "dev", "o/r", 7, thread, null, "abc", $"o/r|comment|{i}", "ci-bot", "@dev again");
+            Assert.NotNull(await store.QueueWorkAsync(work, NewTask($"m{i}", thread), "webhook", CancellationToken.None));
+            if (await machine.ClaimAsync("dev", "w", TimeSpan.FromMinutes(1), CancellationToken.None, guard.AdmitAsync) is { } got)
+            {
+                claimed.Add(got.Id);
+                Assert.True(await store.ApplyAsync(new TaskTransition(got.Id, TaskState.Running, TaskState.Succeeded, "done"), CancellationToken.None));
+            }
+
+            _clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal(broken ? ["m0", "m1"] : ["m0", "m1", "m2", "m3"], claimed);
+        if (broken)
+        {
+            Assert.Equal(TaskState.Cancelled, (await store.GetTaskAsync("m2", CancellationToken.None))?.State);
+            Assert.Contains("budgets.loop_breaker.max_tasks_per_pull_request", (await store.GetHistoryAsync("m2", CancellationToken.None))[^1].Reason, StringComparison.Ordinal);
+        }
     }
 
     private async Task<(SqliteTaskStore Store, BudgetLedger Ledger, TaskStateMachine Machine, BudgetGuard Guard)> OpenAsync(string budgets)

@@ -32,11 +32,26 @@ public sealed class BudgetGuardTests
     public void Cost_PricesEachFamily_CacheWritesAndReads_AndAnUnknownModelAsOpus()
     {
         Assert.Equal(15m, BudgetPrices.Cost(new BudgetUsage("claude-sonnet-4-5-20250929", 0, 1_000_000, 0, 0)));
-        Assert.Equal(3m + 3.75m + 0.3m, BudgetPrices.Cost(new BudgetUsage("claude-sonnet-4-5", 1_000_000, 0, 1_000_000, 1_000_000)));
+        Assert.Equal((3m + 3.75m + 0.3m) / 20, BudgetPrices.Cost(new BudgetUsage("claude-sonnet-4-5", 50_000, 0, 50_000, 50_000)));
         Assert.Equal(75m, BudgetPrices.Cost(new BudgetUsage("claude-opus-4-1", 0, 1_000_000, 0, 0)));
         Assert.Equal(5m, BudgetPrices.Cost(new BudgetUsage("claude-haiku-4-5", 0, 1_000_000, 0, 0)));
         Assert.Equal(75m, BudgetPrices.Cost(new BudgetUsage("some-new-model", 0, 1_000_000, 0, 0)));
         Assert.Equal(75m, BudgetPrices.Cost(new BudgetUsage(null, 0, 1_000_000, 0, 0)));
+    }
+
+    [Fact]
+    public void Cost_OneHourCacheWrites_CostTwiceInput_FiveMinuteOnesAQuarterMore()
+    {
+        var usage = new BudgetUsage("claude-opus-4-1", 0, 0, 100_000, 0) { CacheCreationOneHourTokens = 40_000 };
+
+        Assert.Equal(((60_000 * 15m * 1.25m) + (40_000 * 15m * 2m)) / 1_000_000m, BudgetPrices.Cost(usage));
+    }
+
+    [Fact]
+    public void Cost_SonnetAboveTwoHundredThousandInputTokens_IsTheLongContextPrice()
+    {
+        Assert.Equal((3m * 0.2m) + (15m * 0.01m), BudgetPrices.Cost(new BudgetUsage("claude-sonnet-4-5", 200_000, 10_000, 0, 0)));
+        Assert.Equal(0.900006m + 0.036m + 0.225m, BudgetPrices.Cost(new BudgetUsage("claude-sonnet-4-5", 150_001, 10_000, 0, 60_000)));
     }
 
     [Fact]
