@@ -10,24 +10,36 @@ namespace ClaudeHooks.Dashboard;
 /// <summary>The overview page and its live region, which the page's script fetches again every two seconds.</summary>
 internal static class OverviewPages
 {
-    public static async Task<IResult> PageAsync(HttpContext context, AgentsConfig config, EngineSnapshot engine, ITaskStore store, Database database, SecretRedactor redactor) =>
+    public static async Task<IResult> PageAsync(HttpContext context, AgentsConfig config, EngineSnapshot engine, ITaskStore store, Database database, SecretRedactor redactor, ClaudeHooksPaths paths, Hosting.DiskGuard disk) =>
         DashboardPage.Render<Pages.OverviewPage>(context, "overview", new Dictionary<string, object?>
         {
-            ["View"] = await BuildAsync(config, engine, store, database, redactor, context.RequestAborted),
+            ["View"] = await BuildAsync(config, engine, store, database, redactor, context.RequestAborted, paths, disk),
         });
 
-    public static async Task<IResult> LiveAsync(HttpContext context, AgentsConfig config, EngineSnapshot engine, ITaskStore store, Database database, SecretRedactor redactor) =>
+    public static async Task<IResult> LiveAsync(HttpContext context, AgentsConfig config, EngineSnapshot engine, ITaskStore store, Database database, SecretRedactor redactor, ClaudeHooksPaths paths, Hosting.DiskGuard disk) =>
         new RazorComponentResult<Pages.OverviewLive>(new Dictionary<string, object?>
         {
-            ["View"] = await BuildAsync(config, engine, store, database, redactor, context.RequestAborted),
+            ["View"] = await BuildAsync(config, engine, store, database, redactor, context.RequestAborted, paths, disk),
         });
 
-    internal static async Task<OverviewView> BuildAsync(AgentsConfig config, EngineSnapshot engine, ITaskStore store, Database database, SecretRedactor redactor, CancellationToken cancellationToken)
+    internal static async Task<OverviewView> BuildAsync(AgentsConfig config, EngineSnapshot engine, ITaskStore store, Database database, SecretRedactor redactor, CancellationToken cancellationToken, ClaudeHooksPaths? paths = null, Hosting.DiskGuard? disk = null)
     {
         var now = DateTimeOffset.UtcNow;
         var status = await engine.GetAsync(cancellationToken);
         var health = Api.HealthApi.Agents(config, status);
         var problems = LocalMode.Containerised(config).Count == 0 ? new List<string>() : [.. status.Problems];
+
+        // What /api/health reports too: an agent whose credentials would fail every task, and a disk too full for new ones.
+        if (paths is not null)
+        {
+            problems.AddRange(config.Agents.SelectMany(a => Api.AgentReadiness.Credentials(a, paths, TimeProvider.System)
+                .Select(b => redactor.Redact($"agent {a.Name} cannot run: {b.Reason}; {b.Fix}").Text)));
+        }
+
+        if (disk?.Refusal() is { } full)
+        {
+            problems.Add(full);
+        }
         var agents = health.Select(a => new AgentRow(a.Name, a.Role, a.Mode, a.Container, a.State, a.Health, a.Image, a.TaskSandboxes, a.WarmSandboxes)).ToList();
 
         QueueStats? stats = null;
