@@ -17,8 +17,11 @@ internal sealed partial class ForgeDispatcher(
     Func<AgentConfig, ForgeRepository, IForgeClient> clients,
     ForgeQueue queue,
     TimeProvider clock,
-    ILogger<ForgeDispatcher> logger) : BackgroundService
+    ILogger<ForgeDispatcher> logger,
+    Hosting.DiskGuard? disk = null) : BackgroundService
 {
+    private bool _heldForDisk;
+
     /// <summary>Attempts before a delivery is dead; with <see cref="RetryDelays"/> about 45 minutes, enough to ride out a forge restart or a token being replaced.</summary>
     internal const int MaxAttempts = 6;
 
@@ -56,6 +59,19 @@ internal sealed partial class ForgeDispatcher(
 
     internal async Task ProcessPendingAsync(CancellationToken cancellationToken)
     {
+        // Below service.min_free_disk no new task is stored: deliveries stay pending, untouched, until there is room.
+        if (disk?.Refusal() is { } full)
+        {
+            if (!_heldForDisk)
+            {
+                LogHeldForDisk(full);
+                _heldForDisk = true;
+            }
+
+            return;
+        }
+
+        _heldForDisk = false;
         foreach (var delivery in await store.PendingDeliveriesAsync(clock.GetUtcNow(), cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -133,6 +149,9 @@ internal sealed partial class ForgeDispatcher(
         var id = await queue(work, $"webhook {delivery.DeliveryId}", e.Title, e.Body, cancellationToken);
         return id is null ? ($"duplicate: the same event ({work.SemanticKey}) already queued a task", null) : ($"queued task {id} ({work.Kind} for {work.Agent})", id);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "webhook deliveries wait, stored and unprocessed, until the disk has room: {Reason}")]
+    private partial void LogHeldForDisk(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "webhook {Delivery} ({EventType}): {Outcome}")]
     private partial void LogDelivery(string delivery, string eventType, string outcome);

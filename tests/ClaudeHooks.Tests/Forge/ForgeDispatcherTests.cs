@@ -105,6 +105,29 @@ public sealed class ForgeDispatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessPending_DiskBelowItsMinimum_LeavesDeliveriesPendingAndUntried_UntilThereIsRoom()
+    {
+        var store = await StoreAsync();
+        await store.RecordDeliveryAsync("d1", "issue_assign", "assigned", Repo, Assigned(1, "alice"), CancellationToken.None);
+        var database = await Database.OpenAndMigrateAsync(_data.Path);
+        var full = Config() with { Service = Config().Service with { MinFreeDisk = long.MaxValue } };
+        var logger = new ListLogger<ForgeDispatcher>();
+        var held = Dispatcher(store, new ClaudeHooks.Hosting.DiskGuard(database, full), logger);
+
+        await held.ProcessPendingAsync(CancellationToken.None);
+        await held.ProcessPendingAsync(CancellationToken.None);
+
+        Assert.Empty(_queued);
+        var waiting = Assert.Single(await store.ListDeliveriesAsync(false, 10, CancellationToken.None));
+        Assert.Equal((null, 0), (waiting.Outcome, waiting.Attempts));
+        Assert.Single(logger.Messages, m => m.Contains("until the disk has room", StringComparison.Ordinal));
+
+        await Dispatcher(store, new ClaudeHooks.Hosting.DiskGuard(database, Config()), logger).ProcessPendingAsync(CancellationToken.None);
+
+        Assert.Equal([1L], _queued.Select(w => w.Number));
+    }
+
+    [Fact]
     public void RetryDelay_GrowsWithEachAttempt_WithJitter()
     {
         var delays = Enumerable.Range(1, ForgeDispatcher.MaxAttempts - 1).Select(ForgeDispatcher.RetryDelay).ToList();
@@ -115,14 +138,14 @@ public sealed class ForgeDispatcherTests : IDisposable
     }
 
     /// <summary>mallory is not in authorized_users, so the forge must be asked, and the dev's token file is missing.</summary>
-    private ForgeDispatcher Dispatcher(SqliteTaskStore store) =>
+    private ForgeDispatcher Dispatcher(SqliteTaskStore store, ClaudeHooks.Hosting.DiskGuard? disk = null, ListLogger<ForgeDispatcher>? logger = null) =>
         new(Config(), store, (agent, _) => throw new CredentialException($"the forge token of {agent.Name} ({_data.Path}/tokens/{agent.Name}) does not exist; write it"),
             (work, source, _, _, cancellationToken) =>
             {
                 _queued.Add(work);
                 var now = _clock.GetUtcNow();
                 return store.QueueWorkAsync(work, new TaskRecord($"task-{work.Number}", work.Agent, "https://forge.example/acme/widgets.git", null, work.Thread, "do it", TaskState.Queued, 0, now, now, null), source, cancellationToken);
-            }, _clock, new ListLogger<ForgeDispatcher>());
+            }, _clock, logger ?? new ListLogger<ForgeDispatcher>(), disk);
 
     private async Task<SqliteTaskStore> StoreAsync() => new(await Database.OpenAndMigrateAsync(_data.Path), _clock);
 
