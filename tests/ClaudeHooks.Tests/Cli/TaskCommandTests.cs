@@ -123,6 +123,19 @@ public sealed class TaskCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transcript_BidiAndZeroWidthCharacters_ShownEscaped()
+    {
+        await _api.AddTaskAsync("bidi", TaskState.Succeeded, LongAgo);
+        await _api.AddEventAsync("bidi", 1, LongAgo, "assistant", new { type = "assistant", message = new { content = new[] { new { type = "text", text = "safe \u202Egnp.exe\u202C don\u200Be" } } } });
+
+        var (code, output, _) = await RunAsync("task", "transcript", "bidi");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("safe \\u202Egnp.exe\\u202C don\\u200Be", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, c => c is '\u202e' or '\u202c' or '\u200b');
+    }
+
+    [Fact]
     public async Task Logs_Full_ShowsATextLongerThan400CharactersWhole()
     {
         var text = string.Concat(Enumerable.Range(0, 120).Select(i => $"w{i:000} ")) + "THE-END";
