@@ -68,11 +68,13 @@ internal static class BudgetCommand
     private static string Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 
+    // Token counts and spend add up what the model's answers said they used: a figure past long or decimal shows
+    // as "-" instead of ending the table with a FormatException.
     private static string Number(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64().ToString(CultureInfo.InvariantCulture) : "-";
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number.ToString(CultureInfo.InvariantCulture) : "-";
 
     private static string Usd(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
-            ? "$" + value.GetDecimal().ToString("0.00", CultureInfo.InvariantCulture)
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var usd)
+            ? "$" + usd.ToString("0.00", CultureInfo.InvariantCulture)
             : "-";
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -9,7 +7,8 @@ namespace ClaudeHooks.Cli;
 /// <summary>
 /// What <c>--json</c> prints: snake_case names like the task API's, non-ASCII and <c>&lt;&gt;&amp;'</c> as they are so
 /// a person can read it too, and never a character a terminal would act on (C0 and C1 controls, DEL, bidirectional
-/// overrides, line separators), each written as its <c>\uXXXX</c> escape, which is the same character to a JSON reader.
+/// controls, zero-width characters, line separators, lone surrogates: <see cref="Security.TerminalText.IsUnsafe"/>), each
+/// written as its <c>\uXXXX</c> escape, which is the same character to a JSON reader.
 /// </summary>
 internal static class CliJson
 {
@@ -28,34 +27,6 @@ internal static class CliJson
 
     public static void Write<T>(T value, bool indented = false) => Console.WriteLine(Serialize(value, indented));
 
-    /// <summary>
-    /// Escapes what the relaxed encoder leaves raw but a terminal acts on. Outside strings JSON text is ASCII
-    /// punctuation, so every such character is inside a string, where an escape means the same.
-    /// </summary>
-    internal static string Inert(string json)
-    {
-        if (!json.Any(IsUnsafe))
-        {
-            return json;
-        }
-
-        var builder = new StringBuilder(json.Length + 16);
-        foreach (var c in json)
-        {
-            if (IsUnsafe(c))
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
-    }
-
-    private static bool IsUnsafe(char c) =>
-        (c < 0x20 && c != '\n') || c is >= '\u007f' and <= '\u009f' || c is >= '\u202a' and <= '\u202e' || c is >= '\u2066' and <= '\u2069'
-        || c is '\u2028' or '\u2029' or '\u200e' or '\u200f' or '\u061c';
+    /// <summary>Escapes what the relaxed encoder leaves raw but a terminal acts on, by the list every other output uses.</summary>
+    internal static string Inert(string json) => Security.TerminalText.JsonText(json);
 }

@@ -126,14 +126,18 @@ internal static class DoctorCommand
             return;
         }
 
-        using var http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        try
+        // A redirect could only take the request, and with it the token, somewhere the URL did not name.
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        if (MaySendToken(baseAddress))
         {
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Api.ApiToken.Read(paths));
-        }
-        catch (Exception e) when (e is CredentialException or IOException or UnauthorizedAccessException)
-        {
-            // From loopback the health answer needs no token.
+            try
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Api.ApiToken.Read(paths));
+            }
+            catch (Exception e) when (e is CredentialException or IOException or UnauthorizedAccessException)
+            {
+                // From loopback the health answer needs no token.
+            }
         }
 
         System.Text.Json.JsonElement health;
@@ -178,6 +182,13 @@ internal static class DoctorCommand
             report.Warn($"service at {url}: runs with config {Security.TerminalText.Neutralize(loaded)}, but this doctor checked {configFile}", fix: $"run 'claude-hooks doctor --config {Security.TerminalText.Neutralize(loaded)}' (or set CLAUDE_HOOKS_CONFIG) to check what the service runs");
         }
     }
+
+    /// <summary>
+    /// Whether doctor may send the API token to the service at <paramref name="service"/>: only over https or to a
+    /// loopback address. Over plain http to another host anyone on the path reads it, and --url or CLAUDE_HOOKS_URL
+    /// may name any host at all; from loopback the health answer needs no token anyway.
+    /// </summary>
+    internal static bool MaySendToken(Uri service) => service.Scheme == Uri.UriSchemeHttps || service.IsLoopback;
 
     private static void CheckCredentials(CommandContext context, AgentsConfig config, Action<bool, string, string?> report)
     {

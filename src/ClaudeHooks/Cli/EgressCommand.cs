@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace ClaudeHooks.Cli;
@@ -104,26 +103,10 @@ internal static class EgressCommand
         "/egress?" + string.Join('&', query.Where(q => q.Value is not null).Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value!)}"));
 
     /// <summary>
-    /// Replaces C0 and C1 controls, DEL and the bidirectional overrides with '?': a record's host, path and rule come
-    /// from what a sandbox sent and must not move the cursor, recolour or reorder what the operator reads.
+    /// Replaces each character <see cref="Security.TerminalText.IsUnsafe"/> names with '?': a record's host, path and
+    /// rule come from what a sandbox sent and must not move the cursor, recolour, reorder or hide what the operator reads.
     /// </summary>
-    internal static string Inert(string text)
-    {
-        if (!text.Any(IsControl))
-        {
-            return text;
-        }
-
-        var inert = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            inert.Append(IsControl(c) ? '?' : c);
-        }
-
-        return inert.ToString();
-    }
-
-    private static bool IsControl(char c) => c < 0x20 || c is >= '\u007f' and <= '\u009f' || c is >= '\u202a' and <= '\u202e' || c is >= '\u2066' and <= '\u2069';
+    internal static string Inert(string text) => Security.TerminalText.Masked(text, '?');
 
     internal static string Size(long bytes) => bytes switch
     {

@@ -18,11 +18,11 @@ internal static class EventRenderer
     {
         string Shorten(string text, int max) => full ? text.TrimEnd().ReplaceLineEndings(Environment.NewLine + Indent) : Cut(text, max);
 
+        var time = stored.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
         try
         {
             using var document = JsonDocument.Parse(stored.Data);
             var root = document.RootElement;
-            var time = stored.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
             var text = stored.Type switch
             {
                 "system/init" => $"session {Get(root, "session_id")} started · model {Get(root, "model")} · {Count(root, "tools")} tools · {Get(root, "cwd")}",
@@ -46,6 +46,12 @@ internal static class EventRenderer
         catch (JsonException)
         {
             return TerminalText.Neutralize($"{stored.Type}: {Cut(stored.Data, 160)}");
+        }
+        catch (Exception e)
+        {
+            // The agent wrote the event, so it can be JSON of any shape and hold any number; whatever that breaks
+            // here is about this one event, and the events after it must still be seen.
+            return TerminalText.Neutralize($"{time}  {stored.Type}: event {stored.Seq} not shown ({e.GetType().Name}); --json prints it as stored");
         }
     }
 

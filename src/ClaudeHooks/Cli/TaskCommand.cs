@@ -347,7 +347,8 @@ internal static class TaskCommand
             {
                 JsonValueKind.String => TerminalText.Neutralize(value.GetString()),
                 JsonValueKind.Null or JsonValueKind.Undefined => "",
-                _ => value.GetRawText(),
+                // An object or array is printed as its JSON, whose strings may hold what Neutralize removes.
+                _ => TerminalText.Neutralize(value.GetRawText()),
             }
             : "";
 

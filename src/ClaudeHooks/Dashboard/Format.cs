@@ -14,9 +14,12 @@ public static class Format
         _ => $"{(int)span.TotalDays} d {span.Hours} h",
     };
 
+    /// <summary>The longest a run can plausibly have taken; beyond it a figure is an agent's invention, and TimeSpan overflows not far past.</summary>
+    public const long MaxDurationMs = 366L * 24 * 3600 * 1000;
+
     /// <summary>A stored duration; one that no run can have taken (negative, or over a year: a task's own figure) shows as a dash.</summary>
     public static string Duration(long? milliseconds) =>
-        milliseconds is { } ms and >= 0 and <= 366L * 24 * 3600 * 1000 ? Duration(TimeSpan.FromMilliseconds(ms)) : "—";
+        milliseconds is { } ms and >= 0 and <= MaxDurationMs ? Duration(TimeSpan.FromMilliseconds(ms)) : "—";
 
     public static string Cost(decimal? usd) => usd is { } value ? "$" + value.ToString(value < 1 ? "0.0000" : "0.00", CultureInfo.InvariantCulture) : "—";
 

@@ -123,6 +123,51 @@ public sealed class TaskCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Logs_DurationsPastTimeSpan_ShowEveryEventAndTheOutcomeWithADash()
+    {
+        await _api.AddTaskAsync("huge", TaskState.Succeeded, LongAgo, new { status = "succeeded", reason = "done", duration_ms = 10_000_000_000_000_000L, cost_usd = 0.01, turns = 1 });
+        await _api.AddEventAsync("huge", 1, LongAgo, "runner/stderr", new { line = "before" });
+        await _api.AddEventAsync("huge", 2, LongAgo, "result", new { subtype = "success", duration_ms = 1e300 });
+        await _api.AddEventAsync("huge", 3, LongAgo, "result", new[] { "not", "an", "object" });
+        await _api.AddEventAsync("huge", 4, LongAgo, "runner/stderr", new { line = "after" });
+
+        var (code, output, error) = await RunAsync("task", "logs", "huge");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Equal("", error);
+        var lines = output.Split('\n');
+        Assert.Contains("03:04:05  stderr: before", lines);
+        Assert.Contains("03:04:05  result success · - · - · -", lines);
+        Assert.Contains(lines, l => l.StartsWith("03:04:05  result: event 3 not shown (", StringComparison.Ordinal));
+        Assert.Contains("03:04:05  stderr: after", lines);
+        Assert.Contains("  - · $0.0100 · 1 turn · session -", lines);
+    }
+
+    [Fact]
+    public async Task Show_OutcomeDurationPastTimeSpan_ShowsADash()
+    {
+        await _api.AddTaskAsync("huge-show", TaskState.Succeeded, LongAgo, new { status = "succeeded", reason = "done", duration_ms = 10_000_000_000_000_000L, cost_usd = 0.01, turns = 1 });
+
+        var (code, output, _) = await RunAsync("task", "show", "huge-show");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("  - · $0.0100 · 1 turn · session -", output.Split('\n'));
+    }
+
+    [Fact]
+    public async Task Transcript_BidiAndZeroWidthCharacters_ShownEscaped()
+    {
+        await _api.AddTaskAsync("bidi", TaskState.Succeeded, LongAgo);
+        await _api.AddEventAsync("bidi", 1, LongAgo, "assistant", new { type = "assistant", message = new { content = new[] { new { type = "text", text = "safe \u202Egnp.exe\u202C don\u200Be" } } } });
+
+        var (code, output, _) = await RunAsync("task", "transcript", "bidi");
+
+        Assert.Equal(ExitCodes.Success, code);
+        Assert.Contains("safe \\u202Egnp.exe\\u202C don\\u200Be", output, StringComparison.Ordinal);
+        Assert.DoesNotContain(output, c => c is '\u202e' or '\u202c' or '\u200b');
+    }
+
+    [Fact]
     public async Task Logs_Full_ShowsATextLongerThan400CharactersWhole()
     {
         var text = string.Concat(Enumerable.Range(0, 120).Select(i => $"w{i:000} ")) + "THE-END";

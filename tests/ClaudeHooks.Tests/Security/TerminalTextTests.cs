@@ -29,6 +29,61 @@ public sealed class TerminalTextTests
         Assert.Same(text, TerminalText.Neutralize(text));
     }
 
+    [Theory]
+    [InlineData('\u061c')]
+    [InlineData('\u200b')]
+    [InlineData('\u200d')]
+    [InlineData('\u200e')]
+    [InlineData('\u200f')]
+    [InlineData('\u202a')]
+    [InlineData('\u202e')]
+    [InlineData('\u2066')]
+    [InlineData('\u2069')]
+    [InlineData('\u2028')]
+    [InlineData('\u2029')]
+    [InlineData('\ufeff')]
+    public void Neutralize_BidiAndInvisibleCharacters_MadeVisible(char c)
+    {
+        var result = TerminalText.Neutralize($"a{c}b");
+
+        Assert.Equal($"a\\u{(int)c:X4}b", result);
+    }
+
+    [Fact]
+    public void Neutralize_LoneSurrogates_MadeVisible_APairKept()
+    {
+        var result = TerminalText.Neutralize("high \ud800 low \udc00 end\ud83d pair \ud83d\ude00");
+
+        Assert.Equal("high \\uD800 low \\uDC00 end\\uD83D pair \ud83d\ude00", result);
+    }
+
+    [Theory]
+    [InlineData('\u200b')]
+    [InlineData('\ufeff')]
+    [InlineData('\u202e')]
+    [InlineData('\ud800')]
+    public void Outputs_OneUnsafeCharacter_EachEscapesIt(char c)
+    {
+        var text = $"x{c}y";
+
+        Assert.True(TerminalText.IsUnsafe(c));
+        Assert.DoesNotContain(c, TerminalText.Neutralize(text));
+        Assert.DoesNotContain(c, TerminalText.SseData(text));
+        Assert.DoesNotContain(c, CliJson.Inert(text));
+        Assert.Equal("x?y", EgressCommand.Inert(text));
+    }
+
+    [Fact]
+    public void SseData_ZeroWidthInAJsonString_StaysTheSameJson()
+    {
+        var json = "{\"text\":\"x\u200by\u202ez\"}";
+
+        var result = TerminalText.SseData(json);
+
+        Assert.Equal("{\"text\":\"x\\u200by\\u202ez\"}", result);
+        Assert.Equal("x\u200by\u202ez", JsonDocument.Parse(result).RootElement.GetProperty("text").GetString());
+    }
+
     [Fact]
     public void SseData_LineBreaksAndControls_OneInertLine()
     {
