@@ -42,17 +42,26 @@ internal sealed class ApiClient : IDisposable
     public ApiClient(string baseUrl, ClaudeHooksPaths paths)
     {
         BaseUrl = baseUrl.TrimEnd('/');
-        _http = new HttpClient { BaseAddress = new Uri(BaseUrl + "/"), Timeout = Timeout.InfiniteTimeSpan };
+        // A redirect could only take the request, and with it the token, somewhere the URL did not name.
+        _http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(BaseUrl + "/"), Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken.Read(paths));
     }
 
     public string BaseUrl { get; }
 
     /// <summary>What is wrong with a service URL given by <c>--url</c> or <c>CLAUDE_HOOKS_URL</c>, or null.</summary>
-    internal static string? UrlProblem(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0
-            ? null
-            : $"--url \"{Security.TerminalText.Neutralize(url)}\" is not the service's http(s) address; pass one such as http://127.0.0.1:8080 (or set CLAUDE_HOOKS_URL)";
+    internal static string? UrlProblem(string url)
+    {
+        if (!(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0 && uri.Query.Length == 0 && uri.Fragment.Length == 0))
+        {
+            return $"--url \"{Security.TerminalText.Neutralize(url)}\" is not the service's http(s) address; pass one such as http://127.0.0.1:8080 (or set CLAUDE_HOOKS_URL)";
+        }
+
+        // Every request carries the API token, which plain http would show to anyone on the way to another machine.
+        return uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback
+            ? $"--url \"{Security.TerminalText.Neutralize(url)}\" would send the API token in the clear to another machine; reach the service over https (a TLS proxy in front of it) or through an SSH tunnel to its loopback address (ssh -L 8080:127.0.0.1:8080 HOST, then --url http://127.0.0.1:8080)"
+            : null;
+    }
 
     public static string DefaultUrl => Environment.GetEnvironmentVariable("CLAUDE_HOOKS_URL") is { Length: > 0 } url ? url : "http://127.0.0.1:8080";
 
