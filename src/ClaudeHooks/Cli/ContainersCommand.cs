@@ -31,13 +31,15 @@ internal static class ContainersCommand
             var agents = context.Config.Select(parse.GetValue(agent));
             await context.ConnectAsync(cancellationToken);
 
-            // Waiting for health probes takes a while; a person at a terminal learns what it is waiting for.
-            if (!parse.GetValue(json) && !Console.IsErrorRedirected)
+            // Waiting for health probes takes a while: at a terminal each step is shown as it starts and ends, in order.
+            var live = !parse.GetValue(json) && !Console.IsOutputRedirected;
+            var lines = await context.Reconciler().UpAsync(agents, cancellationToken, live
+                ? (line, starting) => (starting ? Console.Error : Console.Out).WriteLine(starting ? $"{line}..." : line)
+                : null);
+            if (!live)
             {
-                await Console.Error.WriteLineAsync($"bringing up {string.Join(", ", agents.Select(a => a.Name))}: each container is created or started, then waited for until its health probe passes");
+                PrintActions(lines, parse.GetValue(json));
             }
-
-            PrintActions(await context.Reconciler().UpAsync(agents, cancellationToken), parse.GetValue(json));
 
             return ExitCodes.Success;
         }));

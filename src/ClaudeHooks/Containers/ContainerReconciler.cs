@@ -18,9 +18,13 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
     /// under the same tag) is replaced, its volumes kept; warm sandboxes of an outdated image are removed, so the
     /// service's pool makes new ones. Local agents (runtime "local") have no container and are skipped.
     /// </summary>
-    public async Task<IReadOnlyList<string>> UpAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
+    /// <param name="agents">The agents to bring up.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="progress">Told each step as it starts (<c>starting</c>) and each result as it is known, in order.</param>
+    public async Task<IReadOnlyList<string>> UpAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken, Action<string, bool>? progress = null)
     {
         var results = LocalAgents(agents);
+        results.ForEach(line => progress?.Invoke(line, false));
         agents = [.. agents.Where(a => !a.IsLocal)];
 
         // Everything that can fail for config reasons is checked before anything is created.
@@ -28,14 +32,21 @@ internal sealed partial class ContainerReconciler(DockerClient docker, AgentsCon
         foreach (var (agent, spec) in agents.Zip(specs))
         {
             LogOverrides(agent);
-            results.Add(await UpOneAsync(spec, cancellationToken));
+            progress?.Invoke($"{spec.Name}: creating or starting it from {spec.Image}, then waiting for its health probe", true);
+            Add(await UpOneAsync(spec, cancellationToken));
             if (await RemoveOutdatedWarmSandboxesAsync(agent, spec.ImageId!, cancellationToken) is > 0 and var removed)
             {
-                results.Add($"{spec.Name}: {removed} warm sandbox(es) of an older build of {spec.Image} removed; the service makes new ones");
+                Add($"{spec.Name}: {removed} warm sandbox(es) of an older build of {spec.Image} removed; the service makes new ones");
             }
         }
 
         return results;
+
+        void Add(string line)
+        {
+            results.Add(line);
+            progress?.Invoke(line, false);
+        }
     }
 
     public async Task<IReadOnlyList<string>> RebuildAsync(IReadOnlyList<AgentConfig> agents, CancellationToken cancellationToken)
