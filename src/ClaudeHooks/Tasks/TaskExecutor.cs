@@ -74,9 +74,10 @@ internal sealed partial class TaskExecutor(
             signals.Unregister(task.Id);
         }
 
-        if (signals.TakeCancelReason(task.Id) is { } why && outcome.Status == RunStatus.Cancelled)
+        // A run stopped for its budget may end on its own first, failing on the gateway's refusal: the stop is still why.
+        if (signals.TakeCancelReason(task.Id) is { } why && outcome.Status != RunStatus.Succeeded)
         {
-            outcome = outcome with { Reason = why };
+            outcome = outcome with { Status = RunStatus.Cancelled, Reason = why, Transient = false };
         }
 
         var interrupted = drainExpired.IsCancellationRequested && !cancel.IsCancellationRequested && outcome.Status != RunStatus.Succeeded;
