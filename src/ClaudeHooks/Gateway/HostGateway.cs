@@ -569,7 +569,11 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
             var bytes = body.GetBuffer().AsMemory(0, (int)body.Length);
             context.Request.Body = new PrefixedStream(bytes, Stream.Null);
-            context.Items[ModelRequestFacts.ItemKey] = ModelRequestFacts.Read(bytes.Span);
+            if (Budgets is not null)
+            {
+                // Only spend that is kept needs the request's worst case; without budgets the body is read once.
+                context.Items[ModelRequestFacts.ItemKey] = ModelRequestFacts.Read(bytes.Span);
+            }
             return body.Length == 0 ? null : ModelRequestInspection.Problem(bytes.Span) is { } problem ? (403, problem) : null;
         }
         catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
