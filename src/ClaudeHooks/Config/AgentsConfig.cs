@@ -117,6 +117,12 @@ internal sealed record AgentConfig(
     /// <summary>The agent's own <c>image</c> key, or null when it takes the default.</summary>
     public string? OwnImage { get; init; }
 
+    /// <summary>
+    /// The agent's GitHub App (<c>github_app</c>): on GitHub repositories it acts as the App, with an installation token
+    /// minted for the repository, instead of the token in its token file. Null: the token file (a fine-grained token).
+    /// </summary>
+    public GitHubAppSettings? GitHubApp { get; init; }
+
     /// <summary>Whether the agent runs Claude Code as a host process instead of in a sandbox (<c>container.runtime: "local"</c>).</summary>
     public bool IsLocal => Container.Runtime == ContainerSettings.LocalRuntime;
 }

@@ -8,7 +8,7 @@ internal static partial class ConfigLoader
 {
     private static readonly string[] TopKeys = ["container_prefix", "images", "model", "workdir", "service", "forge", "agents", "repositories", "budgets"];
     private static readonly string[] ForgeKeys = ["public_url", "reconcile_interval", "max_webhook_bytes", "repositories"];
-    private static readonly string[] ForgeRepositoryKeys = ["url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
+    private static readonly string[] ForgeRepositoryKeys = ["kind", "url", "api_url", "clone_url", "webhook_secret_file", "flows", "merge_style", "authorized_users", "egress_allow", "merge_requires_human_approval"];
     private static readonly string[] ServiceKeys = ["lease", "drain_timeout", "max_attempts", "max_prompt_bytes", "allowed_hosts", "max_task_event_bytes", "egress_retention", "event_retention", "session_ttl", "link_ttl", "min_free_disk", "log_format", "otlp_endpoint", "metrics_open_to_loopback"];
     private static readonly string[] WorkdirKeys = ["allow_local_repos", "stale_after"];
     private static readonly string[] RunnerKeys = ["timeout", "idle_timeout", "max_turns", "max_budget_usd", "permission_mode", "allowed_tools", "disallowed_tools", "model", "prompt_file", "local_cli"];
@@ -20,7 +20,7 @@ internal static partial class ConfigLoader
     /// <summary>Keys that would hand an agent the host's Docker socket: always refused, with why and what to use instead.</summary>
     private static readonly string[] DockerSocketKeys = ["docker_socket", "docker_access"];
     private static readonly string[] ModelKeys = ["base_url"];
-    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks", "warm_sandboxes", "egress_allow"];
+    private static readonly string[] AgentKeys = ["role", "forge_user", "image", "claude_auth", "container", "runner", "max_concurrent_tasks", "warm_sandboxes", "egress_allow", "github_app"];
     private static readonly string[] AuthKeys = ["oauth_token_file", "api_key_file", "credentials_host_dir", "credentials_host_path"];
     private static readonly string[] ContainerKeys =
     [
@@ -258,7 +258,20 @@ internal static partial class ConfigLoader
                 continue;
             }
 
+            var kindText = repo.String("kind", "forgejo")!;
+            var kind = kindText switch
+            {
+                "forgejo" or "gitea" => ForgeKind.Forgejo,
+                "github" => ForgeKind.GitHub,
+                _ => (ForgeKind?)null,
+            };
+            if (kind is null)
+            {
+                repo.Error("kind", $"\"{kindText}\" is not a forge; use \"forgejo\" (Forgejo or Gitea) or \"github\" (github.com or GitHub Enterprise Server)");
+            }
+
             var url = Url(repo, "url", null);
+            var apiUrl = repo.Has("api_url") ? Url(repo, "api_url", null) : null;
             var secret = repo.String("webhook_secret_file", required: true);
             var flows = repo.Has("flows") ? repo.StringList("flows") : ForgeSettings.FlowNames;
             foreach (var flow in flows.Where(f => !ForgeSettings.FlowNames.Contains(f)))
@@ -270,6 +283,10 @@ internal static partial class ConfigLoader
             if (!ForgeSettings.MergeStyles.Contains(style))
             {
                 repo.Error("merge_style", $"\"{style}\" is not a merge style; use {string.Join(", ", ForgeSettings.MergeStyles)}");
+            }
+            else if (kind == ForgeKind.GitHub && !ForgeSettings.GitHubMergeStyles.Contains(style))
+            {
+                repo.Error("merge_style", $"\"{style}\" is not a merge style GitHub offers; use {string.Join(", ", ForgeSettings.GitHubMergeStyles)}");
             }
 
             var users = repo.StringList("authorized_users");
@@ -291,7 +308,12 @@ internal static partial class ConfigLoader
             repo.Finish(ForgeRepositoryKeys);
             if (url is not null && secret is not null)
             {
-                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users, cloneUrl, repoAllow) { MergeRequiresHumanApproval = humanApproval });
+                repositories.Add(new ForgeRepository(name, url, paths.Resolve(secret), new HashSet<string>(flows, StringComparer.Ordinal), style, users, cloneUrl, repoAllow)
+                {
+                    MergeRequiresHumanApproval = humanApproval,
+                    Kind = kind ?? ForgeKind.Forgejo,
+                    ApiUrlOverride = apiUrl,
+                });
             }
         }
 
@@ -506,6 +528,27 @@ internal static partial class ConfigLoader
         }
     }
 
+    private static readonly string[] GitHubAppKeys = ["app_id", "private_key_file"];
+
+    /// <summary>An agent's <c>github_app</c>: the App's numeric id and its private key's file (under the claude-hooks home when relative).</summary>
+    private static GitHubAppSettings? ReadGitHubApp(JsonObjectReader? reader, ClaudeHooksPaths paths)
+    {
+        if (reader is null)
+        {
+            return null;
+        }
+
+        if (!reader.Has("app_id"))
+        {
+            reader.Error("app_id", "is missing; give the App's numeric id, shown on its settings page (\"App ID\")");
+        }
+
+        var id = reader.Integer("app_id", 0, min: 1, max: long.MaxValue);
+        var key = reader.String("private_key_file", required: true);
+        reader.Finish(GitHubAppKeys);
+        return id > 0 && key is not null ? new GitHubAppSettings(id, paths.Resolve(key)) : null;
+    }
+
     private static Uri? Url(JsonObjectReader reader, string key, string? fallback)
     {
         var text = reader.String(key, fallback, required: fallback is null);
@@ -542,7 +585,7 @@ internal static partial class ConfigLoader
         var forgeUser = agent.String("forge_user", required: true);
         if (forgeUser is not null && !ForgeUserPattern().IsMatch(forgeUser))
         {
-            agent.Error("forge_user", $"\"{forgeUser}\" is not a forge user name; use letters, digits, '-', '_' or '.'");
+            agent.Error("forge_user", $"\"{forgeUser}\" is not a forge user name; use letters, digits, '-', '_' or '.' (and \"[bot]\" at the end for a GitHub App)");
         }
 
         var ownImage = agent.String("image");
@@ -566,11 +609,17 @@ internal static partial class ConfigLoader
         }
 
         var allow = ReadEgress(agent, $"agents.{name}.egress_allow");
+        var app = ReadGitHubApp(agent.Object("github_app"), paths);
+        if (app is not null && forgeUser is not null && !forgeUser.EndsWith("[bot]", StringComparison.Ordinal))
+        {
+            agent.Error("forge_user", $"\"{forgeUser}\" is not a GitHub App's account; an agent with github_app acts as the App, so set forge_user to \"<app-slug>[bot]\"");
+        }
+
         agent.Finish(AgentKeys);
 
         return role is null || forgeUser is null || auth is null || container is null || runner is null
             ? null
-            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides, allow) { OwnImage = ownImage };
+            : new AgentConfig(name, role.Value, forgeUser, image, auth, container, runner, concurrency, warm, overrides, allow) { OwnImage = ownImage, GitHubApp = app };
     }
 
     /// <summary>An egress allowlist: exact hosts, <c>*.example.org</c> wildcards and addresses, each with an optional <c>:port</c>.</summary>
@@ -817,7 +866,7 @@ internal static partial class ConfigLoader
     [GeneratedRegex("^[a-z][a-z0-9-]{0,23}$")]
     private static partial Regex AgentNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(\[bot\])?$")]
     private static partial Regex ForgeUserPattern();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$")]

@@ -11,6 +11,9 @@ namespace ClaudeHooks.Gateway;
 /// </summary>
 internal sealed record TaskBinding(string TaskId, string TaskKey, AgentConfig Agent, RepositoryUrl Repository, string Thread, string Branch, IReadOnlyList<EgressRule> Allow)
 {
+    /// <summary>The forge repository the task's repository is (its credential comes from there), or null for any other remote.</summary>
+    public ForgeRepository? Forge { get; init; }
+
     public string AllowKey => $"agents.{Agent.Name}.egress_allow";
 }
 

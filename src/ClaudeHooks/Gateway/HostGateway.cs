@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
+using ClaudeHooks.Forge;
 using ClaudeHooks.Tasks;
 using ClaudeHooks.Workdir;
 using Microsoft.AspNetCore.Connections;
@@ -46,6 +47,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
 
     private readonly AgentsConfig _config;
     private readonly ClaudeHooksPaths _paths;
+    private readonly ForgeCredentials _credentials;
     private readonly TaskEventBus? _events;
     private readonly Action<EgressRecord> _record;
     private readonly TimeProvider _time;
@@ -56,10 +58,11 @@ internal sealed partial class HostGateway : IAsyncDisposable
     private readonly Dictionary<string, string> _credentialProblems = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
-    public HostGateway(AgentsConfig config, ClaudeHooksPaths paths, TaskEventBus? events, Action<EgressRecord> record, TimeProvider time, ILoggerFactory loggers)
+    public HostGateway(AgentsConfig config, ClaudeHooksPaths paths, TaskEventBus? events, Action<EgressRecord> record, TimeProvider time, ILoggerFactory loggers, ForgeCredentials? credentials = null)
     {
         _config = config;
         _paths = paths;
+        _credentials = credentials ?? new ForgeCredentials(paths, null, time);
         _events = events;
         _record = record;
         _time = time;
@@ -225,6 +228,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
     public void UnbindTask(string taskKey)
     {
         Bindings.RemoveTask(taskKey);
+        _credentials.Forget(taskKey);
         lock (_credentialProblems)
         {
             _credentialProblems.Remove(taskKey);
@@ -331,7 +335,8 @@ internal sealed partial class HostGateway : IAsyncDisposable
     private TaskBinding NewBinding(string taskId, AgentConfig agent, RepositoryUrl repository, string thread)
     {
         var rules = new List<EgressRule>(agent.EgressAllow);
-        if (_config.Forge?.Repositories.FirstOrDefault(r => _config.SameRepository(r, repository)) is { } configured)
+        var configured = _config.Forge?.Repositories.FirstOrDefault(r => _config.SameRepository(r, repository));
+        if (configured is not null)
         {
             rules.AddRange(configured.EgressAllow);
         }
@@ -341,7 +346,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
             rules.AddRange(settings.EgressAllow);
         }
 
-        return new TaskBinding(taskId, ResourceNames.TaskKey(taskId), agent, repository, thread, GitNames.Branch(agent.Name, thread), rules);
+        return new TaskBinding(taskId, ResourceNames.TaskKey(taskId), agent, repository, thread, GitNames.Branch(agent.Name, thread), rules) { Forge = configured };
     }
 
     // ---- routing -------------------------------------------------------------------------------------------------
@@ -638,12 +643,13 @@ internal sealed partial class HostGateway : IAsyncDisposable
             return await DenyAsync(context, 502, EgressRecord.GitRoute, host, "remote scheme", $"{task.Repository.Url} is not an http(s) remote; the gateway reaches repositories over http(s) only");
         }
 
-        string token;
+        ForgeCredential credential;
         try
         {
-            token = new AgentCredentials(_paths).ReadForgeToken(task.Agent);
+            // Each task has its own scope, so a minted token is the task's own.
+            credential = await _credentials.GetAsync(task.Agent, task.Forge, task.TaskKey, context.RequestAborted);
         }
-        catch (CredentialException e)
+        catch (Exception e) when (e is CredentialException or ForgeApiException)
         {
             NoteCredentialProblem(task, e.Message);
             return await DenyAsync(context, 502, EgressRecord.GitRoute, host, "credential unavailable", $"claude-hooks gateway: {e.Message}", task);
@@ -680,7 +686,7 @@ internal sealed partial class HostGateway : IAsyncDisposable
         }
 
         var allowed = Note(context, new Verdict(EgressRecord.GitRoute, host, EgressRecord.Allowed, rest == "git-receive-pack" ? $"push of {task.Branch}" : "task repository"));
-        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{task.Agent.ForgeUser}:{token}"));
+        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.GitUser}:{credential.Token}"));
         var target = task.Repository.Url.TrimEnd('/') + "/" + rest;
         await ForwardAsync(context, forwarder, _upstream, target, new CredentialTransformer("authorization", "Basic " + basic, target));
         return allowed;

@@ -5,6 +5,7 @@ using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Dashboard;
 using ClaudeHooks.Forge;
+using ClaudeHooks.Forge.GitHub;
 using ClaudeHooks.Gateway;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Security;
@@ -75,7 +76,11 @@ internal static class ServiceComposition
         // The gateway holds every credential and every exit; its egress log.
         services.AddSingleton<EgressLog>();
         services.AddHostedService<EgressRetention>();
-        services.AddSingleton(s => new HostGateway(config, paths, s.GetRequiredService<TaskEventBus>(), s.GetRequiredService<EgressLog>().Record, TimeProvider.System, s.GetRequiredService<ILoggerFactory>()));
+        services.AddForgeHttpClient();
+        services.AddSingleton(s => new GitHubAppTokens(s.GetRequiredService<IHttpClientFactory>().CreateClient(ForgeHttp.ClientName), TimeProvider.System));
+        services.AddSingleton(s => new ForgeCredentials(paths, s.GetRequiredService<GitHubAppTokens>(), TimeProvider.System));
+        services.AddSingleton(s => new HostGateway(config, paths, s.GetRequiredService<TaskEventBus>(), s.GetRequiredService<EgressLog>().Record, TimeProvider.System, s.GetRequiredService<ILoggerFactory>(),
+            s.GetRequiredService<ForgeCredentials>()));
         services.AddSingleton<BudgetLedger>();
         services.AddSingleton<BudgetGuard>();
         services.AddHostedService<BudgetService>();
@@ -83,12 +88,11 @@ internal static class ServiceComposition
 
         if (config.Forge is not null)
         {
-            services.AddForgeHttpClient();
             services.AddSingleton<Func<AgentConfig, ForgeRepository, IForgeClient>>(s =>
             {
                 var http = s.GetRequiredService<IHttpClientFactory>();
-                var credentials = new AgentCredentials(paths);
-                return (agent, repository) => new ForgejoClient(http.CreateClient("forge"), repository.ForgeUrl, credentials.ReadForgeToken(agent), redactor);
+                var credentials = s.GetRequiredService<ForgeCredentials>();
+                return (agent, repository) => ForgeClients.Create(http.CreateClient(ForgeHttp.ClientName), agent, repository, credentials, paths, redactor);
             });
             services.AddSingleton<ForgeFlows>();
             services.AddSingleton<ForgeQueue>(s => s.GetRequiredService<ForgeFlows>().QueueAsync);
