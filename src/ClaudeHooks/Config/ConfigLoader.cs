@@ -326,6 +326,19 @@ internal static partial class ConfigLoader
             }
         }
 
+        // GitHub assigns issues and asks for reviews of user accounts only: an App is neither assignable nor requestable.
+        foreach (var (role, flow, what) in new[] { (AgentRole.Dev, "implement", "an issue be assigned to"), (AgentRole.Reviewer, "review", "a review be requested of") })
+        {
+            foreach (var agent in agents.Where(a => a.Role == role && a.GitHubApp is not null))
+            {
+                if (repositories.FirstOrDefault(r => r.Kind == ForgeKind.GitHub && r.Runs(flow)) is { } repository)
+                {
+                    reader.Error("repositories", $"{repository.FullName} runs the {flow} flow, but GitHub does not let {what} a GitHub App, so agent {agent.Name} (github_app) would never be asked; " +
+                        $"give {agent.Name} a GitHub account with a fine-grained token in tokens/{agent.Name} instead of agents.{agent.Name}.github_app, or drop \"{flow}\" from the repository's flows");
+                }
+            }
+        }
+
         return publicUrl is null ? null : new ForgeSettings(publicUrl, interval, maxBytes, repositories);
     }
 

@@ -77,6 +77,39 @@ public sealed class GitHubConfigTests : IDisposable
         Assert.Contains(error.Errors, e => e.StartsWith(File, StringComparison.Ordinal) && e.Contains(expected, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("dev", "implement", "GitHub does not let an issue be assigned to a GitHub App, so agent dev (github_app) would never be asked")]
+    [InlineData("reviewer", "review", "GitHub does not let a review be requested of a GitHub App, so agent reviewer (github_app) would never be asked")]
+    public void Parse_AppForAnAgentGitHubCannotAsk_IsRefusedWithTheFix(string role, string flow, string expected)
+    {
+        var json = $$"""
+            {
+              "forge": { "repositories": { "acme/widgets": { "kind": "github", "url": "https://github.com", "webhook_secret_file": "w", "flows": ["{{flow}}", "merge"] } } },
+              "agents": {
+                "{{role}}": { "role": "{{role}}", "forge_user": "acme-{{role}}[bot]", "github_app": { "app_id": 7, "private_key_file": "k.pem" } },
+                "boss": { "role": "lead", "forge_user": "acme-lead[bot]", "github_app": { "app_id": 8, "private_key_file": "l.pem" } }
+              }
+            }
+            """;
+
+        var error = Assert.Throws<ConfigException>(() => Parse(json));
+
+        Assert.Contains(error.Errors, e => e.Contains(expected, StringComparison.Ordinal) && e.Contains($"drop \"{flow}\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_AppForTheLead_IsAccepted()
+    {
+        var json = """
+            {
+              "forge": { "repositories": { "acme/widgets": { "kind": "github", "url": "https://github.com", "webhook_secret_file": "w", "flows": ["merge", "mention"] } } },
+              "agents": { "boss": { "role": "lead", "forge_user": "acme-lead[bot]", "github_app": { "app_id": 8, "private_key_file": "l.pem" } } }
+            }
+            """;
+
+        Assert.Equal(8, Parse(json).Find("boss")!.GitHubApp!.AppId);
+    }
+
     private static string Repository(string keys) => $$"""
         {
           "forge": { "repositories": { "acme/widgets": { {{keys}}, "webhook_secret_file": "webhooks/widgets", "flows": ["mention"] } } },
