@@ -43,6 +43,7 @@ public sealed class FakeGitHub : IAsyncDisposable
     private readonly Lock _limits = new();
     private (int Calls, GitHubRateLimit Kind) _rateLimit;
     private long _nextId = 1000;
+    private string? _lastGitLogin;
 
     private FakeGitHub(WebApplication app, GitHttpServer git, string host, int port, string apiBase, string repo)
     {
@@ -80,6 +81,12 @@ public sealed class FakeGitHub : IAsyncDisposable
     /// <summary>Record deliveries without sending them (GitHub does not redeliver), for backstop tests.</summary>
     public bool DropWebhooks { get; set; }
 
+    /// <summary>
+    /// Whether an App's <c>{slug}[bot]</c> account may be an assignee. GitHub drops such assignees silently (only users
+    /// with access can be assigned), so this is off unless a test needs work routed to an App by assignment.
+    /// </summary>
+    public bool BotsAssignable { get; set; }
+
     /// <summary>How long a minted installation token lives; GitHub's is one hour.</summary>
     public TimeSpan InstallationTokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
@@ -115,6 +122,7 @@ public sealed class FakeGitHub : IAsyncDisposable
         await InstallPullHookAsync(hub.BarePath);
         hub.Map(app);
         git.CredentialValidator = hub.AcceptsGit;
+        git.Pushed += hub.OnPushed;
         await app.StartAsync();
         return hub;
     }
@@ -216,9 +224,56 @@ public sealed class FakeGitHub : IAsyncDisposable
             _git.CredentialValidator = null;
         }
 
+        _git.Pushed -= OnPushed;
+
         _webhookClient.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// As GitHub after a push: each open pull request whose head branch moved gets <c>pull_request</c>/<c>synchronize</c>
+    /// with <c>before</c> and <c>after</c>. Pushes over HTTP are noticed by themselves; call this after pushing to the
+    /// bare repository directly (<see cref="GitHttpServer.CommitAsync"/>).
+    /// </summary>
+    public void NotePushes(string sender)
+    {
+        lock (_gate)
+        {
+            foreach (var pull in _items.Where(i => i.IsPull && i.State == "open"))
+            {
+                if (BranchSha(pull.Head) is { } after && after != pull.LastHead)
+                {
+                    var payload = PullPayload("synchronize", pull, sender);
+                    payload["before"] = pull.LastHead;
+                    payload["after"] = after;
+                    pull.LastHead = after;
+                    Emit("pull_request", sender, payload);
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends <c>ping</c>, as GitHub does when a webhook is created.</summary>
+    public void Ping()
+    {
+        lock (_gate)
+        {
+            Emit("ping", Owner, new JsonObject
+            {
+                ["zen"] = "Keep it logically awesome.",
+                ["hook_id"] = HookId,
+                ["hook"] = new JsonObject { ["type"] = "Repository", ["id"] = HookId, ["active"] = true, ["events"] = new JsonArray("issues", "issue_comment", "pull_request", "pull_request_review") },
+            }.Also(p => AddCommon(p, Owner)));
+        }
+    }
+
+    private void OnPushed(string path)
+    {
+        if (path.StartsWith($"/{FullName}.git/", StringComparison.OrdinalIgnoreCase))
+        {
+            NotePushes(_lastGitLogin ?? Owner);
+        }
     }
 
     /// <summary>Git's Basic credentials as GitHub takes them: <c>x-access-token:&lt;installation token&gt;</c>, or any user name with a user's token.</summary>
@@ -227,6 +282,7 @@ public sealed class FakeGitHub : IAsyncDisposable
         if (_tokens.TryGetValue(password, out var credential) && !Expired(credential) && (credential.Type == "User" || user == "x-access-token"))
         {
             _gitLogins.Enqueue(credential.Login);
+            _lastGitLogin = credential.Login;
             return true;
         }
 
@@ -237,6 +293,8 @@ public sealed class FakeGitHub : IAsyncDisposable
 
         return false;
     }
+
+    private bool IsBot(string login) => App is not null && string.Equals(login, App.BotLogin, StringComparison.OrdinalIgnoreCase);
 
     private bool Expired(Credential credential) => credential.ExpiresAt is { } at && at <= Now;
 
@@ -492,7 +550,8 @@ public sealed class FakeGitHub : IAsyncDisposable
 
         if (body["assignees"] is JsonArray assignees)
         {
-            AssignLocked(item, [.. assignees.Select(a => a!.GetValue<string>()).Where(a => _permissions.ContainsKey(a))], who.Login);
+            // As GitHub: assignees it cannot take (no access, or an App's bot) are dropped without an error.
+            AssignLocked(item, [.. assignees.Select(a => a!.GetValue<string>()).Where(a => _permissions.ContainsKey(a) && (BotsAssignable || !IsBot(a)))], who.Login);
         }
 
         if (body["state"]?.GetValue<string>() is { } state)
@@ -602,7 +661,8 @@ public sealed class FakeGitHub : IAsyncDisposable
 
         var pull = new Item(++_nextId, _items.Count + 1, title, body["body"]?.GetValue<string>() ?? "", who.Login) { Head = branch, Base = @base, Draft = body["draft"]?.GetValue<bool>() == true };
         _items.Add(pull);
-        Git("update-ref", $"refs/pull/{pull.Number}/head", BranchSha(branch)!);
+        pull.LastHead = BranchSha(branch);
+        Git("update-ref", $"refs/pull/{pull.Number}/head", pull.LastHead!);
         WritePullMap();
         Emit("pull_request", who.Login, PullPayload("opened", pull, who.Login));
         return Results.Json(PullJson(pull), statusCode: 201);
@@ -1211,6 +1271,9 @@ public sealed class FakeGitHub : IAsyncDisposable
         public string? MergedBy { get; set; }
 
         public string? MergeCommitSha { get; set; }
+
+        /// <summary>The head branch's tip last announced (opened or synchronize).</summary>
+        public string? LastHead { get; set; }
 
         public List<string> RequestedReviewers { get; } = [];
 

@@ -44,6 +44,9 @@ public sealed class GitHttpServer : IAsyncDisposable
     /// </summary>
     public Func<string, string, bool>? CredentialValidator { get; set; }
 
+    /// <summary>Raised with the request path after each push (a <c>git-receive-pack</c> POST) has been applied, as a forge's push hooks run.</summary>
+    public event Action<string>? Pushed;
+
     public IReadOnlyList<string> AuthenticatedUsers => [.. _users];
 
     /// <summary>The path of every request, in order (a planted command that calls home shows up here).</summary>
@@ -254,5 +257,9 @@ public sealed class GitHttpServer : IAsyncDisposable
         await input;
         await process.WaitForExitAsync();
         await stderr;
+        if (context.Request.Method == "POST" && context.Request.Path.Value?.EndsWith("/git-receive-pack", StringComparison.Ordinal) == true)
+        {
+            Pushed?.Invoke(context.Request.Path.Value);
+        }
     }
 }

@@ -128,6 +128,11 @@ public sealed class FakeGitHubTests : IAsyncLifetime
             Assert.Equal(second, pull!["head"]!["sha"]!.GetValue<string>());
             Assert.Equal("dev/issue-1", pull["head"]!["ref"]!.GetValue<string>());
             Assert.Contains("it-dev", Hub.GitLogins);
+            var synchronize = Assert.Single(Hub.Deliveries, d => d.Event == "pull_request" && d.Action == "synchronize");
+            var payload = JsonNode.Parse(synchronize.Body)!;
+            Assert.Equal(first, payload["before"]!.GetValue<string>());
+            Assert.Equal(second, payload["after"]!.GetValue<string>());
+            Assert.Equal("it-dev", synchronize.Sender);
         }
         finally
         {
@@ -214,6 +219,21 @@ public sealed class FakeGitHubTests : IAsyncLifetime
         var timeline = await (await Client("token", AliceToken).GetAsync($"repos/{Hub.FullName}/issues/{issue}/timeline")).Content.ReadFromJsonAsync<JsonArray>();
         Assert.Equal("assigned", timeline![0]!["event"]!.GetValue<string>());
         Assert.Equal("claude-dev[bot]", timeline[0]!["actor"]!["login"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task PatchAssignees_NamingTheAppsBot_DropsItSilently_UnlessBotsAreAssignable()
+    {
+        var issue = Hub.CreateIssue("Title", "Body", "alice");
+        var alice = Client("token", AliceToken);
+        using var dropped = await alice.PatchAsJsonAsync($"repos/{Hub.FullName}/issues/{issue}", new { assignees = new[] { "claude-dev[bot]" } });
+        Hub.BotsAssignable = true;
+        using var taken = await alice.PatchAsJsonAsync($"repos/{Hub.FullName}/issues/{issue}", new { assignees = new[] { "claude-dev[bot]" } });
+
+        Assert.Equal(HttpStatusCode.OK, dropped.StatusCode);
+        Assert.Empty((await dropped.Content.ReadFromJsonAsync<JsonObject>())!["assignees"]!.AsArray());
+        Assert.Equal("Bot", (await taken.Content.ReadFromJsonAsync<JsonObject>())!["assignees"]![0]!["type"]!.GetValue<string>());
+        Assert.Single(Hub.Deliveries, d => d.Event == "issues" && d.Action == "assigned");
     }
 
     [Fact]
