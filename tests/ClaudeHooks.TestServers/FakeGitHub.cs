@@ -169,6 +169,11 @@ public sealed class FakeGitHub : IAsyncDisposable
         lock (_gate)
         {
             var item = Find(number) ?? throw new InvalidOperationException($"no item {number}");
+            if (IsBot(assignee) && !BotsAssignable)
+            {
+                throw new InvalidOperationException($"GitHub does not assign {assignee}; set BotsAssignable to route work to the App by assignment");
+            }
+
             AssignLocked(item, [.. item.Assignees.Append(assignee).Distinct()], actor);
         }
     }
@@ -331,31 +336,31 @@ public sealed class FakeGitHub : IAsyncDisposable
     private void Map(WebApplication app)
     {
         var api = _apiBase.Trim('/').Length == 0 ? (IEndpointRouteBuilder)app : app.MapGroup("/" + _apiBase.Trim('/'));
-        const string R = "/repos/{owner}/{repo}";
+        const string Repository = "/repos/{owner}/{repo}";
         api.MapGet("/user", (Delegate)((HttpContext c) => Handle(c, (who, _) => who.Type == "Bot" ? Error(403, "Resource not accessible by integration") : Results.Json(UserJson(who.Login)))));
         api.MapGet("/app", (Delegate)((HttpContext c) => Handle(c, (_, _) => Results.Json(AppJson()), jwt: true)));
-        api.MapGet(R + "/installation", (Delegate)((HttpContext c) => Handle(c, (_, _) => Results.Json(InstallationJson()), jwt: true)));
+        api.MapGet(Repository + "/installation", (Delegate)((HttpContext c) => Handle(c, (_, _) => Results.Json(InstallationJson()), jwt: true)));
         api.MapPost("/app/installations/{id:long}/access_tokens", (HttpContext c, long id) => Handle(c, (_, body) => Mint(id, body), jwt: true));
-        api.MapGet(R, (Delegate)((HttpContext c) => Handle(c, (who, _) => Results.Json(RepositoryJson(who.Login)))));
-        api.MapGet(R + "/collaborators/{user}/permission", (HttpContext c, string user) => Handle(c, (_, _) => Permission(user)));
-        api.MapGet(R + "/issues", (Delegate)((HttpContext c) => Handle(c, (_, _) => Page(c, _items.Where(i => StateMatches(c, i)).OrderByDescending(i => i.Number).Select(IssueJson)))));
-        api.MapGet(R + "/issues/{number:long}", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is { } i ? Results.Json(IssueJson(i)) : NotFound()));
-        api.MapPatch(R + "/issues/{number:long}", (HttpContext c, long number) => Handle(c, (who, body) => EditIssue(who, number, body!)));
-        api.MapGet(R + "/issues/{number:long}/comments", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is { } i ? Page(c, _comments.Where(x => x.Item == number).Select(x => CommentJson(x, i))) : NotFound()));
-        api.MapPost(R + "/issues/{number:long}/comments", (HttpContext c, long number) => Handle(c, (who, body) => CreateComment(who, number, body!)));
-        api.MapPatch(R + "/issues/comments/{id:long}", (HttpContext c, long id) => Handle(c, (who, body) => EditComment(who, id, body!)));
-        api.MapGet(R + "/issues/{number:long}/timeline", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is not null ? Page(c, _timeline.Where(t => t.Item == number).Select(TimelineJson)) : NotFound()));
-        api.MapPost(R + "/pulls", (Delegate)((HttpContext c) => Handle(c, (who, body) => CreatePull(who, body!))));
-        api.MapGet(R + "/pulls", (Delegate)((HttpContext c) => Handle(c, (_, _) => ListPulls(c))));
-        api.MapGet(R + "/pulls/{number:long}", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is { IsPull: true } p ? Results.Json(PullJson(p)) : NotFound()));
-        api.MapPost(R + "/pulls/{number:long}/requested_reviewers", (HttpContext c, long number) => Handle(c, (who, body) => RequestReviewers(who, number, body!)));
-        api.MapGet(R + "/pulls/{number:long}/reviews", (HttpContext c, long number) => Handle(c, (_, _) => Page(c, _reviews.Where(r => r.Pull == number && r.State != "PENDING").Select(ReviewJson))));
-        api.MapPost(R + "/pulls/{number:long}/reviews", (HttpContext c, long number) => Handle(c, (who, body) => CreateReview(who, number, body!)));
-        api.MapGet(R + "/pulls/{number:long}/reviews/{id:long}/comments", (HttpContext c, long number, long id) => Handle(c, (_, _) =>
+        api.MapGet(Repository, (Delegate)((HttpContext c) => Handle(c, (who, _) => Results.Json(RepositoryJson(who.Login)))));
+        api.MapGet(Repository + "/collaborators/{user}/permission", (HttpContext c, string user) => Handle(c, (_, _) => Permission(user)));
+        api.MapGet(Repository + "/issues", (Delegate)((HttpContext c) => Handle(c, (_, _) => Page(c, _items.Where(i => StateMatches(c, i)).OrderByDescending(i => i.Number).Select(IssueJson)))));
+        api.MapGet(Repository + "/issues/{number:long}", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is { } i ? Results.Json(IssueJson(i)) : NotFound()));
+        api.MapPatch(Repository + "/issues/{number:long}", (HttpContext c, long number) => Handle(c, (who, body) => EditIssue(who, number, body!)));
+        api.MapGet(Repository + "/issues/{number:long}/comments", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is { } i ? Page(c, _comments.Where(x => x.Item == number).Select(x => CommentJson(x, i))) : NotFound()));
+        api.MapPost(Repository + "/issues/{number:long}/comments", (HttpContext c, long number) => Handle(c, (who, body) => CreateComment(who, number, body!)));
+        api.MapPatch(Repository + "/issues/comments/{id:long}", (HttpContext c, long id) => Handle(c, (who, body) => EditComment(who, id, body!)));
+        api.MapGet(Repository + "/issues/{number:long}/timeline", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is not null ? Page(c, _timeline.Where(t => t.Item == number).Select(TimelineJson)) : NotFound()));
+        api.MapPost(Repository + "/pulls", (Delegate)((HttpContext c) => Handle(c, (who, body) => CreatePull(who, body!))));
+        api.MapGet(Repository + "/pulls", (Delegate)((HttpContext c) => Handle(c, (_, _) => ListPulls(c))));
+        api.MapGet(Repository + "/pulls/{number:long}", (HttpContext c, long number) => Handle(c, (_, _) => Find(number) is { IsPull: true } p ? Results.Json(PullJson(p)) : NotFound()));
+        api.MapPost(Repository + "/pulls/{number:long}/requested_reviewers", (HttpContext c, long number) => Handle(c, (who, body) => RequestReviewers(who, number, body!)));
+        api.MapGet(Repository + "/pulls/{number:long}/reviews", (HttpContext c, long number) => Handle(c, (_, _) => Page(c, _reviews.Where(r => r.Pull == number && r.State != "PENDING").Select(ReviewJson))));
+        api.MapPost(Repository + "/pulls/{number:long}/reviews", (HttpContext c, long number) => Handle(c, (who, body) => CreateReview(who, number, body!)));
+        api.MapGet(Repository + "/pulls/{number:long}/reviews/{id:long}/comments", (HttpContext c, long number, long id) => Handle(c, (_, _) =>
             _reviews.FirstOrDefault(r => r.Pull == number && r.Id == id) is { } r ? Page(c, r.Comments.Select((x, n) => ReviewCommentJson(r, x, n))) : NotFound()));
-        api.MapGet(R + "/pulls/{number:long}/comments", (HttpContext c, long number) => Handle(c, (_, _) => Page(c, _reviews.Where(r => r.Pull == number).SelectMany(r => r.Comments.Select((x, n) => ReviewCommentJson(r, x, n))))));
-        api.MapPut(R + "/pulls/{number:long}/merge", (HttpContext c, long number) => Handle(c, (who, body) => Merge(who, number, body!)));
-        api.MapDelete(R + "/git/refs/heads/{**branch}", (HttpContext c, string branch) => Handle(c, (_, _) => DeleteBranch(Uri.UnescapeDataString(branch))));
+        api.MapGet(Repository + "/pulls/{number:long}/comments", (HttpContext c, long number) => Handle(c, (_, _) => Page(c, _reviews.Where(r => r.Pull == number).SelectMany(r => r.Comments.Select((x, n) => ReviewCommentJson(r, x, n))))));
+        api.MapPut(Repository + "/pulls/{number:long}/merge", (HttpContext c, long number) => Handle(c, (who, body) => Merge(who, number, body!)));
+        api.MapDelete(Repository + "/git/refs/heads/{**branch}", (HttpContext c, string branch) => Handle(c, (_, _) => DeleteBranch(Uri.UnescapeDataString(branch))));
         app.MapFallback((HttpContext c) => Error(404, "Not Found"));
     }
 
