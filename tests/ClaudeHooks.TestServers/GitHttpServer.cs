@@ -37,6 +37,16 @@ public sealed class GitHttpServer : IAsyncDisposable
     /// <summary>The token a client must present as its Basic password; null accepts anyone.</summary>
     public string? RequiredToken { get; set; }
 
+    /// <summary>
+    /// Decides on each request's Basic credentials (user name, password) instead of <see cref="RequiredToken"/>, as a
+    /// forge whose tokens come and go does (GitHub's <c>x-access-token:&lt;installation token&gt;</c>); null leaves
+    /// <see cref="RequiredToken"/> in charge.
+    /// </summary>
+    public Func<string, string, bool>? CredentialValidator { get; set; }
+
+    /// <summary>Raised with the request path after each push (a <c>git-receive-pack</c> POST) has been applied, as a forge's push hooks run.</summary>
+    public event Action<string>? Pushed;
+
     public IReadOnlyList<string> AuthenticatedUsers => [.. _users];
 
     /// <summary>The path of every request, in order (a planted command that calls home shows up here).</summary>
@@ -165,12 +175,14 @@ public sealed class GitHttpServer : IAsyncDisposable
     {
         _paths.Enqueue(context.Request.Path.Value ?? "/");
         string? user = null;
-        if (RequiredToken is { } token)
+        var validator = CredentialValidator;
+        if (validator is not null || RequiredToken is not null)
         {
+            var token = RequiredToken;
             var header = context.Request.Headers.Authorization.ToString();
             var decoded = header.StartsWith("Basic ", StringComparison.Ordinal) ? Encoding.UTF8.GetString(Convert.FromBase64String(header[6..])) : "";
             var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-            if (colon < 0 || decoded[(colon + 1)..] != token)
+            if (colon < 0 || (validator is not null ? !validator(decoded[..colon], decoded[(colon + 1)..]) : decoded[(colon + 1)..] != token))
             {
                 Unauthorized++;
                 context.Response.StatusCode = 401;
@@ -245,5 +257,9 @@ public sealed class GitHttpServer : IAsyncDisposable
         await input;
         await process.WaitForExitAsync();
         await stderr;
+        if (context.Request.Method == "POST" && context.Request.Path.Value?.EndsWith("/git-receive-pack", StringComparison.Ordinal) == true)
+        {
+            Pushed?.Invoke(context.Request.Path.Value);
+        }
     }
 }
