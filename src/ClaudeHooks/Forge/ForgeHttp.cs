@@ -73,13 +73,40 @@ internal static partial class ForgeHttp
         exception.HttpRequestError is HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError
             or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError;
 
-    /// <summary>The wait a response's <c>Retry-After</c> asks for (zero for a date already past), or null when it has none.</summary>
-    public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time) => response.Headers.RetryAfter switch
+    /// <summary>
+    /// The wait a response asks for (zero for a time already past), or null when it asks for none: <c>Retry-After</c>
+    /// (seconds or a date), else GitHub's primary rate limit, <c>x-ratelimit-remaining: 0</c> with
+    /// <c>x-ratelimit-reset</c> in epoch seconds.
+    /// </summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, TimeProvider time)
     {
-        { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta,
-        { Date: { } date } => date <= time.GetUtcNow() ? TimeSpan.Zero : date - time.GetUtcNow(),
-        _ => null,
-    };
+        switch (response.Headers.RetryAfter)
+        {
+            case { Delta: { } delta }:
+                return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+            case { Date: { } date }:
+                return date <= time.GetUtcNow() ? TimeSpan.Zero : date - time.GetUtcNow();
+        }
+
+        if (Header(response, "x-ratelimit-remaining") == "0" && long.TryParse(Header(response, "x-ratelimit-reset"), out var reset))
+        {
+            var at = DateTimeOffset.FromUnixTimeSeconds(reset);
+            return at <= time.GetUtcNow() ? TimeSpan.Zero : at - time.GetUtcNow();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A refusal for rate alone, after which the forge did nothing: a 429, or GitHub's 403 with a wait (its secondary
+    /// limit sends <c>Retry-After</c>; its primary one an exhausted <c>x-ratelimit-remaining</c>). A plain 403 is a permission.
+    /// </summary>
+    public static bool RateLimited(HttpResponseMessage response, TimeProvider time) =>
+        response.StatusCode == HttpStatusCode.TooManyRequests
+        || (response.StatusCode == HttpStatusCode.Forbidden && RetryAfter(response, time) is not null);
+
+    private static string? Header(HttpResponseMessage response, string name) =>
+        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault()?.Trim() : null;
 
     internal static bool ShouldRetry(HttpMethod? method, Outcome<HttpResponseMessage> outcome, ForgeHttpOptions limits, TimeProvider time)
     {
@@ -106,7 +133,7 @@ internal static partial class ForgeHttp
             return false;
         }
 
-        return safe ? Transient.Contains(response.StatusCode) : response.StatusCode == HttpStatusCode.TooManyRequests;
+        return RateLimited(response, time) || (safe && Transient.Contains(response.StatusCode));
     }
 
     private static string Describe(Outcome<HttpResponseMessage> outcome) => outcome.Exception is { } e
