@@ -112,6 +112,23 @@ internal static class ApiDocument
                 await ApiOperations.RespondAsync(operation, context, StatusCodes.Status401Unauthorized, "The signature is missing or matches no configured repository's secret", null, cancellationToken);
                 await ApiOperations.RespondAsync(operation, context, StatusCodes.Status413PayloadTooLarge, "The body is over forge.max_webhook_bytes", null, cancellationToken);
                 break;
+            case "GitHubWebhook":
+                operation.Responses?.Clear();
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Description = "GitHub's webhook payload as it sent it (issues, issue_comment, pull_request, pull_request_review and ping events), content type application/json, at most forge.max_webhook_bytes.",
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } } },
+                };
+                ApiOperations.AddHeader(operation, "X-GitHub-Event", "The event.");
+                ApiOperations.AddHeader(operation, "X-GitHub-Delivery", "The delivery's id; one seen before changes nothing.");
+                ApiOperations.AddHeader(operation, "X-Hub-Signature-256", "sha256=HMAC-SHA256 of the raw body under the repository's webhook secret.");
+                await ApiOperations.RespondAsync(operation, context, StatusCodes.Status200OK, "A ping: the hook's secret matches a configured repository", typeof(WebhookAccepted), cancellationToken);
+                await ApiOperations.RespondAsync(operation, context, StatusCodes.Status202Accepted, "Stored; the work happens in the background", typeof(WebhookAccepted), cancellationToken);
+                await ApiOperations.RespondAsync(operation, context, StatusCodes.Status400BadRequest, "A header is missing, a Forgejo delivery was sent here, or the body is not JSON", null, cancellationToken);
+                await ApiOperations.RespondAsync(operation, context, StatusCodes.Status401Unauthorized, "The signature is missing or matches no configured GitHub repository's secret", null, cancellationToken);
+                await ApiOperations.RespondAsync(operation, context, StatusCodes.Status413PayloadTooLarge, "The body is over forge.max_webhook_bytes", null, cancellationToken);
+                break;
         }
     }
 

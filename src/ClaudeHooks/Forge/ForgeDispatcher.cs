@@ -127,7 +127,9 @@ internal sealed partial class ForgeDispatcher(
         try
         {
             using var document = JsonDocument.Parse(delivery.Body);
-            e = WebhookEvent.Parse(delivery.EventType, document.RootElement);
+            e = repository.Kind == ForgeKind.GitHub
+                ? GitHubWebhookEvent.Parse(delivery.EventType, document.RootElement)
+                : WebhookEvent.Parse(delivery.EventType, document.RootElement);
         }
         catch (JsonException ex)
         {

@@ -19,7 +19,13 @@ internal static class WebhookSignature
             }
         }
 
-        var hub = headers["X-Hub-Signature-256"].ToString();
+        return FromGitHub(headers);
+    }
+
+    /// <summary>GitHub's <c>X-Hub-Signature-256: sha256=&lt;hex&gt;</c>, or null (GitHub's SHA-1 <c>X-Hub-Signature</c> is never taken).</summary>
+    public static string? FromGitHub(IHeaderDictionary headers)
+    {
+        var hub = headers["X-Hub-Signature-256"].ToString().Trim();
         return hub.StartsWith("sha256=", StringComparison.Ordinal) && hub.Length > 7 ? hub[7..] : null;
     }
 

@@ -10,13 +10,15 @@ namespace ClaudeHooks.IntegrationTests.Forge;
 /// <summary>
 /// The service against the fake GitHub (REST under <c>/api/v3</c> as GHES serves it, real git remote checked by token,
 /// signed webhooks to <c>/webhook/github</c>), with the real CLI in the agent containers answering from the scripted
-/// model. The dev acts as a GitHub App (<c>claude-dev[bot]</c>, installation tokens minted by the service); the
-/// reviewer and the lead use fine-grained tokens.
+/// model. The lead acts as a GitHub App (<c>claude-lead[bot]</c>, installation tokens minted by the service) and
+/// merges; the dev and the reviewer use fine-grained tokens, since GitHub assigns issues and requests reviews of user
+/// accounts only. The fake has a git server of its own, so its credential checks never reach another test's.
 /// </summary>
 [Collection(DockerCollection.Name)]
 public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
 {
-    private const string Bot = "claude-dev[bot]";
+    private const string Bot = "claude-lead[bot]";
+    private const string Dev = "it-dev";
     private const long AppId = 31337;
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
 
@@ -28,6 +30,7 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
 
     private readonly string _data = Directory.CreateTempSubdirectory("claude-hooks-github-").FullName;
+    private GitHttpServer? _git;
     private FakeGitHub? _hub;
     private ServiceProcess? _service;
 
@@ -43,18 +46,16 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
         }
 
         var repo = "gh-" + Guid.NewGuid().ToString("N")[..8];
-        await fixture.Git.CreateRepositoryAsync("it-owner", repo, new Dictionary<string, string> { ["README.md"] = "# flow\n" });
-        fixture.Git.RequiredToken = null;
-        _hub = await FakeGitHub.StartAsync(fixture.Git.Host, fixture.Git, repo);
-        foreach (var (agent, login, role) in new[] { ("boss", "it-lead", "maintain"), ("reviewer", "it-reviewer", "write") })
+        _git = await GitHttpServer.StartAsync(fixture.Git.Host);
+        await _git.CreateRepositoryAsync("it-owner", repo, new Dictionary<string, string> { ["README.md"] = "# flow\n" });
+        _hub = await FakeGitHub.StartAsync(_git.Host, _git, repo);
+        foreach (var (agent, login, role) in new[] { ("dev", Dev, "write"), ("reviewer", "it-reviewer", "write") })
         {
             Hub.AddUser(login, File.ReadAllText(Path.Combine(fixture.Home, "tokens", agent)).Trim(), role);
         }
 
         Hub.AddUser("alice", "github_pat_alice", "admin");
-        var app = Hub.RegisterApp(AppId, "claude-dev");
-        // GitHub itself drops an App's bot from assignees; the flow under test starts the App's work by assignment.
-        Hub.BotsAssignable = true;
+        var app = Hub.RegisterApp(AppId, "claude-lead");
         Hub.Clock = () => DateTimeOffset.UtcNow + RefreshMargin;
         Hub.InstallationTokenLifetime = TimeSpan.FromSeconds(90);
         var keyFile = $"github-app/{repo}.pem";
@@ -63,9 +64,9 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
         AgentSandbox.WriteSecret(Path.Combine(fixture.Home, "webhooks", repo), Hub.WebhookSecret);
 
         var config = JsonNode.Parse(await File.ReadAllTextAsync(fixture.ConfigFile))!.AsObject();
-        var dev = config["agents"]!["dev"]!.AsObject();
-        dev["forge_user"] = Bot;
-        dev["github_app"] = new JsonObject { ["app_id"] = AppId, ["private_key_file"] = keyFile };
+        var lead = config["agents"]!["boss"]!.AsObject();
+        lead["forge_user"] = Bot;
+        lead["github_app"] = new JsonObject { ["app_id"] = AppId, ["private_key_file"] = keyFile };
         config["forge"] = new JsonObject
         {
             ["public_url"] = "http://claude-hooks.test:8080",
@@ -103,6 +104,11 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
             await _hub.DisposeAsync();
         }
 
+        if (_git is not null)
+        {
+            await _git.DisposeAsync();
+        }
+
         fixture.Model.Reset();
         Directory.Delete(_data, recursive: true);
     }
@@ -123,7 +129,7 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
             ScriptedTurn.Bash("echo check > greeting.test && git add greeting.test && git commit -qm 'Add a test' && echo ok"),
             ScriptedTurn.Text("Added a test for the greeting."));
 
-        using (var assign = await AsAlice().PatchAsJsonAsync($"repos/{Hub.FullName}/issues/{issue}", new { assignees = new[] { Bot } }, cts.Token))
+        using (var assign = await AsAlice().PatchAsJsonAsync($"repos/{Hub.FullName}/issues/{issue}", new { assignees = new[] { Dev } }, cts.Token))
         {
             Assert.Equal(HttpStatusCode.OK, assign.StatusCode);
         }
@@ -150,8 +156,8 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
             .ToList();
         Assert.Equal(
             [
-                $"{Bot} POST /pulls", $"{Bot} POST /pulls/{pr}/requested_reviewers", $"it-reviewer POST /pulls/{pr}/reviews REQUEST_CHANGES",
-                $"{Bot} POST /pulls/{pr}/requested_reviewers", $"it-reviewer POST /pulls/{pr}/reviews APPROVE", $"it-lead PUT /pulls/{pr}/merge",
+                $"{Dev} POST /pulls", $"{Dev} POST /pulls/{pr}/requested_reviewers", $"it-reviewer POST /pulls/{pr}/reviews REQUEST_CHANGES",
+                $"{Dev} POST /pulls/{pr}/requested_reviewers", $"it-reviewer POST /pulls/{pr}/reviews APPROVE", $"{Bot} PUT /pulls/{pr}/merge",
             ],
             flow);
 
@@ -180,20 +186,23 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
         Assert.True(fix.GetProperty("outcome").GetProperty("resumed").GetBoolean());
         Assert.Equal(implement.GetProperty("outcome").GetProperty("session_id").GetString(), fix.GetProperty("outcome").GetProperty("session_id").GetString());
 
-        // Merged on the remote; the dev's pushes went over git as the App, with installation tokens.
+        // Merged on the remote; the dev and the reviewer reached git with their own tokens through the gateway.
         var files = await GitHttpServer.GitAsync(Hub.BarePath, "ls-tree", "--name-only", "main");
         Assert.Contains("greeting.txt", files, StringComparison.Ordinal);
         Assert.Contains("greeting.test", files, StringComparison.Ordinal);
-        Assert.Contains(Bot, Hub.GitLogins);
+        Assert.Contains(Dev, Hub.GitLogins);
+        Assert.Contains("it-reviewer", Hub.GitLogins);
 
-        // A token per dev task (the task is the scope), none used once GitHub had expired it: no call and no git
-        // request was refused for its credentials.
-        Assert.True(Hub.MintedTokens.Count >= 2, $"{Hub.MintedTokens.Count} installation token(s) minted for two dev tasks");
+        // The lead's calls went with installation tokens the service minted from the App's key (an RS256 JWT), none
+        // used once GitHub had expired it: no call and no git request was refused for its credentials.
+        Assert.NotEmpty(Hub.MintedTokens);
+        Assert.Contains(Hub.Calls, c => c.User == Bot && c.Method == "PUT" && c.Path.EndsWith("/merge", StringComparison.Ordinal));
         Assert.Empty(Hub.Calls.Where(c => c.User is null && c.RateLimited is null).Select(c => $"{c.Method} {c.Path}"));
         Assert.Equal(0, Hub.GitRefused);
 
-        // The webhooks the App's own calls caused came from the bot, were delivered, and led to nothing more.
-        Assert.Contains(Hub.Deliveries, d => d.Sender == Bot && d.SenderType == "Bot" && d.Event == "pull_request" && d.Action == "review_requested");
+        // The webhooks the agents' own calls caused (the App's merge among them) were delivered and led to nothing more.
+        Assert.Contains(Hub.Deliveries, d => d.Sender == Bot && d.SenderType == "Bot" && d.Event == "pull_request" && d.Action == "closed");
+        Assert.Contains(Hub.Deliveries, d => d.Sender == Dev && d.Event == "pull_request" && d.Action == "review_requested");
         Assert.Contains(Hub.Deliveries, d => d.Sender == "it-reviewer" && d.Event == "pull_request_review");
         Assert.Equal(5, (await ListTasksAsync(cts.Token)).Count);
     }
@@ -206,7 +215,7 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
         Hub.DropWebhooks = true;
         var issue = Hub.CreateIssue("Dropped", "Please do it.", "alice");
         fixture.Model.EnqueueFor("is assigned to you", ScriptedTurn.Text("Nothing to change."));
-        using (var assign = await AsAlice().PatchAsJsonAsync($"repos/{Hub.FullName}/issues/{issue}", new { assignees = new[] { Bot } }, cts.Token))
+        using (var assign = await AsAlice().PatchAsJsonAsync($"repos/{Hub.FullName}/issues/{issue}", new { assignees = new[] { Dev } }, cts.Token))
         {
             Assert.Equal(HttpStatusCode.OK, assign.StatusCode);
         }
@@ -230,7 +239,7 @@ public sealed class GitHubFlowTests(DockerFixture fixture) : IAsyncLifetime
         var url = Hub.WebhookUrl;
         Hub.WebhookUrl = null;
         var issue = Hub.CreateIssue("Signed", "text", "alice");
-        Hub.Assign(issue, Bot, "alice");
+        Hub.Assign(issue, Dev, "alice");
         Hub.WebhookUrl = url;
         var delivery = Hub.Deliveries.Single(d => d.Event == "issues" && d.Action == "assigned");
         fixture.Model.EnqueueFor("is assigned to you", ScriptedTurn.Text("Nothing to change."));

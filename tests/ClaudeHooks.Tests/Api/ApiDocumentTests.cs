@@ -57,6 +57,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
     [InlineData("/task/{id}/events", "get", "400 401 403 404")]
     [InlineData("/egress", "get", "400 401 403")]
     [InlineData("/webhook/forgejo", "post", "400 401 403 413")]
+    [InlineData("/webhook/github", "post", "400 401 403 413")]
     public void Operation_Document_ListsEachProblemItCanAnswer(string path, string method, string statuses)
     {
         var responses = Paths.GetProperty(path).GetProperty(method).GetProperty("responses");
@@ -83,7 +84,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
             var expected = path switch
             {
                 "/api/health" => new[] { "", "bearer" },
-                "/webhook/forgejo" => ["webhook_signature"],
+                "/webhook/forgejo" or "/webhook/github" => ["webhook_signature"],
                 _ => ["bearer"],
             };
             Assert.True(expected.SequenceEqual(schemes), $"{method} {path}: [{string.Join("; ", schemes)}]");
@@ -102,6 +103,7 @@ public sealed class ApiDocumentTests : IAsyncLifetime
         Assert.Contains("post /task", mapped);
         Assert.Contains("get /api/health", mapped);
         Assert.Contains("post /webhook/forgejo", mapped);
+        Assert.Contains("post /webhook/github", mapped);
         Assert.Contains("get /egress", mapped);
         Assert.Empty(mapped.Except(described));
         Assert.DoesNotContain(described, d => d.Split(' ')[1] == "/" || d.Split(' ')[1].StartsWith("/ui", StringComparison.Ordinal));

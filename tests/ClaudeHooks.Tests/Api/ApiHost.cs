@@ -50,12 +50,14 @@ internal sealed class ApiHost : IAsyncDisposable
 
     public Database Database { get; }
 
-    public static async Task<ApiHost> StartAsync()
+    /// <summary>Starts the host on <paramref name="configJson"/> (default: the three agents and <see cref="Repo"/> on a Forgejo); <paramref name="prepare"/> writes files into the home first.</summary>
+    public static async Task<ApiHost> StartAsync(string? configJson = null, Action<string>? prepare = null)
     {
         var home = new TempDirectory();
         var data = new TempDirectory();
         var paths = new ClaudeHooksPaths(home.Path);
-        var config = ConfigLoader.Parse("agents.json", $$"""
+        prepare?.Invoke(home.Path);
+        var config = ConfigLoader.Parse("agents.json", configJson ?? $$"""
             {
               "agents": { "boss": { "role": "lead", "forge_user": "lead-bot" }, "dev": { "role": "dev", "forge_user": "dev-bot" }, "reviewer": { "role": "reviewer", "forge_user": "review-bot" } },
               "forge": {
