@@ -27,6 +27,7 @@ public sealed class FakeForgejo : IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _permissions = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, long> _forks = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<ApiCall> _calls = new();
+    private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private readonly List<Item> _items = [];
     private readonly List<Review> _reviews = [];
@@ -99,6 +100,7 @@ public sealed class FakeForgejo : IAsyncDisposable
         var app = builder.Build();
         var forge = new FakeForgejo(app, git, address, port) { Repo = repo };
         await InstallPullHookAsync(forge.BarePath);
+        app.Use(forge.CheckContractAsync);
         forge.Map(app);
         await app.StartAsync();
         return forge;
@@ -164,11 +166,42 @@ public sealed class FakeForgejo : IAsyncDisposable
         }
     }
 
+    /// <summary>Every way a request to the API broke Forgejo's own contract (<see cref="ForgejoContract"/>); each was answered 422 naming it.</summary>
+    public IReadOnlyList<string> ContractViolations => [.. _violations];
+
     public async ValueTask DisposeAsync()
     {
         _webhookClient.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (!_violations.IsEmpty)
+        {
+            // A client that drifted from Forgejo fails the test that made the request, whatever it asserted.
+            throw new InvalidOperationException("requests broke Forgejo's API contract:\n" + string.Join("\n", _violations));
+        }
+    }
+
+    /// <summary>Holds each API request against Forgejo's Swagger document before the fake answers it; a mismatch is answered 422 and kept.</summary>
+    private async Task CheckContractAsync(HttpContext context, Func<Task> next)
+    {
+        context.Request.EnableBuffering();
+        var body = await new StreamReader(context.Request.Body, leaveOpen: true).ReadToEndAsync();
+        context.Request.Body.Position = 0;
+        var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString());
+        var problems = ForgejoContract.Forgejo.Check(context.Request.Method, context.Request.Path.Value ?? "/", query, body);
+        if (problems.Count == 0)
+        {
+            await next();
+            return;
+        }
+
+        foreach (var problem in problems)
+        {
+            _violations.Enqueue(problem);
+        }
+
+        context.Response.StatusCode = 422;
+        await context.Response.WriteAsJsonAsync(new { message = "not Forgejo's API: " + string.Join("; ", problems), url = "http://fake-forge/api/swagger" });
     }
 
     private void Map(WebApplication app)

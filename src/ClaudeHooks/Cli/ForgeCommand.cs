@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using ClaudeHooks.Config;
 using ClaudeHooks.Containers;
 using ClaudeHooks.Forge;
+using ClaudeHooks.Forge.GitHub;
 using ClaudeHooks.Persistence;
 using ClaudeHooks.Tasks;
 
@@ -43,10 +45,11 @@ internal static class ForgeCommand
                 failures += ok ? 0 : 1;
             }
 
-            var credentials = new AgentCredentials(context.Paths);
             // The service's own client, so a check meets the forge as the service does (retries, timeouts).
             await using var services = new ServiceCollection().AddForgeHttpClient().Services.BuildServiceProvider();
             var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(ForgeHttp.ClientName);
+            var apps = new GitHubAppTokens(http, TimeProvider.System);
+            var forgeCredentials = new ForgeCredentials(context.Paths, apps, TimeProvider.System);
             foreach (var repository in forge.Repositories)
             {
                 try
@@ -63,10 +66,23 @@ internal static class ForgeCommand
                 {
                     try
                     {
-                        var client = new ForgejoClient(http, repository.ForgeUrl, credentials.ReadForgeToken(agent));
+                        if (repository.Kind == ForgeKind.GitHub && agent.GitHubApp is { } app)
+                        {
+                            // An App is checked by its own JWT (who it is) and by minting a token for this repository (that it is installed there).
+                            var slug = await apps.SlugAsync(agent, app, repository, cancellationToken);
+                            var bot = $"{slug}[bot]";
+                            var named = string.Equals(bot, agent.ForgeUser, StringComparison.OrdinalIgnoreCase);
+                            Report(named, $"{repository.FullName}: agent {agent.Name} is GitHub App {app.AppId} ({bot}) on {repository.ApiUrl}",
+                                named ? null : $"the App's account is {bot}, but agents.{agent.Name}.forge_user is {agent.ForgeUser}; set forge_user to {bot}");
+                            var minted = await apps.MintAsync(agent, app, repository, cancellationToken);
+                            Report(true, $"{repository.FullName}: App {app.AppId} is installed there; a token scoped to it was minted (expires {minted.ExpiresAt:u})");
+                            continue;
+                        }
+
+                        var client = ForgeClients.Create(http, agent, repository, forgeCredentials, context.Paths, null);
                         var user = await client.GetCurrentUserAsync(cancellationToken);
                         var same = string.Equals(user.Login, agent.ForgeUser, StringComparison.OrdinalIgnoreCase);
-                        Report(same, $"{repository.FullName}: agent {agent.Name}'s token is {user.Login} on {repository.ForgeUrl}",
+                        Report(same, $"{repository.FullName}: agent {agent.Name}'s token is {user.Login} on {(repository.Kind == ForgeKind.GitHub ? repository.ApiUrl : repository.ForgeUrl)}",
                             same ? null : $"the token belongs to {user.Login}, but agents.{agent.Name}.forge_user is {agent.ForgeUser}; use that account's token");
                         var permission = await client.GetPermissionAsync(repository.FullName, agent.ForgeUser, cancellationToken);
                         var enough = permission is "write" or "admin" or "owner";
