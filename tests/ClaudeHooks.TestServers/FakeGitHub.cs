@@ -476,7 +476,7 @@ public sealed class FakeGitHub : IAsyncDisposable
             var iss = claims["iss"] is JsonValue v && v.TryGetValue<long>(out var n) ? n.ToString(CultureInfo.InvariantCulture) : claims["iss"]?.GetValue<string>();
             var iat = claims["iat"]!.GetValue<long>();
             var exp = claims["exp"]!.GetValue<long>();
-            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var now = Now.ToUnixTimeSeconds();
             return iss == app.Id.ToString(CultureInfo.InvariantCulture) && exp - iat <= 600 && exp > now && iat <= now + 60;
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException or CryptographicException)
