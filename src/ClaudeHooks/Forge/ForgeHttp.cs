@@ -88,8 +88,10 @@ internal static partial class ForgeHttp
                 return date <= time.GetUtcNow() ? TimeSpan.Zero : date - time.GetUtcNow();
         }
 
+        // A reset beyond any date a clock can hold is read as "in a day", the longest GitHub's limits last.
         if (Header(response, "x-ratelimit-remaining") == "0" && long.TryParse(Header(response, "x-ratelimit-reset"), out var reset))
         {
+            reset = Math.Clamp(reset, 0, time.GetUtcNow().AddDays(1).ToUnixTimeSeconds());
             var at = DateTimeOffset.FromUnixTimeSeconds(reset);
             return at <= time.GetUtcNow() ? TimeSpan.Zero : at - time.GetUtcNow();
         }

@@ -39,7 +39,8 @@ internal static class GitHubWebhookEvent
                 _ => "pull_request_review_comment",
             }, "reviewed"),
             ("pull_request_review", _) => ("pull_request_review", e.Action),
-            _ => (gitHubEvent, e.Action),
+            // Every other event keeps a name of GitHub's own, which no Forgejo route answers to (X-GitHub-Event is not signed).
+            _ => ("github:" + gitHubEvent, e.Action),
         };
 
         return e with

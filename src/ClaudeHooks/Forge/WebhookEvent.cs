@@ -43,7 +43,7 @@ internal sealed record WebhookEvent(
             Object(root, "repository") is { } repo ? Text(repo, "full_name") ?? "" : "",
             Object(root, "sender") is { } sender ? Text(sender, "login") ?? "" : "",
             Long(root, "number") ?? (item is { } i ? Long(i, "number") : null),
-            pull is not null || (issue is { } iss && Object(iss, "pull_request") is not null) || (root.TryGetProperty("is_pull", out var isPull) && isPull.ValueKind == JsonValueKind.True),
+            pull is not null || (issue is { } iss && Object(iss, "pull_request") is not null) || (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("is_pull", out var isPull) && isPull.ValueKind == JsonValueKind.True),
             item is { } t ? Text(t, "title") : null,
             item is { } b ? Text(b, "body") : null,
             item is { } a && a.TryGetProperty("assignees", out var assignees) && assignees.ValueKind == JsonValueKind.Array
@@ -68,8 +68,8 @@ internal sealed record WebhookEvent(
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
 
     private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static long? Long(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number) ? number : null;
 }

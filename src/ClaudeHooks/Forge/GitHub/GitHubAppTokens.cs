@@ -38,7 +38,7 @@ internal sealed class GitHubAppTokens(HttpClient http, TimeProvider time)
             }
 
             await EnsureAsync(found, $"finding GitHub App {app.AppId}'s installation on {repository.FullName}", cancellationToken);
-            installation = (await found.Content.ReadFromJsonAsync<Installation>(Json, cancellationToken))!.Id;
+            installation = (await ReadAsync<Installation>(found, "GitHub's installation", cancellationToken)).Id;
             _installations[key] = installation;
         }
 
@@ -50,7 +50,12 @@ internal sealed class GitHubAppTokens(HttpClient http, TimeProvider time)
         }
 
         await EnsureAsync(response, $"minting a token of GitHub App {app.AppId} for {repository.FullName}", cancellationToken);
-        var token = (await response.Content.ReadFromJsonAsync<AccessToken>(Json, cancellationToken))!;
+        var token = await ReadAsync<AccessToken>(response, "GitHub's installation token", cancellationToken);
+        if (string.IsNullOrEmpty(token.Token))
+        {
+            throw new ForgeApiException($"minting a token of GitHub App {app.AppId} for {repository.FullName}: GitHub's answer has no token");
+        }
+
         Interlocked.Increment(ref _minted);
         return new ForgeCredential(token.Token, "x-access-token", token.ExpiresAt);
     }
@@ -60,7 +65,7 @@ internal sealed class GitHubAppTokens(HttpClient http, TimeProvider time)
     {
         using var response = await SendAsync(HttpMethod.Get, repository, "app", Jwt(app, agent.Name), null, cancellationToken);
         await EnsureAsync(response, $"reading GitHub App {app.AppId}", cancellationToken);
-        return (await response.Content.ReadFromJsonAsync<AppInfo>(Json, cancellationToken))!.Slug;
+        return (await ReadAsync<AppInfo>(response, "GitHub's answer about the App", cancellationToken)).Slug;
     }
 
     /// <summary>The three base64url parts of an RS256 JWT whose issuer is the App.</summary>
@@ -101,9 +106,22 @@ internal sealed class GitHubAppTokens(HttpClient http, TimeProvider time)
         {
             return await http.SendAsync(request, cancellationToken);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw new ForgeApiException($"{method} {url.AbsolutePath}: cannot reach GitHub at {repository.ApiUrl} ({e.Message})", inner: e);
+        }
+    }
+
+    /// <summary>A success's body, or a <see cref="ForgeApiException"/> naming what was expected when it is not that.</summary>
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken) ?? throw new JsonException("null");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new ForgeApiException($"{what} could not be read ({e.Message.Split('.')[0]})", inner: e);
         }
     }
 

@@ -149,9 +149,10 @@ internal sealed partial class GitHubClient(HttpClient http, Uri apiUrl, Func<Can
 
         if (deleteBranch)
         {
-            // GitHub's merge API leaves the branch; a fork's branch is not this repository's to delete.
+            // GitHub's merge API leaves the branch; a fork's branch is not this repository's to delete, nor is the
+            // branch of a fork that was deleted (its head repository reads null, its name may be one of ours).
             var pull = await GetPullAsync(repo, number, cancellationToken);
-            if (pull.Head.Repo is null || string.Equals(pull.Head.Repo.FullName, repo, StringComparison.OrdinalIgnoreCase))
+            if (pull.Head.Repo is { } head && string.Equals(head.FullName, repo, StringComparison.OrdinalIgnoreCase))
             {
                 await DeleteBranchAsync(repo, pull.Head.Ref, cancellationToken);
             }
@@ -205,10 +206,10 @@ internal sealed partial class GitHubClient(HttpClient http, Uri apiUrl, Func<Can
 
         foreach (Match match in LinkPattern().Matches(string.Join(',', values)))
         {
-            if (match.Groups["rel"].Value == "next" && Uri.TryCreate(match.Groups["url"].Value, UriKind.Absolute, out var url)
-                && apiUrl.IsBaseOf(url) && url.Authority == apiUrl.Authority)
+            if (match.Groups["rel"].Value == "next" && Uri.TryCreate(match.Groups["url"].Value, UriKind.Absolute, out var url) && OnTheApi(url))
             {
-                return apiUrl.MakeRelativeUri(url).ToString();
+                // Kept absolute: made relative again, a path such as ///elsewhere/x would name another host.
+                return url.AbsoluteUri;
             }
         }
 
@@ -223,9 +224,18 @@ internal sealed partial class GitHubClient(HttpClient http, Uri apiUrl, Func<Can
         }
     }
 
+    /// <summary>Under the configured API: same scheme, host and port, and a path below the API's own, so no token goes elsewhere.</summary>
+    private bool OnTheApi(Uri url) =>
+        url.Scheme == apiUrl.Scheme && url.Authority == apiUrl.Authority && apiUrl.IsBaseOf(url) && !url.AbsolutePath.Contains("//", StringComparison.Ordinal);
+
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body, CancellationToken cancellationToken, HttpStatusCode[]? allow = null)
     {
-        var url = new Uri(apiUrl, path);
+        var url = Uri.TryCreate(path, UriKind.Absolute, out var absolute) ? absolute : new Uri(apiUrl, path);
+        if (!OnTheApi(url))
+        {
+            throw new ForgeApiException($"{method} {url.AbsolutePath} is not under the configured GitHub API {apiUrl}; nothing was sent");
+        }
+
         var what = $"{method} {url.AbsolutePath}";
         var write = !ForgeHttp.IsSafe(method);
         var token = (await credential(cancellationToken)).Token;
