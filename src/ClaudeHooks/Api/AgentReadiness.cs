@@ -20,11 +20,21 @@ internal static class AgentReadiness
         AgentBlocker? forge = null;
         try
         {
-            credentials.ReadForgeToken(agent);
+            // An agent that acts as a GitHub App signs with the App's key; it needs no token file.
+            if (agent.GitHubApp is { } app)
+            {
+                AgentCredentials.ReadSecretFile(app.PrivateKeyFile, $"the {agent.Name} agent's GitHub App private key", singleLine: false);
+            }
+            else
+            {
+                credentials.ReadForgeToken(agent);
+            }
         }
         catch (CredentialException e)
         {
-            forge = AgentBlocker.FromMessage("forge token", e.Message, $"write the agent's forge token to {credentials.ForgeTokenFile(agent)} and 'chmod 600' it");
+            forge = agent.GitHubApp is { } app
+                ? AgentBlocker.FromMessage("GitHub App private key", e.Message, $"write GitHub App {app.AppId}'s private key (\"Generate a private key\" in the App's settings) to {app.PrivateKeyFile} and 'chmod 600' it")
+                : AgentBlocker.FromMessage("forge token", e.Message, $"write the agent's forge token to {credentials.ForgeTokenFile(agent)} and 'chmod 600' it");
         }
 
         if (forge is not null)

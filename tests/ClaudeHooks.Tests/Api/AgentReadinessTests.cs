@@ -93,6 +93,23 @@ public sealed class AgentReadinessTests : IDisposable
 
     private ClaudeHooksPaths Paths => new(_home.Path);
 
+    [Fact]
+    public void Credentials_GitHubAppAgent_NeedsItsKeyNotATokenFile()
+    {
+        _home.Write("claude-auth/dev", "sk-ant-oat01-stand-in");
+        var agent = ConfigLoader.Parse("/etc/claude-hooks/agents.json", """
+            { "agents": { "dev": { "role": "lead", "forge_user": "claude-lead[bot]", "claude_auth": { "oauth_token_file": "claude-auth/dev" },
+                                   "github_app": { "app_id": 7, "private_key_file": "github-app/lead.pem" } } } }
+            """, Paths).Agents[0];
+
+        var missing = Assert.Single(AgentReadiness.Credentials(agent, Paths, new ManualClock(Now)));
+        _home.Write("github-app/lead.pem", "-----BEGIN RSA PRIVATE KEY-----\nstand-in\n-----END RSA PRIVATE KEY-----\n");
+
+        Assert.StartsWith($"GitHub App private key {_home.Path}/github-app/lead.pem: not found", missing.Reason, StringComparison.Ordinal);
+        Assert.Contains("GitHub App private key", missing.Fix, StringComparison.Ordinal);
+        Assert.Empty(AgentReadiness.Credentials(agent, Paths, new ManualClock(Now)));
+    }
+
     private AgentConfig Agent(string auth = """{ "oauth_token_file": "claude-auth/dev" }""", string container = "{}") =>
         ConfigLoader.Parse("/etc/claude-hooks/agents.json", $$"""{ "agents": { "dev": { "role": "dev", "forge_user": "d", "claude_auth": {{auth}}, "container": {{container}} } } }""", Paths).Agents[0];
 }
